@@ -1,0 +1,1 @@
+"""Files that ship with evalkit: the built-in configs (repo `conf/`) and the demo baselines (repo `baselines/`)."""

@@ -1,0 +1,1 @@
+"""Baseline runners: each produces a leaderboard entry that sets a lower bound."""

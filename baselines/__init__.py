@@ -1,0 +1,1 @@
+# Makes baselines/ ship as evalkit.bundled.baselines, so the demo runs from any directory.

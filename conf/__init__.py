@@ -1,0 +1,1 @@
+# Makes conf/ importable as evalkit.bundled.conf, so Hydra finds the built-in configs after install.

@@ -1,0 +1,144 @@
+"""The experiment schema: typed dataclasses that a composed Hydra config is validated against.
+
+Hydra composes `conf/` (or a user's experiment file); :func:`validate` merges the result onto these
+dataclasses, so a misspelt key or a wrong type fails before any work starts, with the key's full path
+and the keys that would have been valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
+
+from evalkit.errors import ConfigError
+
+TASKS = ("binary", "multiclass")
+
+
+@dataclass
+class DataConfig:
+    """Where the ground truth comes from: a built-in dataset (``name``) or a table (``path``)."""
+
+    name: str | None = None
+    test_size: float = 0.25
+    seed: int = 0
+    path: str | None = None
+    id_column: str = "id"
+    label_column: str = "label"
+    positive_label: Any = None
+    train_path: str | None = None
+    features: list[str] | None = None
+
+
+@dataclass
+class CandidateConfig:
+    """A model under evaluation: an estimator fitted here, or a predictions file made elsewhere."""
+
+    estimator: Any = None
+    predictions: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    features: list[str] | None = None
+
+
+@dataclass
+class BaselineConfig:
+    """A lower bound. Which fields apply depends on ``kind`` (external, rule, simple_ml, human)."""
+
+    kind: str = "external"
+    estimator: Any = None
+    function: str | None = None
+    path: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    source: str | None = None
+    features: list[str] | None = None
+    tie_rule: str = "expected"
+    seed: int = 0
+
+
+@dataclass
+class StrategyConfig:
+    """How an entry's metrics become one number. Fields apply per ``name``."""
+
+    name: str = "average"
+    metrics: list[str] | None = None
+    weights: list[float] | None = None
+    optimize: str | None = None
+    constraints: dict[str, str] = field(default_factory=dict)
+    metric: str | None = None
+    expression: str | None = None
+    direction: str = "maximize"
+
+
+@dataclass
+class BootstrapConfig:
+    """Paired bootstrap settings; ``resamples: 0`` switches intervals off."""
+
+    resamples: int = 1000
+    level: float = 0.95
+    seed: int = 0
+    method: str = "multinomial"
+
+
+@dataclass
+class RunConfig:
+    """One experiment: the task, the data, the entries and the strategy that ranks them."""
+
+    task: str = "binary"
+    data: DataConfig = field(default_factory=DataConfig)
+    candidates: dict[str, CandidateConfig] = field(default_factory=dict)
+    baselines: dict[str, BaselineConfig] = field(default_factory=dict)
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    cost_metrics: dict[str, str] = field(default_factory=dict)
+    bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
+    gate: Any = None
+
+
+def _valid_keys(path: list[str]) -> list[str]:
+    """The field names valid at ``path`` (a key path into RunConfig), for error messages."""
+    node: Any = RunConfig
+    for part in path:
+        if dataclasses.is_dataclass(node):
+            hints = typing.get_type_hints(node)
+            if part not in hints:
+                return []
+            node = hints[part]
+        elif typing.get_origin(node) is dict:
+            node = typing.get_args(node)[1]
+        else:
+            return []
+    return [f.name for f in dataclasses.fields(node)] if dataclasses.is_dataclass(node) else []
+
+
+def validate(cfg: DictConfig | dict) -> RunConfig:
+    """Check a composed config against the schema and return it as typed dataclasses.
+
+    Raises :class:`ConfigError` naming the key, what was wrong and what would be valid.
+
+    >>> validate({"task": "binary", "data": {"name": "breast_cancer"}}).data.test_size
+    0.25
+    """
+    schema = OmegaConf.structured(RunConfig)
+    try:
+        merged = OmegaConf.merge(schema, cfg)
+        result = OmegaConf.to_object(merged)
+    except ConfigKeyError as exc:
+        key = str(getattr(exc, "full_key", "") or "")
+        parts = [p for p in key.split(".") if p]
+        valid = _valid_keys(parts[:-1])
+        hint = f"; valid keys here: {', '.join(valid)}" if valid else ""
+        raise ConfigError(f"unknown config key '{key}'{hint}") from None
+    except ValidationError as exc:
+        key = getattr(exc, "full_key", "") or "?"
+        msg = str(exc).splitlines()[0]
+        raise ConfigError(f"config key '{key}' has the wrong type: {msg}") from None
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"invalid config: {str(exc).splitlines()[0]}") from None
+    assert isinstance(result, RunConfig)
+    if result.task not in TASKS:
+        raise ConfigError(f"unknown task '{result.task}'; valid tasks: {', '.join(TASKS)}")
+    return result

@@ -1,0 +1,202 @@
+"""The eval set: ground truth aligned by item id, plus features and a train split when there are any.
+
+Labels are kept as strings (``label_key``) so that ``1``, ``1.0`` and ``"1"`` from different files
+match, and encoded as integer codes into ``classes``. For a binary task the codes are 0 (negative)
+and 1 (positive), so metric code never has to know which label the user calls positive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn import datasets as sk_datasets
+from sklearn.model_selection import train_test_split
+
+from evalkit.config import DataConfig
+from evalkit.errors import ConfigError, DataError
+from evalkit.tables import read_table, require_columns
+
+BUILTIN_DATASETS = {
+    "breast_cancer": sk_datasets.load_breast_cancer,
+    "iris": sk_datasets.load_iris,
+    "wine": sk_datasets.load_wine,
+    "digits": sk_datasets.load_digits,
+}
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """Ground truth for the evaluated items, in a fixed order that every entry is aligned to."""
+
+    task: str
+    ids: np.ndarray
+    y: np.ndarray
+    classes: tuple[str, ...]
+    source: str
+    features: pd.DataFrame | None = None
+    train_features: pd.DataFrame | None = None
+    train_y: np.ndarray | None = None
+
+    @property
+    def n_items(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the evaluated ids and their labels: a reference made on other data won't match."""
+        digest = hashlib.sha256()
+        for item, code in zip(self.ids, self.y, strict=True):
+            digest.update(f"{item}\t{self.classes[code]}\n".encode())
+        return digest.hexdigest()
+
+    def encode(self, keys: np.ndarray, *, source: str, field: str) -> np.ndarray:
+        """Map label keys (strings) to class codes; unknown labels are an error naming a few."""
+        lookup = {c: i for i, c in enumerate(self.classes)}
+        codes = np.fromiter((lookup.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+        bad = codes < 0
+        if bad.any():
+            unknown = sorted(set(keys[bad]))
+            raise DataError(f"{source}: column '{field}' has {int(bad.sum())} label(s) outside the truth's "
+                            f"label set {list(self.classes)}: {unknown[:5]}; use the truth's label values")
+        return codes
+
+
+def as_keys(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Normalize labels or ids to strings: integral floats lose their '.0', so 1, 1.0 and '1' agree."""
+    series = pd.Series(values)
+    if pd.api.types.is_float_dtype(series) and series.notna().all() and (series % 1 == 0).all():
+        series = series.astype(np.int64)
+    if pd.api.types.is_bool_dtype(series):
+        series = series.astype(np.int64)
+    return series.astype(str).to_numpy(dtype=object)
+
+
+def _binary_classes(keys: np.ndarray, positive_label: object, source: str) -> tuple[str, str]:
+    present = sorted(set(keys))
+    if len(present) > 2:
+        raise DataError(f"{source}: task 'binary' but the labels have {len(present)} values "
+                        f"({present[:6]}); set task: multiclass")
+    if positive_label is None:
+        if set(present) <= {"0", "1"}:
+            return ("0", "1")
+        raise ConfigError(f"{source}: labels are {present}; set data.positive_label to one of them")
+    positive = str(as_keys(np.array([positive_label]))[0])
+    if positive not in present:
+        raise ConfigError(f"data.positive_label={positive_label!r} is not a label of {source}; "
+                          f"it should be one of {present}")
+    others = [k for k in present if k != positive]
+    return (others[0] if others else f"not {positive}", positive)
+
+
+def _classes(task: str, keys: np.ndarray, positive_label: object, source: str) -> tuple[str, ...]:
+    if task == "binary":
+        return _binary_classes(keys, positive_label, source)
+    return tuple(sorted(set(keys), key=_natural))
+
+
+def _natural(key: str) -> tuple[int, float | str]:
+    """Sort numeric labels numerically, then text labels alphabetically."""
+    try:
+        return (0, float(key))
+    except ValueError:
+        return (1, key)
+
+
+def load_evalset(task: str, data: DataConfig, *, truth_path: Path | None = None,
+                 train_path: Path | None = None) -> EvalSet:
+    """Load the ground truth named by ``data`` (paths already resolved by the caller)."""
+    if truth_path is not None:
+        return _from_table(task, data, truth_path, train_path)
+    if data.name is None:
+        raise ConfigError("no ground truth: set data.name to a built-in dataset "
+                          f"({', '.join(BUILTIN_DATASETS)}) or data.path to a truth table")
+    return _builtin(task, data)
+
+
+def _builtin(task: str, data: DataConfig) -> EvalSet:
+    if data.name not in BUILTIN_DATASETS:
+        raise ConfigError(f"unknown built-in dataset data.name='{data.name}'; "
+                          f"valid: {', '.join(BUILTIN_DATASETS)} (or set data.path to your own table)")
+    if not 0 < data.test_size < 1:
+        raise ConfigError(f"data.test_size={data.test_size} must be between 0 and 1")
+    bunch = BUILTIN_DATASETS[data.name](as_frame=True)
+    frame: pd.DataFrame = bunch.frame.drop(columns=["target"])
+    labels = np.asarray(bunch.target_names)[bunch.target.to_numpy()]
+    keys = as_keys(labels)
+    source = f"built-in dataset '{data.name}'"
+    classes = _classes(task, keys, data.positive_label, source)
+    features = _select_features(frame, data.features, source)
+    train_idx, test_idx = train_test_split(np.arange(len(frame)), test_size=data.test_size,
+                                           random_state=data.seed, stratify=keys)
+    test_idx, train_idx = np.sort(test_idx), np.sort(train_idx)
+    y = _codes(classes, keys)
+    ids = np.array([str(i) for i in frame.index], dtype=object)
+    test_features = features.iloc[test_idx].set_axis(ids[test_idx])
+    return EvalSet(task=task, ids=ids[test_idx], y=y[test_idx], classes=classes, source=source,
+                   features=test_features, train_features=features.iloc[train_idx].reset_index(drop=True),
+                   train_y=y[train_idx])
+
+
+def _codes(classes: tuple[str, ...], keys: np.ndarray) -> np.ndarray:
+    lookup = {c: i for i, c in enumerate(classes)}
+    return np.array([lookup[k] for k in keys], dtype=np.int64)
+
+
+def _select_features(frame: pd.DataFrame, wanted: list[str] | None, source: str) -> pd.DataFrame:
+    if wanted is None:
+        return frame
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"{source}: data.features names columns that do not exist: {missing}")
+    return frame[list(wanted)]
+
+
+def _read_labelled(path: Path, data: DataConfig, what: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    table = read_table(path, what=what)
+    require_columns(table, [data.id_column, data.label_column], path=path, what=what,
+                    hint="set data.id_column / data.label_column to the names your file uses")
+    ids = as_keys(table[data.id_column])
+    duplicated = pd.Series(ids).duplicated()
+    if duplicated.any():
+        raise DataError(f"{path}: column '{data.id_column}' has {int(duplicated.sum())} duplicate id(s), "
+                        f"e.g. {list(pd.Series(ids)[duplicated].unique()[:5])}; each item must appear once")
+    if table[data.id_column].isna().any():
+        raise DataError(f"{path}: column '{data.id_column}' has empty ids; every row needs an id")
+    if table[data.label_column].isna().any():
+        n = int(table[data.label_column].isna().sum())
+        raise DataError(f"{path}: column '{data.label_column}' has {n} empty label(s); fill or drop those rows")
+    return table, ids, as_keys(table[data.label_column])
+
+
+def _from_table(task: str, data: DataConfig, truth_path: Path, train_path: Path | None) -> EvalSet:
+    table, ids, keys = _read_labelled(truth_path, data, "truth")
+    feature_frame = table.drop(columns=[data.id_column, data.label_column])
+    source = str(truth_path)
+    all_keys = keys
+    train = None
+    if train_path is not None:
+        train = _read_labelled(train_path, data, "train")
+        all_keys = np.concatenate([keys, train[2]])
+    classes = _classes(task, all_keys, data.positive_label, source)
+    features = _select_features(feature_frame, data.features, source)
+    features = features.set_axis(ids) if features.shape[1] else None
+    train_features = train_y = None
+    if train is not None:
+        train_table, _, train_keys = train
+        train_features = _select_features(train_table.drop(columns=[data.id_column, data.label_column]),
+                                          data.features, str(train_path))
+        if features is not None and list(train_features.columns) != list(features.columns):
+            raise DataError(f"{train_path}: feature columns differ from the truth file's "
+                            f"({list(train_features.columns)[:6]} vs {list(features.columns)[:6]}); "
+                            "use the same columns in both")
+        train_y = _codes(classes, train_keys)
+    return EvalSet(task=task, ids=ids, y=_codes(classes, keys), classes=classes, source=source,
+                   features=features, train_features=train_features, train_y=train_y)

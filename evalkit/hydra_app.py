@@ -1,0 +1,93 @@
+"""The ``run`` command: a thin ``@hydra.main`` that hands the composed config to :func:`run_job`.
+
+Hydra gives evalkit its config groups, overrides, ``-m`` multirun and launchers (joblib, submitit,
+Ray) for free; every job writes its own run directory, and ``evalkit compare`` merges them.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import sys
+from pathlib import Path
+from typing import Any
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from evalkit.config import validate
+from evalkit.errors import EvalkitError
+from evalkit.paths import PathResolver
+from evalkit.report import markdown_report, terminal_table
+from evalkit.results import to_record, write_run
+from evalkit.runner import run_experiment
+
+CONFIG_PACKAGE = "evalkit.bundled.conf"
+RUN_DIR = "results/${now:%Y-%m-%d_%H-%M-%S}"
+SWEEP_DIR = "results/multirun/${now:%Y-%m-%d_%H-%M-%S}"
+
+
+def bundled_conf_dir() -> Path:
+    """The directory of evalkit's built-in configs, wherever evalkit is installed."""
+    return Path(str(importlib.resources.files(CONFIG_PACKAGE)))
+
+
+def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver, *,
+            echo: bool = True) -> dict[str, Any]:
+    """Validate, run, write the results into ``run_dir`` and print the leaderboard; returns metrics.json."""
+    config = validate(cfg)
+    result = run_experiment(config, paths)
+    record = to_record(result)
+    write_run(run_dir, record, markdown_report(record))
+    if echo:
+        print(terminal_table(record))
+        print(f"results: {run_dir}")
+    return record
+
+
+def _resolver_from_hydra() -> PathResolver:
+    hydra_cfg = HydraConfig.get()
+    name = f"{hydra_cfg.job.config_name}.yaml"
+    config_dir = bundled_conf_dir()
+    for source in hydra_cfg.runtime.config_sources:
+        if source.schema == "file":
+            directory = Path(source.path)
+        elif source.schema == "pkg":
+            directory = Path(str(importlib.resources.files(source.path)))
+        else:
+            continue
+        if (directory / name).is_file():
+            config_dir = directory
+            break
+    cli_keys = frozenset(o.split("=", 1)[0].lstrip("+~") for o in hydra_cfg.overrides.task)
+    return PathResolver(config_dir=config_dir, cli_keys=cli_keys)
+
+
+@hydra.main(version_base="1.3", config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config")
+def _hydra_main(cfg: DictConfig) -> None:
+    try:
+        run_job(OmegaConf.to_container(cfg, resolve=True), Path(HydraConfig.get().runtime.output_dir),
+                _resolver_from_hydra())
+    except EvalkitError as exc:
+        print(f"evalkit: error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+
+
+def main(args: list[str]) -> int:
+    """Run Hydra with ``args``; results go under ``results/`` unless the user sets the run dirs."""
+    defaults = []
+    if not any(a.startswith("hydra.run.dir=") for a in args):
+        defaults.append(f"hydra.run.dir={RUN_DIR}")
+    if not any(a.startswith("hydra.sweep.dir=") for a in args):
+        defaults.append(f"hydra.sweep.dir={SWEEP_DIR}")
+    saved = sys.argv
+    sys.argv = [f"{Path(saved[0]).name} run", *args, *defaults]
+    try:
+        _hydra_main()
+    except SystemExit as exc:
+        # Hydra exits 1 on config-composition errors (unknown group option, bad override): those are
+        # input errors, which evalkit reports with exit code 2 like all others.
+        return 2 if exc.code == 1 else int(exc.code or 0)
+    finally:
+        sys.argv = saved
+    return 0

@@ -1,0 +1,85 @@
+"""The metric registry: every metric name with its direction, its range and what it needs.
+
+Direction is part of a metric's identity and is looked up here by strategies, ranking, the gate and
+the plots; nothing downstream guesses it. ``needs`` says which predictions a metric reads:
+``labels``, ``scores``, or ``declared`` for cost metrics that are measured or stated, not computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from evalkit.errors import ConfigError
+from evalkit.metrics import classification as clf
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What evalkit knows about a metric name."""
+
+    name: str
+    higher_is_better: bool
+    needs: str
+    bounded: bool
+    fn: Callable[..., float] | None = None
+
+    @property
+    def direction(self) -> str:
+        return "higher" if self.higher_is_better else "lower"
+
+
+def _spec(fn: Callable[..., float], needs: str, *, higher: bool = True, bounded: bool = True,
+          name: str | None = None) -> MetricSpec:
+    return MetricSpec(name or fn.__name__, higher, needs, bounded, fn)
+
+
+BINARY = {s.name: s for s in (
+    _spec(clf.accuracy, "labels"), _spec(clf.balanced_accuracy, "labels"), _spec(clf.precision, "labels"),
+    _spec(clf.recall, "labels"), _spec(clf.f1, "labels"), _spec(clf.roc_auc, "scores"),
+    _spec(clf.average_precision, "scores"), _spec(clf.log_loss, "scores", higher=False, bounded=False),
+    _spec(clf.brier, "scores", higher=False),
+)}
+
+MULTICLASS = {s.name: s for s in (
+    _spec(clf.accuracy, "labels"), _spec(clf.balanced_accuracy, "labels"),
+    _spec(clf.precision_macro, "labels", name="precision_macro"),
+    _spec(clf.recall_macro, "labels", name="recall_macro"), _spec(clf.f1_macro, "labels", name="f1_macro"),
+    _spec(clf.f1_weighted, "labels", name="f1_weighted"), _spec(clf.roc_auc_ovr, "scores"),
+    _spec(clf.log_loss, "scores", higher=False, bounded=False),
+)}
+
+COST = {
+    "latency_ms": MetricSpec("latency_ms", False, "declared", False),
+    "model_size_kb": MetricSpec("model_size_kb", False, "declared", False),
+}
+
+TASK_METRICS: dict[str, dict[str, MetricSpec]] = {"binary": BINARY, "multiclass": MULTICLASS}
+HEADLINE_METRIC = {"binary": "accuracy", "multiclass": "accuracy"}
+DIRECTIONS = {"higher": True, "lower": False}
+
+
+def metric_registry(task: str, cost_metrics: Mapping[str, str] | None = None) -> dict[str, MetricSpec]:
+    """All metric names valid for ``task``, plus the user's declared cost metrics.
+
+    ``cost_metrics`` maps a name to ``higher`` or ``lower`` (which direction is better).
+
+    >>> metric_registry("binary", {"energy_j": "lower"})["energy_j"].higher_is_better
+    False
+    """
+    registry = dict(TASK_METRICS[task]) | COST
+    for name, direction in (cost_metrics or {}).items():
+        if direction not in DIRECTIONS:
+            raise ConfigError(f"cost_metrics.{name}: direction '{direction}' is not one of: higher, lower")
+        if name in registry and registry[name].needs != "declared":
+            raise ConfigError(f"cost_metrics.{name}: '{name}' is a computed metric; pick another name")
+        registry[name] = MetricSpec(name, DIRECTIONS[direction], "declared", False)
+    return registry
+
+
+def require_metric(registry: Mapping[str, MetricSpec], name: str, *, where: str) -> MetricSpec:
+    """Look a metric up, failing with the list of valid names."""
+    if name not in registry:
+        raise ConfigError(f"{where}: unknown metric '{name}'; valid metrics: {', '.join(registry)} "
+                          "(declare other cost metrics under cost_metrics: {name: lower|higher})")
+    return registry[name]

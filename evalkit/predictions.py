@@ -1,0 +1,173 @@
+"""Predictions for the eval set: labels and/or scores, aligned to the eval set's item order.
+
+A predictions table has an id column (the truth's id column name, or ``id``) and
+- binary: ``score`` (probability of the positive class) and/or ``label``;
+- multiclass: ``label`` and/or one ``score_<class>`` column per class (rows summing to 1).
+
+Rows may also stand for *weighted pseudo-items* (``item_index`` + ``weight``): a human panel that
+labelled a subset of the items, or a majority vote whose ties are split in expectation, is scored
+with the same metric code as any model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import DataError
+from evalkit.evalset import EvalSet, as_keys
+
+SUM_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Labels (class codes) and/or scores for rows that map to eval-set items."""
+
+    labels: np.ndarray | None
+    scores: np.ndarray | None
+    item_index: np.ndarray | None = None
+    weight: np.ndarray | None = None
+    labels_from_scores: bool = False
+
+    def truth(self, evalset: EvalSet) -> np.ndarray:
+        """The true class codes for these rows."""
+        return evalset.y if self.item_index is None else evalset.y[self.item_index]
+
+    def covered_items(self, n_items: int) -> int:
+        """How many distinct eval-set items these rows score."""
+        return n_items if self.item_index is None else len(np.unique(self.item_index))
+
+
+def labels_from_scores(scores: np.ndarray) -> np.ndarray:
+    """Binary: positive when the score is at least 0.5; multiclass: the highest-scoring class."""
+    if scores.ndim == 1:
+        return (scores >= 0.5).astype(np.int64)
+    return np.argmax(scores, axis=1).astype(np.int64)
+
+
+def id_column_of(table: pd.DataFrame, preferred: str) -> str | None:
+    """The column holding item ids: the truth's id column name if present, else ``id``."""
+    for name in (preferred, "id"):
+        if name in table.columns:
+            return name
+    return None
+
+
+def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str,
+                           id_column: str = "id") -> Predictions:
+    """Validate a predictions table against the eval set and align it to the eval set's order."""
+    column = id_column_of(table, id_column)
+    if column is None:
+        raise DataError(f"{source}: no id column ('{id_column}' or 'id'); add the item ids the "
+                        "predictions belong to")
+    ids = as_keys(table[column])
+    _check_ids(ids, evalset, source, column)
+    order = pd.Series(np.arange(len(ids)), index=ids).reindex(evalset.ids).to_numpy()
+    aligned = table.iloc[order].reset_index(drop=True)
+    labels = _labels(aligned, evalset, source)
+    scores = _scores(aligned, evalset, source)
+    if labels is None and scores is None:
+        wanted = "'score' and/or 'label'" if evalset.task == "binary" else \
+            "'label' and/or " + ", ".join(f"'score_{c}'" for c in evalset.classes)
+        raise DataError(f"{source}: no prediction columns; add {wanted}")
+    if labels is None:
+        assert scores is not None
+        return Predictions(labels=labels_from_scores(scores), scores=scores, labels_from_scores=True)
+    return Predictions(labels=labels, scores=scores)
+
+
+def _sample(values: np.ndarray, k: int = 5) -> str:
+    shown = ", ".join(map(str, values[:k]))
+    return shown + (", ..." if len(values) > k else "")
+
+
+def _check_ids(ids: np.ndarray, evalset: EvalSet, source: str, column: str) -> None:
+    series = pd.Series(ids)
+    if series.duplicated().any():
+        dup = series[series.duplicated()].unique()
+        raise DataError(f"{source}: column '{column}' has {len(dup)} duplicate id(s) ({_sample(dup)}); "
+                        "give one prediction per item")
+    known = set(evalset.ids)
+    extra = np.array([i for i in ids if i not in known], dtype=object)
+    if len(extra):
+        raise DataError(f"{source}: {len(extra)} id(s) in column '{column}' are not in the truth "
+                        f"({evalset.source}): {_sample(extra)}; predictions must be for the evaluated items")
+    given = set(ids)
+    missing = np.array([i for i in evalset.ids if i not in given], dtype=object)
+    if len(missing):
+        raise DataError(f"{source}: {len(missing)} of {evalset.n_items} truth id(s) have no prediction: "
+                        f"{_sample(missing)}; predict every evaluated item")
+
+
+def _labels(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:
+    if "label" not in table.columns:
+        return None
+    column = table["label"]
+    if column.isna().any():
+        raise DataError(f"{source}: column 'label' has {int(column.isna().sum())} empty value(s); "
+                        "every row needs a label (or drop the column and give scores)")
+    return evalset.encode(as_keys(column), source=source, field="label")
+
+
+def _numeric(table: pd.DataFrame, name: str, source: str) -> np.ndarray:
+    values = pd.to_numeric(table[name], errors="coerce")
+    bad = values.isna() & table[name].notna()
+    if bad.any():
+        raise DataError(f"{source}: column '{name}' has non-numeric value(s) such as "
+                        f"{table[name][bad].iloc[0]!r}; scores must be numbers")
+    if values.isna().any():
+        raise DataError(f"{source}: column '{name}' has {int(values.isna().sum())} NaN/empty score(s); "
+                        "every row needs a score")
+    array = values.to_numpy(dtype=np.float64)
+    outside = (array < 0) | (array > 1)
+    if outside.any():
+        raise DataError(f"{source}: column '{name}' has {int(outside.sum())} score(s) outside [0, 1] "
+                        f"(e.g. {array[outside][0]:g}); give probabilities (apply a sigmoid/softmax)")
+    return array
+
+
+def _scores(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:
+    if evalset.task == "binary":
+        return _numeric(table, "score", source) if "score" in table.columns else None
+    names = [f"score_{c}" for c in evalset.classes]
+    present = [n for n in names if n in table.columns]
+    if not present:
+        return None
+    if len(present) < len(names):
+        missing = [n for n in names if n not in table.columns]
+        raise DataError(f"{source}: score columns missing for some classes: {missing}; "
+                        "give one score_<class> column per class")
+    matrix = np.column_stack([_numeric(table, n, source) for n in names])
+    sums = matrix.sum(axis=1)
+    off = np.abs(sums - 1) > SUM_TOLERANCE
+    if off.any():
+        raise DataError(f"{source}: {int(off.sum())} row(s) of score_<class> columns do not sum to 1 "
+                        f"(e.g. {sums[off][0]:.6g}); normalize them (softmax) so they are probabilities")
+    return matrix
+
+
+def predictions_from_output(output: object, evalset: EvalSet, *, source: str) -> Predictions:
+    """Predictions from a rule function's return value.
+
+    A 1-D array or Series is taken as labels in the order of the feature rows; a DataFrame is read
+    like a predictions file (its index, or an ``id`` column, gives the ids).
+    """
+    if isinstance(output, pd.DataFrame):
+        table = output if "id" in output.columns else output.assign(id=_row_ids(output, evalset))
+        return predictions_from_table(table, evalset, source=source)
+    values = np.asarray(output)
+    if values.ndim != 1 or len(values) != evalset.n_items:
+        raise DataError(f"{source}: returned shape {values.shape}; return one label per feature row "
+                        f"({evalset.n_items}) or a DataFrame with 'label'/'score' columns")
+    table = pd.DataFrame({"id": evalset.ids, "label": values})
+    return predictions_from_table(table, evalset, source=source)
+
+
+def _row_ids(frame: pd.DataFrame, evalset: EvalSet) -> np.ndarray:
+    index = as_keys(frame.index.to_series())
+    if len(frame) == evalset.n_items and not set(index) <= set(evalset.ids):
+        return evalset.ids
+    return index

@@ -1,0 +1,114 @@
+"""Writing a run's results: ``metrics.json`` (the machine-readable record), ``leaderboard.csv``, ``report.md``.
+
+Files are written only after the whole run succeeded, each atomically (a temporary file in the same
+directory, then ``os.replace``), and ``metrics.json`` last: its presence marks a complete run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evalkit import __version__
+from evalkit.errors import DataError
+from evalkit.runner import RunResult
+
+METRICS_FILE = "metrics.json"
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf become null (never a silently invalid file), tuples become lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def to_record(result: RunResult) -> dict[str, Any]:
+    """The run as the ``metrics.json`` document."""
+    comparison = result.comparison
+    order = {name: i + 1 for i, name in enumerate(comparison.ranking)}
+    entries = []
+    for entry in sorted(result.entries, key=lambda e: order[e.name]):
+        outcome = entry.outcome
+        assert outcome is not None
+        entries.append({
+            "name": entry.name, "role": entry.role, "kind": entry.kind, "rank": order[entry.name],
+            "metrics": entry.metrics, "score": outcome.score, "feasible": outcome.feasible,
+            "violations": list(outcome.violations), "unchecked_constraints": list(outcome.unchecked),
+            "score_reason": outcome.reason, "metric_notes": entry.notes, **entry.details,
+        })
+    used = sorted({m for e in result.entries for m in e.metrics} & set(result.registry))
+    evalset = result.evalset
+    data: dict[str, Any] = {"n_items": evalset.n_items, "fingerprint": evalset.fingerprint,
+                            "source": evalset.source, "classes": list(evalset.classes)}
+    if evalset.task == "binary":
+        data["positive_label"] = evalset.classes[1]
+    return _clean({
+        "evalkit_version": __version__, "created": result.started, "task": result.config.task,
+        "strategy": result.strategy.describe() | {"higher_is_better": result.strategy.higher_is_better},
+        "data": data,
+        "metric_directions": {m: result.registry[m].direction for m in used},
+        "entries": entries,
+        "best": comparison.best, "strongest_baseline": comparison.strongest_baseline,
+        "margin": comparison.margin, "beats_all_baselines": comparison.beats_all_baselines,
+        "verdict": comparison.verdict, "notes": list(comparison.notes),
+    })
+
+
+def leaderboard_frame(record: dict[str, Any]) -> pd.DataFrame:
+    """One row per entry in rank order: rank, name, role, kind, score, feasible, then every metric."""
+    metric_names = list(record["metric_directions"])
+    rows = []
+    for entry in record["entries"]:
+        row = {k: entry[k] for k in ("rank", "name", "role", "kind", "score", "feasible")}
+        row |= {m: entry["metrics"].get(m) for m in metric_names}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_run(run_dir: Path, record: dict[str, Any], report_md: str) -> None:
+    """Write the run's files; ``metrics.json`` last, so its presence means the run is complete."""
+    atomic_write(run_dir / "leaderboard.csv", leaderboard_frame(record).to_csv(index=False))
+    atomic_write(run_dir / "report.md", report_md)
+    atomic_write(run_dir / METRICS_FILE, json.dumps(record, indent=2, allow_nan=False) + "\n")
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """Read a ``metrics.json`` (or a run directory holding one), with a clear error if it is unusable."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / METRICS_FILE
+    if not path.is_file():
+        raise DataError(f"{path}: not found; point at a run directory that holds {METRICS_FILE}")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not valid JSON ({exc}); re-run the experiment to rewrite it") from None
+    if not isinstance(record, dict) or "entries" not in record:
+        raise DataError(f"{path}: not an evalkit {METRICS_FILE} (no 'entries'); re-run the experiment")
+    return record

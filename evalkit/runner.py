@@ -1,0 +1,69 @@
+"""Running an experiment: config in, ranked entries and a verdict out. No output files here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tqdm.auto import tqdm
+
+from evalkit.baselines import check_baseline, run_baseline
+from evalkit.candidates import check_candidate, run_candidate
+from evalkit.comparison import Comparison, compare
+from evalkit.config import RunConfig
+from evalkit.entry import Entry
+from evalkit.errors import ConfigError
+from evalkit.evalset import EvalSet, load_evalset
+from evalkit.metrics.registry import MetricSpec, metric_registry
+from evalkit.paths import PathResolver
+from evalkit.strategies import Strategy, build_strategy
+
+
+@dataclass
+class RunResult:
+    """Everything a run found, ready to be written, printed, plotted or gated."""
+
+    config: RunConfig
+    evalset: EvalSet
+    registry: dict[str, MetricSpec]
+    strategy: Strategy
+    entries: list[Entry]
+    comparison: Comparison
+    started: str
+
+
+def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None = None) -> RunResult:
+    """Validate everything, then load data, produce every entry, score and compare them.
+
+    All config checks run before any data is read or any model is fitted, so a typo costs nothing.
+    """
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    registry = metric_registry(cfg.task, cfg.cost_metrics)
+    strategy = build_strategy(cfg.strategy, registry, cfg.task)
+    if not cfg.candidates:
+        raise ConfigError("no candidates: add at least one under 'candidates:'")
+    for name, candidate in cfg.candidates.items():
+        check_candidate(name, candidate, registry)
+    for name, baseline in cfg.baselines.items():
+        check_baseline(name, baseline, registry)
+
+    data = cfg.data
+    evalset = load_evalset(
+        cfg.task, data,
+        truth_path=paths.resolve(data.path, "data.path") if data.path else None,
+        train_path=paths.resolve(data.train_path, "data.train_path") if data.train_path else None)
+
+    jobs = [("candidate", n) for n in cfg.candidates] + [("baseline", n) for n in cfg.baselines]
+    entries: list[Entry] = []
+    # tqdm hides itself when stderr is not a terminal (disable=None), so logs and CI stay clean.
+    for role, name in tqdm(jobs, desc="evaluating", unit="entry", disable=None if progress is None else not progress,
+                           leave=False):
+        if role == "candidate":
+            entries.append(run_candidate(name, cfg.candidates[name], evalset, registry, paths.resolve,
+                                         data.id_column))
+        else:
+            entries.extend(run_baseline(name, cfg.baselines[name], evalset, registry, paths.resolve,
+                                        data.id_column))
+    for entry in entries:
+        entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
+    return RunResult(cfg, evalset, registry, strategy, entries, compare(entries, strategy), started)

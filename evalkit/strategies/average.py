@@ -1,0 +1,64 @@
+"""The *average* strategy: the (weighted) mean of named metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from evalkit.errors import ConfigError
+from evalkit.metrics.registry import MetricSpec, require_metric
+from evalkit.strategies.base import Outcome, missing_reason
+
+
+@dataclass(frozen=True)
+class Average:
+    """Mean of metrics; a bounded lower-is-better metric (e.g. brier) enters as ``1 - value``.
+
+    >>> from evalkit.metrics.registry import metric_registry
+    >>> s = build_average(["precision", "recall"], [3, 1], metric_registry("binary"))
+    >>> s.evaluate({"precision": 0.9, "recall": 0.5}).score
+    0.8
+    """
+
+    metrics_used: tuple[str, ...]
+    weights: tuple[float, ...]
+    flipped: tuple[bool, ...]
+    name: str = "average"
+    higher_is_better: bool = True
+
+    def evaluate(self, metrics: Mapping[str, float | None], *, require_all: bool = True) -> Outcome:
+        total = 0.0
+        for metric, weight, flip in zip(self.metrics_used, self.weights, self.flipped, strict=True):
+            value = metrics.get(metric)
+            if value is None:
+                return Outcome(score=None, reason=missing_reason(metric, metrics))
+            total += weight * ((1.0 - value) if flip else value)
+        return Outcome(score=total / sum(self.weights))
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "metrics": list(self.metrics_used), "weights": list(self.weights)}
+
+
+def build_average(metrics: list[str], weights: list[float] | None,
+                  registry: Mapping[str, MetricSpec]) -> Average:
+    """Validate an average over ``metrics`` and build it."""
+    if not metrics:
+        raise ConfigError("strategy average: list the metrics to average in strategy.metrics")
+    if len(set(metrics)) != len(metrics):
+        raise ConfigError(f"strategy average: strategy.metrics lists a metric twice: {metrics}")
+    weights = list(weights) if weights is not None else [1.0] * len(metrics)
+    if len(weights) != len(metrics):
+        raise ConfigError(f"strategy average: {len(weights)} weights for {len(metrics)} metrics; "
+                          "give one weight per metric in strategy.weights")
+    if any(w < 0 for w in weights) or sum(weights) <= 0:
+        raise ConfigError(f"strategy average: weights must be non-negative with a positive sum, got {weights}")
+    flipped = []
+    for name in metrics:
+        spec = require_metric(registry, name, where="strategy.metrics")
+        if not spec.higher_is_better and not spec.bounded:
+            raise ConfigError(f"strategy average: '{name}' is lower-is-better and unbounded, so it cannot "
+                              "be averaged with scores in [0, 1]; use strategy satisficing with a "
+                              f"constraint such as {name}: '<= x' instead")
+        flipped.append(not spec.higher_is_better)
+    return Average(tuple(metrics), tuple(float(w) for w in weights), tuple(flipped))

@@ -1,28 +1,46 @@
-"""The ``evalkit`` command line: ``run`` (Hydra), ``gate``, ``plot`` and ``compare``."""
+"""The ``evalkit`` command line: ``run`` (Hydra), ``gate``, ``plot`` and ``compare``.
+
+Each command lives in its own module with a ``main(args: list[str]) -> int``; this module only
+dispatches, importing the command lazily so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-USAGE = """usage: python -m evalkit COMMAND [ARGS]
+COMMANDS = {
+    "run": ("evalkit.hydra_app", "run an experiment (Hydra: overrides, -m multirun, "
+            "--config-dir/--config-name); no arguments: the built-in demo"),
+    "gate": ("evalkit.gate.command", "check a run against a stored reference (exit 0 pass, 1 fail, 2 error)"),
+    "plot": ("evalkit.plots.command", "redraw a run's figures and HTML report from its saved results"),
+    "compare": ("evalkit.merge", "merge the run directories of a multirun into one leaderboard"),
+}
 
-Which model is best by one agreed number, and is it really better than the baselines?
 
-commands:
-  run       run an experiment (Hydra: overrides, -m multirun, --config-dir/--config-name);
-            with no arguments, the built-in demo. `python -m evalkit run --help` for the config.
-"""
+def usage() -> str:
+    lines = ["usage: python -m evalkit COMMAND [ARGS]", "",
+             "Which model is best by one agreed number, and is it really better than the baselines?", "",
+             "commands:"]
+    lines += [f"  {name:<9} {text}" for name, (_, text) in COMMANDS.items()]
+    lines += ["", "`python -m evalkit COMMAND --help` for a command's options."]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Dispatch to a command; returns the process exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
-        print(USAGE)
-        return 0 if args else 2
+        print(usage())
+        return 0
     command, rest = args[0], args[1:]
-    if command == "run":
-        from evalkit.hydra_app import main as run_main
-        return run_main(rest)
-    print(f"evalkit: error: unknown command '{command}'\n\n{USAGE}", file=sys.stderr)
-    return 2
+    if command not in COMMANDS:
+        print(f"evalkit: error: unknown command '{command}'; choose one of: {', '.join(COMMANDS)}",
+              file=sys.stderr)
+        return 2
+    try:
+        module = importlib.import_module(COMMANDS[command][0])
+    except ModuleNotFoundError:
+        print(f"evalkit: error: the '{command}' command is not available in this version", file=sys.stderr)
+        return 2
+    return int(module.main(rest))

@@ -172,7 +172,8 @@ def _read_labelled(path: Path, data: DataConfig, what: str) -> tuple[pd.DataFram
         raise DataError(f"{path}: column '{data.id_column}' has empty ids; every row needs an id")
     if table[data.label_column].isna().any():
         n = int(table[data.label_column].isna().sum())
-        raise DataError(f"{path}: column '{data.label_column}' has {n} empty label(s); fill or drop those rows")
+        raise DataError(f"{path}: column '{data.label_column}' has {n} empty label(s); "
+                        "fill or drop those rows")
     return table, ids, as_keys(table[data.label_column])
 
 

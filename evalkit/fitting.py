@@ -68,7 +68,8 @@ def fit_and_predict(estimator: Any, evalset: EvalSet, X_train: pd.DataFrame, y_t
     except Exception as exc:  # a user's estimator can fail in any way; report it in one line
         raise EvalkitError(f"{where}: the estimator failed: {type(exc).__name__}: "
                            f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
-    costs = {"latency_ms": _latency_ms(estimator, X_eval), "model_size_kb": len(pickle.dumps(estimator)) / 1024}
+    costs = {"latency_ms": _latency_ms(estimator, X_eval),
+             "model_size_kb": len(pickle.dumps(estimator)) / 1024}
     return Fitted(Predictions(labels=labels, scores=scores), costs)
 
 

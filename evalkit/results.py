@@ -1,4 +1,4 @@
-"""Writing a run's results: ``metrics.json`` (the machine-readable record), ``leaderboard.csv``, ``report.md``.
+"""Writing a run's results: ``metrics.json`` (the record), ``leaderboard.csv`` and ``report.md``.
 
 Files are written only after the whole run succeeded, each atomically (a temporary file in the same
 directory, then ``os.replace``), and ``metrics.json`` last: its presence marks a complete run.

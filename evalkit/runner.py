@@ -56,8 +56,8 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     jobs = [("candidate", n) for n in cfg.candidates] + [("baseline", n) for n in cfg.baselines]
     entries: list[Entry] = []
     # tqdm hides itself when stderr is not a terminal (disable=None), so logs and CI stay clean.
-    for role, name in tqdm(jobs, desc="evaluating", unit="entry", disable=None if progress is None else not progress,
-                           leave=False):
+    disable = None if progress is None else not progress
+    for role, name in tqdm(jobs, desc="evaluating", unit="entry", disable=disable, leave=False):
         if role == "candidate":
             entries.append(run_candidate(name, cfg.candidates[name], evalset, registry, paths.resolve,
                                          data.id_column))

@@ -26,10 +26,7 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the {what} file is empty; it needs a header row and at least one row")
     try:
-        if suffix == ".csv":
-            table = pd.read_csv(path)
-        else:
-            table = pd.read_parquet(path)
+        table = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
     except ImportError as exc:
         raise DataError(f"{path}: reading Parquet needs pyarrow; install it with "
                         f"`pip install 'evalkit[parquet]'` ({exc})") from None

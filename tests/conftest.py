@@ -30,8 +30,10 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built-in demo, run once through the real CLI; returns its run directory."""
+    # Run from an unrelated directory: the demo must not depend on the checkout being the cwd.
     run_dir = tmp_path_factory.mktemp("demo") / "run"
-    result = run_cli("run", f"hydra.run.dir={run_dir}", "bootstrap.resamples=200")
+    result = run_cli("run", f"hydra.run.dir={run_dir}", "bootstrap.resamples=200",
+                     cwd=tmp_path_factory.mktemp("elsewhere"))
     assert result.code == 0, result.stderr
     return run_dir
 

@@ -1,1 +1,1 @@
-"""Files that ship with evalkit: the built-in configs (repo `conf/`) and the demo baselines (repo `baselines/`)."""
+"""Files that ship with evalkit: built-in configs (repo `conf/`) and demo baselines (repo `baselines/`)."""

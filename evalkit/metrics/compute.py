@@ -46,7 +46,8 @@ def compute_metrics(registry: Mapping[str, MetricSpec], evalset: EvalSet,
 
 
 def _undefined_reason(name: str, y_true: np.ndarray, predictions: Predictions) -> str:
-    if name.startswith("precision") and predictions.labels is not None and not np.any(predictions.labels == 1):
+    labels = predictions.labels
+    if name.startswith("precision") and labels is not None and not np.any(labels == 1):
         return "undefined: the entry predicts no positive item"
     if len(np.unique(y_true)) < 2:
         return "undefined: the scored items have a single class"

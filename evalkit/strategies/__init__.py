@@ -16,12 +16,23 @@ from evalkit.strategies.base import Outcome, Strategy
 from evalkit.strategies.satisficing import build_satisficing
 
 STRATEGY_NAMES = ("average", "satisficing")
+# Which strategy.* fields each strategy reads; any other field set is almost surely a mistake.
+FIELDS = {"average": ("metrics", "weights"), "satisficing": ("optimize", "constraints")}
+UNSET = {"metrics": None, "weights": None, "optimize": None, "constraints": {}, "metric": None,
+         "expression": None, "direction": "maximize"}
 
 __all__ = ["STRATEGY_NAMES", "Outcome", "Strategy", "build_strategy"]
 
 
 def build_strategy(cfg: StrategyConfig, registry: Mapping[str, MetricSpec], task: str) -> Strategy:
     """The strategy named by ``cfg.name``, validated against ``registry``."""
+    if cfg.name in FIELDS:
+        for key, unset in UNSET.items():
+            if key not in FIELDS[cfg.name] and getattr(cfg, key) != unset:
+                users = [name for name, fields in FIELDS.items() if key in fields]
+                raise ConfigError(f"strategy.{key} does not apply to strategy '{cfg.name}'"
+                                  + (f" (it is used by: {', '.join(users)})" if users else "")
+                                  + "; remove it or change strategy.name")
     if cfg.name == "average":
         return build_average(cfg.metrics or [HEADLINE_METRIC[task]], cfg.weights, registry)
     if cfg.name == "satisficing":

@@ -52,7 +52,8 @@ def build_average(metrics: list[str], weights: list[float] | None,
         raise ConfigError(f"strategy average: {len(weights)} weights for {len(metrics)} metrics; "
                           "give one weight per metric in strategy.weights")
     if any(w < 0 for w in weights) or sum(weights) <= 0:
-        raise ConfigError(f"strategy average: weights must be non-negative with a positive sum, got {weights}")
+        raise ConfigError(f"strategy average: weights must be non-negative with a positive sum, "
+                          f"got {weights}")
     flipped = []
     for name in metrics:
         spec = require_metric(registry, name, where="strategy.metrics")

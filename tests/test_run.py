@@ -1,0 +1,121 @@
+"""`python -m evalkit run` end to end: the demo, a user's own experiment, multirun, and the outputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from tests.conftest import run_cli
+from tests.experiments import basic_config, basic_files, scores_frame, truth_frame, write_experiment
+
+
+def test_demo_compares_several_candidates_with_all_four_baseline_kinds(demo_record):
+    candidates = [e for e in demo_record["entries"] if e["role"] == "candidate"]
+    baseline_kinds = {e["kind"] for e in demo_record["entries"] if e["role"] == "baseline"}
+    assert len(candidates) >= 4
+    assert baseline_kinds == {"external", "rule", "simple_ml", "human"}
+    assert demo_record["best"] in {c["name"] for c in candidates}
+    assert demo_record["strongest_baseline"] is not None and demo_record["margin"] is not None
+
+
+def test_demo_constraints_rule_out_at_least_one_candidate_and_say_why(demo_record):
+    infeasible = [e for e in demo_record["entries"] if e["role"] == "candidate" and not e["feasible"]]
+    assert infeasible
+    assert all(e["violations"] for e in infeasible)
+
+
+def test_metrics_json_has_the_documented_shape(demo_record):
+    assert {"evalkit_version", "task", "strategy", "data", "entries", "best", "strongest_baseline",
+            "margin"} <= set(demo_record)
+    assert demo_record["strategy"] == {"name": "satisficing", "optimize": "precision",
+                                       "constraints": {"recall": ">= 0.95", "latency_ms": "<= 50"},
+                                       "higher_is_better": True}
+    assert demo_record["data"]["n_items"] == 143 and len(demo_record["data"]["fingerprint"]) == 64
+    for entry in demo_record["entries"]:
+        assert {"name", "role", "kind", "metrics", "score", "feasible", "violations"} <= set(entry)
+        assert entry["role"] in {"candidate", "baseline"}
+        assert entry["kind"] in {"estimator", "predictions", "external", "rule", "simple_ml", "human"}
+    logreg = next(e for e in demo_record["entries"] if e["name"] == "logreg")
+    assert logreg["metrics"]["latency_ms"] > 0 and logreg["metrics"]["model_size_kb"] > 0
+
+
+def test_demo_human_rows_keep_each_annotator_and_the_spread(demo_record):
+    mean = next(e for e in demo_record["entries"] if e["name"] == "panel/mean_annotator")
+    vote = next(e for e in demo_record["entries"] if e["name"] == "panel/majority_vote")
+    accuracies = [a["metrics"]["accuracy"] for a in mean["annotators"].values()]
+    assert mean["metrics"]["accuracy"] == sum(accuracies) / len(accuracies)
+    assert mean["spread"]["accuracy"] == {"min": min(accuracies), "max": max(accuracies)}
+    assert vote["tie_rule"] == "expected"
+
+
+def test_leaderboard_csv_and_report_match_metrics_json(demo_run, demo_record):
+    with (demo_run / "leaderboard.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["name"] for r in rows] == [e["name"] for e in demo_record["entries"]]
+    assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
+    report = (demo_run / "report.md").read_text()
+    assert demo_record["verdict"] in report
+    assert "is infeasible" in report and "## Leaderboard" in report
+    assert (demo_run / ".hydra" / "config.yaml").is_file()
+
+
+def test_user_experiment_runs_from_another_directory_with_paths_relative_to_the_file(tmp_path):
+    root = write_experiment(tmp_path / "exp", basic_config(
+        baselines={"paper": {"kind": "external", "metrics": {"accuracy": 0.6}, "source": "a paper"}}),
+        basic_files())
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", "hydra.run.dir=out",
+                     cwd=elsewhere)
+    assert result.code == 0, result.stderr
+    record = json.loads((elsewhere / "out" / "metrics.json").read_text())
+    assert [e["name"] for e in record["entries"]] == ["model", "paper"]
+    assert record["best"] == "model" and "model" in result.stdout and record["verdict"] in result.stdout
+
+
+def test_a_path_given_on_the_command_line_resolves_against_the_current_directory(tmp_path):
+    root = write_experiment(tmp_path / "exp", basic_config(), basic_files())
+    cwd = tmp_path / "cwd"
+    (cwd / "other").mkdir(parents=True)
+    truth = truth_frame()
+    scores_frame(truth, seed=9).to_csv(cwd / "other" / "better.csv", index=False)
+    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", "hydra.run.dir=out",
+                     "candidates.model.predictions=other/better.csv", cwd=cwd)
+    assert result.code == 0, result.stderr
+    record = json.loads((cwd / "out" / "metrics.json").read_text())
+    assert record["entries"][0]["path"] == str(cwd / "other" / "better.csv")
+
+
+def test_experiment_file_may_select_evalkit_config_groups(tmp_path):
+    config = basic_config()
+    del config["strategy"]
+    config = {"defaults": [{"strategy": "average"}, "_self_"], **config}
+    root = write_experiment(tmp_path, config, basic_files())
+    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={tmp_path}/o")
+    assert result.code == 0, result.stderr
+    record = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert record["strategy"]["metrics"] == ["precision", "recall"]
+
+
+def test_multirun_writes_one_run_directory_per_job(tmp_path):
+    root = write_experiment(tmp_path, basic_config(), basic_files())
+    result = run_cli("run", "-m", "--config-dir", str(root), "--config-name", "exp",
+                     f"hydra.sweep.dir={tmp_path}/sweep", "strategy.metrics=[accuracy],[f1]")
+    assert result.code == 0, result.stderr
+    records = [json.loads(p.read_text()) for p in sorted((tmp_path / "sweep").glob("*/metrics.json"))]
+    assert [r["strategy"]["metrics"] for r in records] == [["accuracy"], ["f1"]]
+
+
+def test_default_run_directory_is_results_timestamp_under_the_current_directory(tmp_path):
+    root = write_experiment(tmp_path / "exp", basic_config(), basic_files())
+    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    [run_dir] = list((tmp_path / "results").iterdir())
+    assert (run_dir / "metrics.json").is_file() and run_dir.name[:2] == "20"
+
+
+def test_results_are_written_atomically_and_readable(demo_run: Path):
+    leftovers = [p for p in demo_run.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+    assert not leftovers
+    assert (demo_run / "metrics.json").stat().st_mode & 0o044

@@ -96,6 +96,21 @@ class RunConfig:
     cost_metrics: dict[str, str] = field(default_factory=dict)
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
     gate: Any = None
+    # Run only these entries (candidate or baseline config names); None runs all. With a Hydra sweep
+    # (`-m select=[a],[b]`) this gives one job per candidate, merged by `evalkit compare`.
+    select: list[str] | None = None
+
+
+def defaults_node() -> dict[str, Any]:
+    """Every schema key with its default, as a plain dict.
+
+    Composed first under every experiment, so each key exists in the composed config and can be
+    overridden from the command line without Hydra's ``+`` prefix. Plain (not structured) on
+    purpose: type checks happen in :func:`validate`, which gives evalkit's own error messages.
+    """
+    node = OmegaConf.to_container(OmegaConf.structured(RunConfig))
+    assert isinstance(node, dict)
+    return node
 
 
 def _valid_keys(path: list[str]) -> list[str]:

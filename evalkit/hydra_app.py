@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from evalkit.config import validate
+from evalkit.config import defaults_node, validate
 from evalkit.errors import EvalkitError
 from evalkit.paths import PathResolver
 from evalkit.report import markdown_report, terminal_table
@@ -25,6 +26,10 @@ from evalkit.runner import run_experiment
 CONFIG_PACKAGE = "evalkit.bundled.conf"
 RUN_DIR = "results/${now:%Y-%m-%d_%H-%M-%S}"
 SWEEP_DIR = "results/multirun/${now:%Y-%m-%d_%H-%M-%S}"
+DEFAULTS_NAME = "evalkit_defaults"
+EXPERIMENT_NAME = "evalkit_experiment"
+
+ConfigStore.instance().store(name=DEFAULTS_NAME, node=defaults_node())
 
 
 def bundled_conf_dir() -> Path:
@@ -46,21 +51,37 @@ def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver
 
 
 def _resolver_from_hydra() -> PathResolver:
+    """Paths resolve against the user's experiment directory (``--config-dir``), else evalkit's conf/."""
     hydra_cfg = HydraConfig.get()
-    name = f"{hydra_cfg.job.config_name}.yaml"
     config_dir = bundled_conf_dir()
     for source in hydra_cfg.runtime.config_sources:
-        if source.schema == "file":
-            directory = Path(source.path)
-        elif source.schema == "pkg":
-            directory = Path(str(importlib.resources.files(source.path)))
-        else:
-            continue
-        if (directory / name).is_file():
-            config_dir = directory
+        if source.provider == "command-line" and source.schema == "file":
+            config_dir = Path(source.path)
             break
     cli_keys = frozenset(o.split("=", 1)[0].lstrip("+~") for o in hydra_cfg.overrides.task)
     return PathResolver(config_dir=config_dir, cli_keys=cli_keys)
+
+
+def _wrap_user_config(args: list[str]) -> list[str]:
+    """Put a user's experiment file on top of evalkit's defaults.
+
+    ``--config-name NAME`` would make the user's file the whole config; instead evalkit composes a
+    primary config whose defaults list is [evalkit's defaults, NAME], so the file need only hold the
+    keys the user sets, and may still pick evalkit's config groups in its own ``defaults:`` list.
+    """
+    out = list(args)
+    for i, arg in enumerate(out):
+        name = None
+        if arg in ("--config-name", "-cn") and i + 1 < len(out):
+            name, out[i + 1] = out[i + 1], EXPERIMENT_NAME
+        elif arg.startswith("--config-name="):
+            name, out[i] = arg.split("=", 1)[1], f"--config-name={EXPERIMENT_NAME}"
+        if name is not None:
+            name = name.removesuffix(".yaml")
+            ConfigStore.instance().store(
+                name=EXPERIMENT_NAME, node={"defaults": [DEFAULTS_NAME, f"/{name}@_global_", "_self_"]})
+            break
+    return out
 
 
 @hydra.main(version_base="1.3", config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config")
@@ -81,7 +102,7 @@ def main(args: list[str]) -> int:
     if not any(a.startswith("hydra.sweep.dir=") for a in args):
         defaults.append(f"hydra.sweep.dir={SWEEP_DIR}")
     saved = sys.argv
-    sys.argv = [f"{Path(saved[0]).name} run", *args, *defaults]
+    sys.argv = [f"{Path(saved[0]).name} run", *_wrap_user_config(args), *defaults]
     try:
         _hydra_main()
     except SystemExit as exc:

@@ -10,14 +10,20 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from evalkit import __version__
+from evalkit.comparison import Comparison
+from evalkit.entry import Entry
 from evalkit.errors import DataError
+from evalkit.evalset import EvalSet
+from evalkit.metrics.registry import MetricSpec
 from evalkit.runner import RunResult
+from evalkit.strategies import Strategy
 
 METRICS_FILE = "metrics.json"
 
@@ -55,32 +61,47 @@ def _clean(value: Any) -> Any:
     return value
 
 
+STANDARD_KEYS = ("name", "role", "kind", "rank", "metrics", "score", "feasible", "violations",
+                 "unchecked_constraints", "score_reason", "metric_notes")
+
+
+def data_summary(evalset: EvalSet) -> dict[str, Any]:
+    """What ``metrics.json`` records about the evaluated data."""
+    data: dict[str, Any] = {"n_items": evalset.n_items, "fingerprint": evalset.fingerprint,
+                            "source": evalset.source, "classes": list(evalset.classes)}
+    if evalset.task == "binary":
+        data["positive_label"] = evalset.classes[1]
+    return data
+
+
 def to_record(result: RunResult) -> dict[str, Any]:
     """The run as the ``metrics.json`` document."""
-    comparison = result.comparison
+    return build_record(task=result.config.task, data=data_summary(result.evalset), entries=result.entries,
+                        comparison=result.comparison, strategy=result.strategy, registry=result.registry,
+                        created=result.started)
+
+
+def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], comparison: Comparison,
+                 strategy: Strategy, registry: Mapping[str, MetricSpec], created: str) -> dict[str, Any]:
+    """Assemble ``metrics.json`` from scored entries and their comparison."""
     order = {name: i + 1 for i, name in enumerate(comparison.ranking)}
-    entries = []
-    for entry in sorted(result.entries, key=lambda e: order[e.name]):
+    rows = []
+    for entry in sorted(entries, key=lambda e: order[e.name]):
         outcome = entry.outcome
         assert outcome is not None
-        entries.append({
+        rows.append({
             "name": entry.name, "role": entry.role, "kind": entry.kind, "rank": order[entry.name],
             "metrics": entry.metrics, "score": outcome.score, "feasible": outcome.feasible,
             "violations": list(outcome.violations), "unchecked_constraints": list(outcome.unchecked),
             "score_reason": outcome.reason, "metric_notes": entry.notes, **entry.details,
         })
-    used = sorted({m for e in result.entries for m in e.metrics} & set(result.registry))
-    evalset = result.evalset
-    data: dict[str, Any] = {"n_items": evalset.n_items, "fingerprint": evalset.fingerprint,
-                            "source": evalset.source, "classes": list(evalset.classes)}
-    if evalset.task == "binary":
-        data["positive_label"] = evalset.classes[1]
+    used = sorted({m for e in entries for m in e.metrics} & set(registry))
     return _clean({
-        "evalkit_version": __version__, "created": result.started, "task": result.config.task,
-        "strategy": result.strategy.describe() | {"higher_is_better": result.strategy.higher_is_better},
+        "evalkit_version": __version__, "created": created, "task": task,
+        "strategy": strategy.describe() | {"higher_is_better": strategy.higher_is_better},
         "data": data,
-        "metric_directions": {m: result.registry[m].direction for m in used},
-        "entries": entries,
+        "metric_directions": {m: registry[m].direction for m in used},
+        "entries": rows,
         "best": comparison.best, "strongest_baseline": comparison.strongest_baseline,
         "margin": comparison.margin, "beats_all_baselines": comparison.beats_all_baselines,
         "verdict": comparison.verdict, "notes": list(comparison.notes),

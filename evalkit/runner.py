@@ -54,6 +54,12 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         train_path=paths.resolve(data.train_path, "data.train_path") if data.train_path else None)
 
     jobs = [("candidate", n) for n in cfg.candidates] + [("baseline", n) for n in cfg.baselines]
+    if cfg.select is not None:
+        unknown = sorted(set(cfg.select) - {name for _, name in jobs})
+        if unknown:
+            raise ConfigError(f"select: no candidate or baseline named {unknown}; "
+                              f"names: {', '.join(name for _, name in jobs)}")
+        jobs = [(role, name) for role, name in jobs if name in cfg.select]
     entries: list[Entry] = []
     # tqdm hides itself when stderr is not a terminal (disable=None), so logs and CI stay clean.
     disable = None if progress is None else not progress

@@ -119,3 +119,34 @@ def test_results_are_written_atomically_and_readable(demo_run: Path):
     leftovers = [p for p in demo_run.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
     assert not leftovers
     assert (demo_run / "metrics.json").stat().st_mode & 0o044
+
+
+def test_one_job_per_entry_sweep_merges_into_the_same_leaderboard_as_one_run(tmp_path):
+    config = basic_config(candidates={"model": {"predictions": "preds/model.csv"},
+                                      "other": {"predictions": "preds/other.csv"}},
+                          baselines={"paper": {"kind": "external", "metrics": {"accuracy": 0.6}}})
+    files = basic_files() | {"preds/other.csv": scores_frame(truth_frame(), seed=7)}
+    root = write_experiment(tmp_path, config, files)
+    common = ["--config-dir", str(root), "--config-name", "exp"]
+    single = run_cli("run", *common, f"hydra.run.dir={tmp_path}/single")
+    sweep = run_cli("run", "-m", *common, f"hydra.sweep.dir={tmp_path}/sweep", "select=[model],[other,paper]")
+    assert single.code == 0 and sweep.code == 0, sweep.stderr
+    merged = run_cli("compare", str(tmp_path / "sweep"), "--out", str(tmp_path / "merged"))
+    assert merged.code == 0, merged.stderr
+    one = json.loads((tmp_path / "single" / "metrics.json").read_text())
+    both = json.loads((tmp_path / "merged" / "metrics.json").read_text())
+    assert [(e["name"], e["score"]) for e in both["entries"]] == [(e["name"], e["score"]) for e in one["entries"]]
+    assert both["verdict"] == one["verdict"] and len(both["merged_from"]) == 2
+
+
+def test_compare_refuses_runs_on_different_data(tmp_path):
+    root = write_experiment(tmp_path, basic_config(), basic_files())
+    for seed in (0, 1):
+        other = tmp_path / f"exp{seed}"
+        truth = truth_frame(seed=seed).assign(label=lambda t: t["label"] if seed == 0 else 1 - t["label"])
+        write_experiment(other, basic_config(), {"truth.csv": truth, "preds/model.csv": scores_frame(truth)})
+        assert run_cli("run", "--config-dir", str(other), "--config-name", "exp",
+                       f"hydra.run.dir={tmp_path}/runs/r{seed}").code == 0
+    result = run_cli("compare", str(tmp_path / "runs"))
+    assert result.code == 2 and "data differs" in result.stderr
+    assert root.exists()

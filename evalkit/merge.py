@@ -1,0 +1,96 @@
+"""``evalkit compare``: merge the run directories of a sweep into one leaderboard.
+
+Scale-out stays with Hydra's launchers (joblib, submitit for Slurm, Ray): each job evaluates some
+entries (``select=[...]``) and writes its own run directory; this command re-scores the union with the
+runs' shared strategy and writes one ``metrics.json``, ``leaderboard.csv`` and ``report.md``.
+Runs must share task, strategy and data fingerprint, or their numbers are not comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from evalkit.comparison import compare
+from evalkit.config import StrategyConfig
+from evalkit.entry import Entry
+from evalkit.errors import DataError, EvalkitError
+from evalkit.metrics.registry import metric_registry
+from evalkit.report import markdown_report, terminal_table
+from evalkit.results import METRICS_FILE, STANDARD_KEYS, build_record, read_record, write_run
+from evalkit.strategies import build_strategy
+
+
+def find_runs(paths: list[Path]) -> list[Path]:
+    """Run directories among ``paths``: each path is a run directory or a folder of them (a sweep)."""
+    runs: list[Path] = []
+    for path in paths:
+        if (path / METRICS_FILE).is_file():
+            runs.append(path)
+        elif path.is_dir():
+            runs.extend(sorted(p.parent for p in path.glob(f"*/{METRICS_FILE}")))
+        else:
+            raise DataError(f"{path}: not a directory; give run directories or a multirun sweep directory")
+    if not runs:
+        raise DataError(f"no {METRICS_FILE} found under {', '.join(map(str, paths))}; "
+                        "point at completed run directories")
+    return runs
+
+
+def merge_records(records: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    """One record from several runs of the same experiment (first occurrence of a name wins)."""
+    first_path, first = records[0]
+    for path, record in records[1:]:
+        for key, what in (("task", "task"), ("strategy", "strategy"), (("data", "fingerprint"), "data")):
+            mine = record[key[0]][key[1]] if isinstance(key, tuple) else record[key]
+            theirs = first[key[0]][key[1]] if isinstance(key, tuple) else first[key]
+            if mine != theirs:
+                raise DataError(f"{path}: its {what} differs from {first_path}'s ({mine!r} vs {theirs!r}); "
+                                "only runs of the same experiment on the same data can be merged")
+    task = first["task"]
+    declared = {m: d for r in records for m, d in r[1]["metric_directions"].items()}
+    builtin = metric_registry(task)
+    registry = metric_registry(task, {m: d for m, d in declared.items() if m not in builtin})
+    description = {k: v for k, v in first["strategy"].items() if k != "higher_is_better"}
+    strategy = build_strategy(StrategyConfig(**description), registry, task)
+    entries: dict[str, Entry] = {}
+    for _, record in records:
+        for row in record["entries"]:
+            if row["name"] in entries:
+                continue
+            entry = Entry(name=row["name"], role=row["role"], kind=row["kind"], metrics=row["metrics"],
+                          notes=row.get("metric_notes", {}),
+                          details={k: v for k, v in row.items() if k not in STANDARD_KEYS})
+            entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
+            entries[entry.name] = entry
+    merged = build_record(task=task, data=first["data"], entries=list(entries.values()),
+                          comparison=compare(list(entries.values()), strategy), strategy=strategy,
+                          registry=registry, created=datetime.now(UTC).isoformat(timespec="seconds"))
+    merged["merged_from"] = [str(p) for p, _ in records]
+    return merged
+
+
+def main(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m evalkit compare",
+        description="Merge run directories (e.g. one job per candidate from a Hydra sweep) into one "
+                    "leaderboard. Example: python -m evalkit run -m 'select=[logreg],[svm]' then "
+                    "python -m evalkit compare results/multirun/<timestamp>")
+    parser.add_argument("runs", nargs="+", type=Path, help="run directories, or sweep directories holding them")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where to write the merged results (default: <first path>/merged)")
+    options = parser.parse_args(args)
+    try:
+        runs = find_runs(options.runs)
+        merged = merge_records([(run, read_record(run)) for run in runs])
+        out = options.out or options.runs[0] / "merged"
+        write_run(out, merged, markdown_report(merged))
+    except EvalkitError as exc:
+        print(f"evalkit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(terminal_table(merged))
+    print(f"merged {len(runs)} runs into: {out}")
+    return 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import reduce
@@ -66,7 +67,7 @@ _CALL_HINT = "only min, max, abs, sqrt, log may be called"
 _CONST, _NAME, _NEG, _ADD, _SUB, _MUL, _DIV, _POW, _MIN, _MAX, _ABS, _SQRT, _LOG = range(13)
 _BINARY = {ast.Add: _ADD, ast.Sub: _SUB, ast.Mult: _MUL, ast.Div: _DIV, ast.Pow: _POW}
 _CALLS = {"min": _MIN, "max": _MAX, "abs": _ABS, "sqrt": _SQRT, "log": _LOG}
-# Operators Python spells differently from ours, with a hint; any other operator gets the generic one.
+# Symbols of the refused binary operators, so a refusal quotes what the user typed.
 _OPERATOR_NAMES = {
     ast.FloorDiv: "//",
     ast.Mod: "%",
@@ -339,9 +340,11 @@ def _check_bracket_depth(text: str) -> None:
 def _where(text: str, node: ast.AST) -> str:
     """Human position of ``node``: 1-based character column (ast gives UTF-8 byte offsets)."""
     lineno = getattr(node, "lineno", 1)
-    line = text.splitlines()[lineno - 1] if text else ""
-    col = len(line.encode("utf-8")[: getattr(node, "col_offset", 0)].decode("utf-8", "replace")) + 1
-    return f"at column {col}" if "\n" not in text else f"at line {lineno}, column {col}"
+    # Python's own line breaks only; str.splitlines also splits on form feeds and other separators.
+    lines = re.split(r"\r\n|\r|\n", text)
+    before = lines[lineno - 1].encode("utf-8")[: getattr(node, "col_offset", 0)]
+    col = len(before.decode("utf-8", "replace")) + 1
+    return f"at column {col}" if len(lines) == 1 else f"at line {lineno}, column {col}"
 
 
 def _refuse(text: str, node: ast.AST, what: str, hint: str = _ALLOWED) -> ConfigError:

@@ -79,7 +79,8 @@ def main(args: list[str]) -> int:
         description="Merge run directories (e.g. one job per candidate from a Hydra sweep) into one "
                     "leaderboard. Example: python -m evalkit run -m 'select=[logreg],[svm]' then "
                     "python -m evalkit compare results/multirun/<timestamp>")
-    parser.add_argument("runs", nargs="+", type=Path, help="run directories, or sweep directories holding them")
+    parser.add_argument("runs", nargs="+", type=Path,
+                        help="run directories, or sweep directories holding them")
     parser.add_argument("--out", type=Path, default=None,
                         help="where to write the merged results (default: <first path>/merged)")
     options = parser.parse_args(args)

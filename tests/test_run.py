@@ -154,3 +154,16 @@ def test_compare_refuses_runs_on_different_data(tmp_path):
     result = run_cli("compare", str(tmp_path / "runs"))
     assert result.code == 2 and "data differs" in result.stderr
     assert root.exists()
+
+
+def test_multiclass_example_runs_from_the_bundled_configs(tmp_path):
+    result = run_cli("run", "+experiment=iris", f"hydra.run.dir={tmp_path}", "bootstrap.resamples=0")
+    assert result.code == 0, result.stderr
+    record = json.loads((tmp_path / "metrics.json").read_text())
+    assert record["task"] == "multiclass"
+    assert record["data"]["classes"] == ["setosa", "versicolor", "virginica"]
+    rule = next(e for e in record["entries"] if e["name"] == "petal_rule")
+    assert rule["kind"] == "rule" and rule["metrics"]["accuracy"] > 0.9
+    # Exact ties at the top are broken by name, as documented.
+    top = [e for e in record["entries"] if e["score"] == record["entries"][0]["score"]]
+    assert record["best"] == min(e["name"] for e in top if e["role"] == "candidate")

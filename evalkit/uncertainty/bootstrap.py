@@ -54,11 +54,13 @@ class _Evaluator:
                 self.plans = [ranking_plan(data.y_true == c, data.scores[:, c]) for c in range(self.k)]
 
     def __call__(self, weights: np.ndarray) -> dict[str, np.ndarray]:
-        totals = weights.sum(axis=1, dtype=np.int64).astype(np.float64)
         out: dict[str, np.ndarray] = {}
         if self.confusion:
             cm = confusion_matrices(self.cells, self.k, weights)
             out.update(confusion_metric_values(self.task, self.confusion, cm))
+            totals = cm.sum(axis=(1, 2))  # saves a pass over the weights
+        else:
+            totals = weights.sum(axis=1, dtype=np.int64).astype(np.float64)
         for name, losses in self.losses.items():
             out[name] = loss_values(name, losses, weights, totals)
         if self.plans and self.task == "binary":
@@ -174,7 +176,7 @@ def bootstrap_entries(
     show = progress if progress is not None else work >= PROGRESS_MIN_WORK
     n_blocks = -(-resampler.resamples // resampler.rows_per_block)
     blocks = tqdm(
-        resampler.blocks(compact=True),
+        resampler.blocks(compact=True, prefetch=True),
         total=n_blocks,
         desc="bootstrap",
         unit="block",

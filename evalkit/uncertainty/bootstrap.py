@@ -130,6 +130,9 @@ def weighted_metric_values(
         raise DataError(f"weights should have shape (n,) or (b, n) with n = {data.n_items}, got {w.shape}.")
     if w.dtype.kind not in "iub" or (w.size and w.min() < 0):
         raise DataError("weights should be non-negative integers (how many times each item is drawn).")
+    # The ranking metrics accumulate weights in int32.
+    if w.size and int(w.sum(axis=1, dtype=np.int64).max()) >= 2**31:
+        raise DataError("weights should sum to less than 2**31 per row.")
     if w.dtype.kind == "b" or w.dtype.itemsize > 4:
         w = w.astype(np.int32)
     return _evaluate_block(_Evaluator(data, metric_names), w)

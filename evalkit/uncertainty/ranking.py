@@ -51,10 +51,9 @@ def ranking_plan(positive: np.ndarray, scores: np.ndarray) -> RankingPlan:
     # Ascending order of -score is descending order of score; negation is exact, and -0.0 == 0.0
     # keeps the two zeros in one threshold as np.diff does.
     key = -np.asarray(scores, dtype=np.float64)
-    pos_items = np.flatnonzero(positive)
-    neg_items = np.flatnonzero(~positive)
-    pos_order = pos_items[np.argsort(key[pos_items], kind="stable")]
-    neg_order = neg_items[np.argsort(key[neg_items], kind="stable")]
+    order = np.argsort(key, kind="stable")  # the one sort; each class keeps its items in this order
+    pos_order = order[positive[order]]
+    neg_order = order[~positive[order]]
     kp = key[pos_order]
     kn = key[neg_order]
     tp_upto = np.searchsorted(kp, kp, side="right")

@@ -254,3 +254,32 @@ def test_roc_auc_ovr_needs_three_classes():
     scores = np.array([[0.6, 0.4], [0.3, 0.7], [0.5, 0.5], [0.9, 0.1]])
     with pytest.raises(ConfigError, match="at least 3 classes"):
         weighted_metric_values("multiclass", ["roc_auc_ovr"], y, None, scores, np.ones(4, dtype=int))
+
+
+def test_same_seed_same_values_whatever_the_blocking():
+    y, labels, scores = binary_data(60, seed=3)
+    runs = [
+        bootstrap_metric_values("binary", BINARY, y, labels, scores, Resampler(60, 50, seed=21, block_size=b))
+        for b in (None, 1, 7)
+    ]
+    for run in runs[1:]:
+        for name in BINARY:
+            np.testing.assert_array_equal(run[name], runs[0][name])
+    other = bootstrap_metric_values("binary", ["accuracy"], y, labels, None, Resampler(60, 50, seed=22))
+    assert not np.array_equal(other["accuracy"], runs[0]["accuracy"])
+
+
+def test_progress_bar_stays_off_a_non_terminal(capsys):
+    y, labels, _ = binary_data(20, seed=1)
+    bootstrap_metric_values(
+        "binary", ["accuracy"], y, labels, None, Resampler(20, 30, seed=0, block_size=5), progress=True
+    )
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_weights_that_would_overflow_are_refused():
+    with pytest.raises(DataError, match="2\\*\\*31"):
+        weighted_metric_values(
+            "binary", ["roc_auc"], np.array([0, 1]), None, np.array([0.2, 0.6]), np.array([2**30, 2**30])
+        )

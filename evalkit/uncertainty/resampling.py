@@ -2,8 +2,8 @@
 
 A resample is a vector of non-negative integer weights, one per item: the number of times the item
 is drawn. Drawing ``n`` indices with replacement and counting them (``multinomial``) is exactly the
-classic bootstrap; ``poisson`` draws each weight independently from Poisson(1), which is cheaper to
-reason about for streams but lets the resample size vary.
+classic bootstrap; ``poisson`` draws each weight independently from Poisson(1) (the "Poisson
+bootstrap"), so the resample size varies around ``n``.
 
 Drawing the weights is most of the cost of a bootstrap at a million items, so both methods use a
 table sampler (see :func:`poisson_weights`): Poisson(1) weights from 16 random bits per item, and
@@ -27,6 +27,7 @@ import numpy as np
 from evalkit.errors import ConfigError
 
 Method = Literal["multinomial", "poisson"]
+METHODS: tuple[str, ...] = ("multinomial", "poisson")
 
 
 def _poisson_thresholds() -> np.ndarray:
@@ -55,11 +56,9 @@ def _top16_table(thresholds: np.ndarray) -> np.ndarray:
     return np.where(at_low == at_high, at_low, 255).astype(np.uint8)
 
 
-METHODS: tuple[str, ...] = ("multinomial", "poisson")
-
 # Poisson(1) by inversion of a 64-bit uniform U: the weight is #{k : U >= _THRESHOLDS[k]}, where
-# _THRESHOLDS[k] = floor(P(Poisson(1) <= k) * 2**64); each probability is exact to 2**-64 (finer
-# than a float64 sampler's 2**-53). The top 16 bits of U settle the weight except in the few
+# _THRESHOLDS[k] = floor(P(Poisson(1) <= k) * 2**64); each probability is within 2**-64 of the
+# exact one (finer than a float64 sampler's 2**-53). The top 16 bits of U settle the weight except in the few
 # 16-bit bins that contain a threshold (marked 255 in _BY_TOP16); only those draw 48 more bits.
 _THRESHOLDS = _poisson_thresholds()
 _BY_TOP16 = _top16_table(_THRESHOLDS)
@@ -73,7 +72,7 @@ MAX_ITEMS = 2**30
 
 
 def poisson_weights(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` independent Poisson(1) weights as uint8, about 3x faster than ``rng.poisson``.
+    """``n`` independent Poisson(1) weights as uint8, several times faster than ``rng.poisson``.
 
     Uses the generator's raw bits: 16 per item, plus 48 more for the ~2e-4 of items whose top 16
     bits do not settle the weight.
@@ -246,8 +245,8 @@ class Resampler:
         """Yield ``(start, W)`` for consecutive blocks, ``W = self.block(start, compact=compact)``.
 
         With ``prefetch=True`` a background thread generates the next block while the caller works
-        on the current one. NumPy releases the GIL while drawing random numbers, so on two or more
-        cores generation mostly overlaps with evaluation; the blocks are the same either way.
+        on the current one. NumPy releases the GIL in much of that work, so on two or more free
+        cores generation partly overlaps with evaluation; the blocks are the same either way.
         """
         starts = range(0, self.resamples, self.rows_per_block)
         if not prefetch:

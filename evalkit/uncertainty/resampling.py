@@ -93,11 +93,10 @@ def multinomial_weights(rng: np.random.Generator, n: int) -> np.ndarray:
     """Counts of ``n`` indices drawn uniformly with replacement from ``n`` items (uint8 if they fit).
 
     Exact (up to the 2**-64 rounding of the Poisson table), by Poissonization: Poisson(1) weights
-    are ``S`` balls thrown uniformly at the items,
-    with ``S`` random. Removing ``S - n`` of those balls uniformly without replacement, or throwing
-    ``n - S`` more, leaves exactly ``n`` balls thrown uniformly: multinomial counts. The correction
-    touches about ``sqrt(n)`` balls, so this costs about a Poisson draw instead of ``n`` bounded
-    integers and a bincount.
+    are ``S`` balls thrown uniformly at the items, with ``S`` random. Removing ``S - n`` of those
+    balls uniformly without replacement, or throwing ``n - S`` more, leaves exactly ``n`` balls
+    thrown uniformly: multinomial counts. The correction touches about ``sqrt(n)`` balls, so this
+    costs about a Poisson draw instead of ``n`` bounded integers and a bincount.
     """
     weights = poisson_weights(rng, n)
     block_sums = _block_sums(weights)

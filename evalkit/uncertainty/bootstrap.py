@@ -1,0 +1,229 @@
+"""Metric values of every bootstrap resample, computed for all resamples at once.
+
+:func:`bootstrap_entries` walks the resamples block by block (memory stays bounded) and evaluates
+each entry on the same block, so the entries' values are paired resample by resample and each
+block is generated once. Within a block, work is split into chunks of at most ``CHUNK_ELEMENTS``
+weights so the temporaries stay small; for large ``n`` a chunk is a single resample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from evalkit.errors import DataError
+from evalkit.uncertainty.catalog import TaskData, metric_spec, validate
+from evalkit.uncertainty.confusion import confusion_matrices, confusion_metric_values
+from evalkit.uncertainty.losses import item_losses, loss_values
+from evalkit.uncertainty.ranking import RankingPlan, ranking_plan, ranking_values
+from evalkit.uncertainty.resampling import Resampler
+
+CHUNK_ELEMENTS = 2**20
+# Below this many item-evaluations (resamples x items x entries) the work takes about a second
+# or less, and a progress bar would only flicker.
+PROGRESS_MIN_WORK = 5 * 10**8
+
+Entry = tuple[np.ndarray | None, np.ndarray | None]
+
+
+class _Evaluator:
+    """One entry's precomputed structures (cells, sorts, per-item losses) and its metric names."""
+
+    def __init__(self, data: TaskData, names: Sequence[str]) -> None:
+        self.task = data.task
+        self.names = list(names)
+        families = {name: metric_spec(data.task, name).family for name in self.names}
+        self.confusion = [n for n in self.names if families[n] == "confusion"]
+        self.losses = {
+            n: item_losses(data.task, n, data.y_true, data.scores)
+            for n in self.names
+            if families[n] == "loss"
+        }
+        self.k = data.n_classes
+        self.cells = data.n_classes * data.y_true + data.labels if self.confusion else None
+        self.plans: list[RankingPlan] = []
+        self.want_auc = "roc_auc" in self.names or "roc_auc_ovr" in self.names
+        self.want_ap = "average_precision" in self.names
+        if data.scores is not None and (self.want_auc or self.want_ap):
+            if data.task == "binary":
+                self.plans = [ranking_plan(data.y_true == 1, data.scores)]
+            else:
+                # One-vs-rest: one sort per class column, each reused by every resample.
+                self.plans = [ranking_plan(data.y_true == c, data.scores[:, c]) for c in range(self.k)]
+
+    def __call__(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        if self.confusion:
+            cm = confusion_matrices(self.cells, self.k, weights)
+            out.update(confusion_metric_values(self.task, self.confusion, cm))
+            totals = cm.sum(axis=(1, 2))  # saves a pass over the weights
+        else:
+            totals = weights.sum(axis=1, dtype=np.int64).astype(np.float64)
+        for name, losses in self.losses.items():
+            out[name] = loss_values(name, losses, weights, totals)
+        if self.plans and self.task == "binary":
+            auc, ap = ranking_values(self.plans[0], weights, auc=self.want_auc, ap=self.want_ap)
+            if auc is not None:
+                out["roc_auc"] = auc
+            if ap is not None:
+                out["average_precision"] = ap
+        elif self.plans:
+            per_class = [ranking_values(plan, weights, ap=False)[0] for plan in self.plans]
+            # Macro average; NaN as soon as one class is absent or alone, as in scikit-learn.
+            out["roc_auc_ovr"] = np.mean(per_class, axis=0)
+        for name in out:
+            # An empty resample (possible with Poisson weights) has no defined metric.
+            out[name][totals == 0] = np.nan
+        return {name: out[name] for name in self.names}
+
+
+def _chunks(weights: np.ndarray) -> list[slice]:
+    rows = max(1, CHUNK_ELEMENTS // weights.shape[1])
+    return [slice(i, min(i + rows, weights.shape[0])) for i in range(0, weights.shape[0], rows)]
+
+
+def _evaluate_block(evaluator: _Evaluator, weights: np.ndarray) -> dict[str, np.ndarray]:
+    parts = [evaluator(weights[chunk]) for chunk in _chunks(weights)]
+    return {name: np.concatenate([p[name] for p in parts]) for name in evaluator.names}
+
+
+def weighted_metric_values(
+    task: str,
+    metric_names: Sequence[str],
+    y_true: np.ndarray,
+    labels: np.ndarray | None,
+    scores: np.ndarray | None,
+    weights: np.ndarray,
+    *,
+    n_classes: int | None = None,
+) -> dict[str, np.ndarray]:
+    """Metric values for explicit item weights, one row per resample.
+
+    Parameters
+    ----------
+    task : {"binary", "multiclass"}
+    metric_names : sequence of str
+        Names from :data:`evalkit.uncertainty.catalog.METRICS` for ``task``.
+    y_true, labels, scores : ndarray
+        The entry's data, see the catalog module for the conventions; ``labels`` or ``scores``
+        may be None when no requested metric needs them.
+    weights : ndarray of shape (n,) or (b, n)
+        Non-negative integer weights (counts); all ones gives the plain metric.
+    n_classes : int or None
+        ``k`` for a multiclass task without scores.
+
+    Returns
+    -------
+    dict mapping each name to an ndarray of shape (b,) (``(1,)`` for 1-d weights); NaN where undefined.
+
+    Examples
+    --------
+    >>> y = np.array([0, 1, 1, 0]); lab = np.array([0, 1, 0, 0])
+    >>> weighted_metric_values("binary", ["accuracy"], y, lab, None, np.ones(4, dtype=int))
+    {'accuracy': array([0.75])}
+    """
+    data = validate(task, list(metric_names), y_true, labels, scores, n_classes)
+    w = np.atleast_2d(np.asarray(weights))
+    if w.ndim != 2 or w.shape[1] != data.n_items:
+        raise DataError(f"weights should have shape (n,) or (b, n) with n = {data.n_items}, got {w.shape}.")
+    if w.dtype.kind not in "iub" or (w.size and w.min() < 0):
+        raise DataError("weights should be non-negative integers (how many times each item is drawn).")
+    # The ranking metrics accumulate weights in int32.
+    if w.size and int(w.sum(axis=1, dtype=np.int64).max()) >= 2**31:
+        raise DataError("weights should sum to less than 2**31 per row.")
+    if w.dtype.kind == "b" or w.dtype.itemsize > 4:
+        w = w.astype(np.int32)
+    return _evaluate_block(_Evaluator(data, metric_names), w)
+
+
+def bootstrap_entries(
+    task: str,
+    metric_names: Sequence[str],
+    y_true: np.ndarray,
+    entries: Mapping[str, Entry],
+    resampler: Resampler,
+    *,
+    n_classes: int | None = None,
+    progress: bool | None = None,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Bootstrap values of ``metric_names`` for several entries on the same resamples.
+
+    Parameters
+    ----------
+    task, metric_names, y_true, n_classes
+        As in :func:`weighted_metric_values`.
+    entries : mapping of entry name to ``(labels, scores)``
+        Candidates and baselines; either element may be None when no metric needs it.
+    resampler : Resampler
+        The resamples; ``resampler.n_items`` must equal ``len(y_true)``.
+    progress : bool or None
+        None shows a tqdm bar over blocks when the work is long, True always, False never; the
+        bar hides itself when stderr is not a terminal.
+
+    Returns
+    -------
+    ``{entry: {metric: ndarray of shape (resampler.resamples,)}}``, NaN where a resample leaves the
+    metric undefined. Value ``r`` of every entry comes from the same resample ``r``.
+    """
+    evaluators = {}
+    for entry, (labels, scores) in entries.items():
+        data = validate(task, list(metric_names), y_true, labels, scores, n_classes)
+        evaluators[entry] = _Evaluator(data, metric_names)
+    n = np.asarray(y_true).shape[0]
+    if resampler.n_items != n:
+        raise DataError(f"the resampler draws from {resampler.n_items} items but y_true has {n}.")
+    out = {e: {m: np.empty(resampler.resamples) for m in metric_names} for e in evaluators}
+    work = resampler.resamples * n * max(1, len(evaluators))
+    show = progress if progress is not None else work >= PROGRESS_MIN_WORK
+    n_blocks = -(-resampler.resamples // resampler.rows_per_block)
+    blocks = tqdm(
+        resampler.blocks(compact=True, prefetch=True),
+        total=n_blocks,
+        desc="bootstrap",
+        unit="block",
+        leave=False,
+        disable=None if show else True,
+    )
+    for start, weights in blocks:
+        rows = slice(start, start + weights.shape[0])
+        for entry, evaluator in evaluators.items():
+            for name, values in _evaluate_block(evaluator, weights).items():
+                out[entry][name][rows] = values
+    return out
+
+
+def bootstrap_metric_values(
+    task: str,
+    metric_names: Sequence[str],
+    y_true: np.ndarray,
+    labels: np.ndarray | None,
+    scores: np.ndarray | None,
+    resampler: Resampler,
+    *,
+    n_classes: int | None = None,
+    progress: bool | None = None,
+) -> dict[str, np.ndarray]:
+    """Bootstrap values of ``metric_names`` for one entry: ``{metric: ndarray of shape (R,)}``.
+
+    The same ``resampler`` (same seed) gives every entry the same resamples, so two calls are
+    paired. Evaluating several entries is cheaper with :func:`bootstrap_entries`, which generates
+    each block of resamples once.
+
+    Examples
+    --------
+    >>> y = np.array([0, 1, 1, 0, 1]); lab = np.array([0, 1, 0, 0, 1])
+    >>> values = bootstrap_metric_values("binary", ["accuracy"], y, lab, None, Resampler(5, 200, seed=0))
+    >>> values["accuracy"].shape
+    (200,)
+    """
+    return bootstrap_entries(
+        task,
+        metric_names,
+        y_true,
+        {"entry": (labels, scores)},
+        resampler,
+        n_classes=n_classes,
+        progress=progress,
+    )["entry"]

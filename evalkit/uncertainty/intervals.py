@@ -1,0 +1,214 @@
+"""Confidence intervals from bootstrap values, with a Wilson fallback at 0% and 100%.
+
+The interval is the percentile interval of the bootstrap values: the ``(1 - level) / 2`` and
+``(1 + level) / 2`` quantiles (``np.quantile``, linear interpolation) of the resamples where the
+metric is defined. Resamples where it is undefined (NaN) are left out and counted in
+``Interval.n_undefined``.
+
+When the percentile interval is replaced by a Wilson score interval
+-------------------------------------------------------------------
+Exactly when the metric is a proportion (``MetricSpec.proportion`` is set in the catalog) and its
+value on the full data is exactly 0 or 1. Then no item ever counts against it (e.g. no error for
+accuracy 100%), no resample can contain one, every defined resample gives the same value and the
+percentile interval has zero width: it would claim certainty (lm-evaluation-harness #4070). The
+Wilson interval is computed on the counts behind the metric instead:
+
+* ``ratio`` metrics, one ratio of counts: accuracy = correct / items, precision = TP / predicted
+  positive, recall = TP / true positive, and F1 = TP / (TP + (FP + FN) / 2), its Dice form.
+* ``per_class`` metrics, an average of per-class ratios (balanced accuracy, the macro averages,
+  f1_weighted): the Wilson bounds of each defined class, averaged with the metric's own class
+  weights (equal, or true-class support for f1_weighted). This is a heuristic of ours, not a
+  textbook interval; it is wider than a Wilson interval on pooled counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.stats import norm
+
+from evalkit.errors import ConfigError
+from evalkit.uncertainty.bootstrap import weighted_metric_values
+from evalkit.uncertainty.catalog import metric_spec, validate
+from evalkit.uncertainty.confusion import confusion_matrices
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A metric's estimate on the full data and its confidence interval.
+
+    ``method`` is ``percentile``, ``wilson`` (degenerate proportion, see the module docstring) or
+    ``undefined`` (no resample defined the metric; the bounds are NaN).
+    """
+
+    estimate: float
+    lower: float
+    upper: float
+    level: float
+    method: Literal["percentile", "wilson", "undefined"]
+    n_undefined: int = 0
+
+
+@dataclass(frozen=True)
+class ProportionCounts:
+    """Counts behind a proportion metric: one ratio, or one per class averaged with ``weights``."""
+
+    successes: np.ndarray
+    trials: np.ndarray
+    weights: np.ndarray
+
+
+def _check_level(level: float) -> float:
+    if not 0 < level < 1:
+        raise ConfigError(f"level={level!r} is not valid. It should be strictly between 0 and 1, e.g. 0.95.")
+    return float(level)
+
+
+def percentile_interval(values: np.ndarray, level: float) -> tuple[float, float, int]:
+    """``(lower, upper, n_undefined)``: percentile interval of the defined (non-NaN) values.
+
+    Examples
+    --------
+    >>> percentile_interval(np.array([1.0, 2.0, np.nan, 3.0, 4.0, 5.0]), 0.5)
+    (2.0, 4.0, 1)
+    """
+    level = _check_level(level)
+    v = np.asarray(values, dtype=np.float64)
+    defined = v[~np.isnan(v)]
+    n_undefined = int(v.size - defined.size)
+    if defined.size == 0:
+        return float("nan"), float("nan"), n_undefined
+    alpha = 1 - level
+    lower, upper = np.quantile(defined, [alpha / 2, 1 - alpha / 2])
+    return float(lower), float(upper), n_undefined
+
+
+def wilson_interval(
+    successes: np.ndarray | float, trials: np.ndarray | float, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for ``successes`` out of ``trials`` (vectorized; trials > 0).
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(10, 10, 0.95)
+    >>> round(float(lo), 4), float(hi)
+    (0.7225, 1.0)
+    """
+    level = _check_level(level)
+    s = np.asarray(successes, dtype=np.float64)
+    t = np.asarray(trials, dtype=np.float64)
+    z = norm.ppf(0.5 + level / 2)
+    p = s / t
+    denom = 1 + z**2 / t
+    center = (p + z**2 / (2 * t)) / denom
+    half = z / denom * np.sqrt(p * (1 - p) / t + z**2 / (4 * t**2))
+    # The bounds at p = 0 and p = 1 are exactly 0 and 1; rounding would otherwise leave 1 - 1e-16.
+    lower = np.where(s == 0, 0.0, np.clip(center - half, 0.0, 1.0))
+    upper = np.where(s == t, 1.0, np.clip(center + half, 0.0, 1.0))
+    return lower, upper
+
+
+def proportion_counts(
+    task: str,
+    metric: str,
+    y_true: np.ndarray,
+    labels: np.ndarray,
+    *,
+    n_classes: int | None = None,
+) -> ProportionCounts | None:
+    """The counts behind proportion metric ``metric`` on the full data; None for other metrics."""
+    spec = metric_spec(task, metric)
+    if spec.proportion is None:
+        return None
+    data = validate(task, [metric], y_true, labels, None, n_classes)
+    k = data.n_classes
+    cm = confusion_matrices(k * data.y_true + data.labels, k, np.ones((1, data.n_items), dtype=np.int32))[0]
+    tp = np.diag(cm)
+    true = cm.sum(axis=1)
+    pred = cm.sum(axis=0)
+    one = np.ones(1)
+    if metric == "accuracy":
+        return ProportionCounts(tp.sum() * one, cm.sum() * one, one)
+    if task == "binary" and metric in ("precision", "recall", "f1"):
+        trials = {"precision": pred[1], "recall": true[1], "f1": (true[1] + pred[1]) / 2}[metric]
+        return ProportionCounts(tp[1] * one, trials * one, one)
+    equal = np.ones(k)
+    if metric in ("balanced_accuracy", "recall_macro"):
+        return ProportionCounts(tp, true, equal)
+    if metric == "precision_macro":
+        return ProportionCounts(tp, pred, equal)
+    # f1 per class in its Dice form: tp / (tp + (fp + fn) / 2) = 2 tp / (true + pred).
+    return ProportionCounts(tp, (true + pred) / 2, equal if metric == "f1_macro" else true)
+
+
+def metric_interval(
+    values: np.ndarray,
+    level: float,
+    *,
+    estimate: float,
+    counts: ProportionCounts | None = None,
+) -> Interval:
+    """Percentile interval of bootstrap ``values``, or Wilson when a proportion sits at 0 or 1.
+
+    Parameters
+    ----------
+    values : ndarray of shape (R,)
+        Bootstrap values of one metric for one entry.
+    level : float
+        Confidence level, e.g. 0.95.
+    estimate : float
+        The metric on the full data (weights all ones).
+    counts : ProportionCounts or None
+        From :func:`proportion_counts`; None for metrics that are not proportions.
+    """
+    lower, upper, n_undefined = percentile_interval(values, level)
+    if counts is not None and estimate in (0.0, 1.0):
+        defined = counts.trials > 0
+        lows, highs = wilson_interval(counts.successes[defined], counts.trials[defined], level)
+        # At 0 or 1 every defined class sits at that value; a class with support (which exists
+        # as soon as there is one item) is defined, so the weights cannot all be zero.
+        lower = float(np.average(lows, weights=counts.weights[defined]))
+        upper = float(np.average(highs, weights=counts.weights[defined]))
+        return Interval(float(estimate), lower, upper, level, "wilson", n_undefined)
+    method = "undefined" if np.isnan(lower) else "percentile"
+    return Interval(float(estimate), lower, upper, level, method, n_undefined)
+
+
+def metric_intervals(
+    task: str,
+    y_true: np.ndarray,
+    labels: np.ndarray | None,
+    scores: np.ndarray | None,
+    values: Mapping[str, np.ndarray],
+    level: float,
+    *,
+    n_classes: int | None = None,
+) -> dict[str, Interval]:
+    """Intervals for one entry: estimates on the full data, percentile or Wilson bounds.
+
+    ``values`` is the output of :func:`~evalkit.uncertainty.bootstrap.bootstrap_metric_values`
+    for the same entry; its keys are the metrics.
+
+    Examples
+    --------
+    >>> y = np.array([0, 1, 1, 0, 1, 1]); lab = y.copy()
+    >>> values = {"accuracy": np.ones(100)}
+    >>> iv = metric_intervals("binary", y, lab, None, values, 0.95)["accuracy"]
+    >>> iv.method, iv.estimate, round(iv.lower, 3), iv.upper
+    ('wilson', 1.0, 0.61, 1.0)
+    """
+    names = list(values)
+    n = np.asarray(y_true).shape[0]
+    estimates = weighted_metric_values(
+        task, names, y_true, labels, scores, np.ones(n, dtype=np.int32), n_classes=n_classes
+    )
+    out = {}
+    for name in names:
+        counts = None
+        if metric_spec(task, name).proportion is not None:
+            counts = proportion_counts(task, name, y_true, labels, n_classes=n_classes)
+        out[name] = metric_interval(values[name], level, estimate=float(estimates[name][0]), counts=counts)
+    return out

@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 from evalkit.baselines import check_baseline, run_baseline
 from evalkit.candidates import check_candidate, run_candidate
 from evalkit.comparison import Comparison, compare
+from evalkit.confidence import Assessment, assess, check_settings
 from evalkit.config import RunConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError
@@ -30,6 +31,7 @@ class RunResult:
     entries: list[Entry]
     comparison: Comparison
     started: str
+    assessment: Assessment | None = None
 
 
 def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None = None) -> RunResult:
@@ -40,6 +42,7 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     started = datetime.now(UTC).isoformat(timespec="seconds")
     registry = metric_registry(cfg.task, cfg.cost_metrics)
     strategy = build_strategy(cfg.strategy, registry, cfg.task)
+    check_settings(cfg.bootstrap)
     if not cfg.candidates:
         raise ConfigError("no candidates: add at least one under 'candidates:'")
     for name, candidate in cfg.candidates.items():
@@ -72,4 +75,6 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
                                         data.id_column))
     for entry in entries:
         entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
-    return RunResult(cfg, evalset, registry, strategy, entries, compare(entries, strategy), started)
+    comparison = compare(entries, strategy)
+    assessment = assess(entries, evalset, registry, strategy, comparison.best, cfg.bootstrap, progress=progress)
+    return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment)

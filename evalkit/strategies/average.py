@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from evalkit.errors import ConfigError
 from evalkit.metrics.registry import MetricSpec, require_metric
 from evalkit.strategies.base import Outcome, missing_reason
@@ -38,6 +40,11 @@ class Average:
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "metrics": list(self.metrics_used), "weights": list(self.weights)}
+
+    def score_values(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        total = sum(w * ((1.0 - values[m]) if flip else values[m])
+                    for m, w, flip in zip(self.metrics_used, self.weights, self.flipped, strict=True))
+        return np.asarray(total, dtype=np.float64) / sum(self.weights)
 
 
 def build_average(metrics: list[str], weights: list[float] | None,

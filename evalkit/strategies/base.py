@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -36,6 +38,10 @@ class Strategy(Protocol):
 
     def describe(self) -> dict[str, Any]:
         """The strategy's definition as stored in ``metrics.json`` (and compared by the gate)."""
+        ...
+
+    def score_values(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The score of every bootstrap resample at once (NaN where it cannot be computed)."""
         ...
 
 

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from evalkit.errors import ConfigError
 from evalkit.metrics.registry import MetricSpec, require_metric
 from evalkit.strategies.base import Outcome, missing_reason
@@ -76,6 +78,9 @@ class Satisficing:
         reason = None if score is not None else missing_reason(self.optimize, metrics)
         return Outcome(score=score, feasible=not violations, violations=tuple(violations), reason=reason,
                        unchecked=tuple(unchecked))
+
+    def score_values(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(values[self.optimize], dtype=np.float64)
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "optimize": self.optimize,

@@ -25,7 +25,10 @@ CHUNK_ELEMENTS = 2**20
 # or less, and a progress bar would only flicker.
 PROGRESS_MIN_WORK = 5 * 10**8
 
-Entry = tuple[np.ndarray | None, np.ndarray | None]
+# (labels, scores), or (labels, scores, item_index, multiplicity) for an entry whose rows are
+# weighted pseudo-items (a panel that labelled a subset, a vote whose ties are split): row j scores
+# item item_index[j] and counts multiplicity[j] times.
+Entry = tuple[np.ndarray | None, ...]
 
 
 class _Evaluator:
@@ -154,8 +157,11 @@ def bootstrap_entries(
     ----------
     task, metric_names, y_true, n_classes
         As in :func:`weighted_metric_values`.
-    entries : mapping of entry name to ``(labels, scores)``
-        Candidates and baselines; either element may be None when no metric needs it.
+    entries : mapping of entry name to ``(labels, scores)`` or ``(labels, scores, item_index, multiplicity)``
+        Candidates and baselines; labels or scores may be None when no metric needs them. With
+        ``item_index`` (int, per row) and ``multiplicity`` (positive int, per row), row ``j`` stands
+        for item ``item_index[j]`` counted ``multiplicity[j]`` times; the resample weight of a row is
+        its item's weight times its multiplicity, so such entries stay paired with the others.
     resampler : Resampler
         The resamples; ``resampler.n_items`` must equal ``len(y_true)``.
     progress : bool or None
@@ -168,8 +174,15 @@ def bootstrap_entries(
     metric undefined. Value ``r`` of every entry comes from the same resample ``r``.
     """
     evaluators = {}
-    for entry, (labels, scores) in entries.items():
-        data = validate(task, list(metric_names), y_true, labels, scores, n_classes)
+    mappings: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+    for entry, (labels, scores, *mapping) in entries.items():
+        y_rows = np.asarray(y_true)
+        mappings[entry] = None
+        if mapping:
+            index, multiplicity = np.asarray(mapping[0]), np.asarray(mapping[1], dtype=np.int32)
+            mappings[entry] = (index, multiplicity)
+            y_rows = y_rows[index]
+        data = validate(task, list(metric_names), y_rows, labels, scores, n_classes)
         evaluators[entry] = _Evaluator(data, metric_names)
     n = np.asarray(y_true).shape[0]
     if resampler.n_items != n:
@@ -189,7 +202,9 @@ def bootstrap_entries(
     for start, weights in blocks:
         rows = slice(start, start + weights.shape[0])
         for entry, evaluator in evaluators.items():
-            for name, values in _evaluate_block(evaluator, weights).items():
+            mapping = mappings[entry]
+            block = weights if mapping is None else weights[:, mapping[0]].astype(np.int32) * mapping[1]
+            for name, values in _evaluate_block(evaluator, block).items():
                 out[entry][name][rows] = values
     return out
 

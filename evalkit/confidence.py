@@ -1,0 +1,281 @@
+"""Confidence for a run: intervals for every entry and significance of the best candidate's lead.
+
+One paired bootstrap (``evalkit.uncertainty``) over the evaluated items: every entry with per-item
+predictions is scored on the *same* resamples, so differences are paired. On top of it:
+- an interval for every metric and for the strategy score (percentile; Wilson where a proportion
+  sits at 0 or 1, so no interval has zero width);
+- for satisficing, each candidate's share of resamples that meet every constraint ("feasible but
+  fragile" below 95%);
+- the best candidate against every other entry: the difference in the score and in each metric the
+  strategy uses, with its interval, a p-value (paired bootstrap; exact McNemar for accuracy),
+  Holm–Bonferroni across all comparisons of the run, and a verdict.
+
+Entries without per-item data (external numbers, the mean of annotators) get no bootstrap interval;
+cost metrics (latency) are measured once and enter the score as constants. An entry that covers
+only some items (a human panel) is compared with the best candidate on the items both have.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from evalkit.config import BootstrapConfig
+from evalkit.entry import Entry
+from evalkit.errors import ConfigError
+from evalkit.evalset import EvalSet
+from evalkit.metrics.registry import MetricSpec
+from evalkit.predictions import Predictions
+from evalkit.strategies import Strategy
+from evalkit.uncertainty import (
+    Resampler,
+    bootstrap_entries,
+    holm_adjust,
+    mcnemar_exact,
+    metric_interval,
+    metric_spec,
+    paired_comparison,
+    proportion_counts,
+    satisficing_share,
+    verdict,
+    weighted_metric_values,
+)
+
+FRAGILE_BELOW = 0.95
+METHODS = ("multinomial", "poisson")
+
+
+@dataclass
+class Assessment:
+    """What the bootstrap says about a run (written to ``metrics.json`` and the report)."""
+
+    settings: dict[str, Any]
+    intervals: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    interval_methods: dict[str, dict[str, str]] = field(default_factory=dict)
+    feasible_share: dict[str, float] = field(default_factory=dict)
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def check_settings(cfg: BootstrapConfig) -> None:
+    if cfg.resamples < 0:
+        raise ConfigError(f"bootstrap.resamples={cfg.resamples} must be 0 (off) or a positive count")
+    if not 0 < cfg.level < 1:
+        raise ConfigError(f"bootstrap.level={cfg.level} must be between 0 and 1, e.g. 0.95")
+    if cfg.method not in METHODS:
+        raise ConfigError(f"bootstrap.method='{cfg.method}' is not one of {', '.join(METHODS)}")
+
+
+def _supported(task: str, name: str) -> bool:
+    try:
+        metric_spec(task, name)
+    except Exception:  # the catalog raises for metrics it has no vectorized form of
+        return False
+    return True
+
+
+def _multiplicity(weight: np.ndarray) -> np.ndarray:
+    """Integer row counts proportional to fractional row weights (1/t for a t-way tie).
+
+    Ratio metrics do not change when every weight is scaled, so scaling by the least common
+    multiple of the denominators gives exact integer counts for the bootstrap.
+    """
+    denominators = np.rint(1.0 / weight).astype(np.int64)
+    if not np.allclose(1.0 / denominators, weight):
+        raise ValueError("row weights must be reciprocals of integers")
+    scale = math.lcm(*np.unique(denominators).tolist())
+    return (scale // denominators).astype(np.int32)
+
+
+def _bootstrap_input(predictions: Predictions) -> tuple[np.ndarray | None, ...]:
+    if predictions.item_index is None:
+        return (predictions.labels, predictions.scores)
+    weight = predictions.weight if predictions.weight is not None else np.ones(len(predictions.item_index))
+    return (predictions.labels, predictions.scores, predictions.item_index, _multiplicity(weight))
+
+
+def _metric_names(entry: Entry, registry: Mapping[str, MetricSpec], task: str) -> tuple[str, ...]:
+    return tuple(m for m, spec in registry.items()
+                 if spec.fn is not None and entry.metrics.get(m) is not None and _supported(task, m))
+
+
+def _with_constants(values: Mapping[str, np.ndarray], metrics: Mapping[str, float | None],
+                    resamples: int) -> dict[str, np.ndarray]:
+    """Per-resample values plus the entry's other metrics (e.g. latency) as constants."""
+    full = dict(values)
+    for name, value in metrics.items():
+        if name not in full and value is not None:
+            full[name] = np.full(resamples, float(value))
+    return full
+
+
+def _score(strategy: Strategy, values: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    if not set(strategy.metrics_used[:1]) <= set(values):
+        return None
+    try:
+        return strategy.score_values(values)
+    except KeyError:  # a metric the score needs has no value for this entry
+        return None
+
+
+def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec], strategy: Strategy,
+           best: str | None, cfg: BootstrapConfig, *, progress: bool | None = None) -> Assessment | None:
+    """Bootstrap every entry with per-item predictions; None when ``cfg.resamples`` is 0."""
+    if cfg.resamples == 0:
+        return None
+    task, R, level = evalset.task, cfg.resamples, cfg.level
+    resampler = Resampler(evalset.n_items, R, cfg.seed, cfg.method)
+    result = Assessment(settings={"resamples": R, "level": level, "seed": cfg.seed, "method": cfg.method})
+    groups: dict[tuple[str, ...], dict[str, tuple[np.ndarray | None, ...]]] = defaultdict(dict)
+    by_name = {e.name: e for e in entries}
+    for entry in entries:
+        if entry.predictions is None:
+            continue
+        names = _metric_names(entry, registry, task)
+        if names:
+            groups[names][entry.name] = _bootstrap_input(entry.predictions)
+    values: dict[str, dict[str, np.ndarray]] = {}
+    for names, group in groups.items():
+        values |= bootstrap_entries(task, list(names), evalset.y, group, resampler,
+                                    n_classes=evalset.n_classes, progress=progress)
+    no_data = [e.name for e in entries if e.name not in values]
+    if no_data:
+        result.notes.append(f"no interval for {', '.join(no_data)}: no per-item predictions "
+                            "(external numbers, annotator means)")
+    scores: dict[str, np.ndarray] = {}
+    for name, own in values.items():
+        entry = by_name[name]
+        preds = entry.predictions
+        assert preds is not None
+        y_rows = preds.truth(evalset)
+        intervals, methods = {}, {}
+        for metric, array in own.items():
+            counts = (proportion_counts(task, metric, y_rows, preds.labels, n_classes=evalset.n_classes)
+                      if preds.labels is not None and metric_spec(task, metric).proportion is not None
+                      else None)
+            interval = metric_interval(array, level, estimate=float(entry.metrics[metric]), counts=counts)
+            intervals[metric] = [interval.lower, interval.upper]
+            if interval.method != "percentile":
+                methods[metric] = interval.method
+        full = _with_constants(own, entry.metrics, R)
+        score = _score(strategy, full) if entry.score is not None else None
+        if score is not None:
+            scores[name] = score
+            optimize = strategy.metrics_used[0]
+            if strategy.name == "satisficing" and optimize in intervals:
+                intervals["score"] = intervals[optimize]  # the score *is* that metric
+            else:
+                lo, hi = np.nanquantile(score, [(1 - level) / 2, (1 + level) / 2])
+                intervals["score"] = [float(lo), float(hi)]
+        if strategy.name == "satisficing" and entry.role == "candidate":
+            constraints = [(c.metric, c.op, c.threshold) for c in getattr(strategy, "constraints", ())]
+            result.feasible_share[name] = satisficing_share(full, constraints)
+        result.intervals[name] = intervals
+        if methods:
+            result.interval_methods[name] = methods
+    if best is not None and best in values:
+        result.comparisons = _compare_best(by_name[best], [by_name[n] for n in values if n != best],
+                                           values, scores, evalset, registry, strategy, resampler, level)
+    elif best is not None:
+        result.notes.append(f"no significance tests: the best candidate {best} has no per-item predictions")
+    return result
+
+
+def _restricted(best: Entry, items: np.ndarray, names: list[str], evalset: EvalSet, strategy: Strategy,
+                resampler: Resampler) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The best candidate's bootstrap values and estimates on a subset of items (paired with it)."""
+    preds = best.predictions
+    assert preds is not None
+    labels = None if preds.labels is None else preds.labels[items]
+    scores = None if preds.scores is None else preds.scores[items]
+    ones = np.ones(len(items), dtype=np.int32)
+    arrays = bootstrap_entries(evalset.task, names, evalset.y, {best.name: (labels, scores, items, ones)},
+                               resampler, n_classes=evalset.n_classes)[best.name]
+    point = weighted_metric_values(evalset.task, names, evalset.y[items], labels, scores, ones,
+                                   n_classes=evalset.n_classes)
+    estimates = {m: float(v[0]) for m, v in point.items()}
+    arrays = _with_constants(arrays, best.metrics, resampler.resamples)
+    score = _score(strategy, arrays)
+    if score is not None:
+        arrays["score"] = score
+        estimates["score"] = float(strategy.score_values(
+            _with_constants({m: np.array([v]) for m, v in estimates.items()}, best.metrics, 1))[0])
+    return arrays, estimates
+
+
+def _compare_best(best: Entry, others: list[Entry], values: dict[str, dict[str, np.ndarray]],
+                  scores: dict[str, np.ndarray], evalset: EvalSet, registry: Mapping[str, MetricSpec],
+                  strategy: Strategy, resampler: Resampler, level: float) -> list[dict[str, Any]]:
+    per_item_score = all(registry[m].needs != "declared" for m in strategy.metrics_used[:1]) \
+        if strategy.name == "satisficing" else True
+    rows: list[dict[str, Any]] = []
+    for other in others:
+        preds = other.predictions
+        assert preds is not None
+        covered = np.unique(preds.item_index) if preds.item_index is not None else None
+        partial = covered is not None and len(covered) < evalset.n_items
+        # For satisficing the score *is* the optimized metric: testing both would count it twice in Holm.
+        tested = strategy.metrics_used[1:] if strategy.name == "satisficing" else strategy.metrics_used
+        shared = [m for m in tested if m in values[best.name] and m in values[other.name]]
+        if partial:
+            assert covered is not None
+            a_values, a_estimates = _restricted(best, covered, sorted(values[best.name]), evalset,
+                                                strategy, resampler)
+        else:
+            a_values = dict(values[best.name]) | ({"score": scores[best.name]} if best.name in scores else {})
+            a_estimates = {m: float(best.metrics[m]) for m in values[best.name]} | \
+                ({"score": float(best.score)} if best.score is not None else {})
+        b_values = dict(values[other.name]) | ({"score": scores[other.name]} if other.name in scores else {})
+        b_estimates = {m: float(other.metrics[m]) for m in values[other.name]} | \
+            ({"score": float(other.score)} if other.score is not None else {})
+        metrics = (["score"] if per_item_score and "score" in a_values and "score" in b_values else []) + shared
+        n_items = len(covered) if partial and covered is not None else evalset.n_items
+        for metric in metrics:
+            comparison = paired_comparison(a_values[metric], b_values[metric], level,
+                                           estimate_a=a_estimates[metric], estimate_b=b_estimates[metric])
+            p_value, test, a_higher = comparison.p_value, "paired bootstrap", comparison.a_higher
+            if (metric == "accuracy" and not partial and preds.item_index is None
+                    and best.predictions is not None and best.predictions.labels is not None
+                    and preds.labels is not None):
+                mc = mcnemar_exact(evalset.y, best.predictions.labels, preds.labels)
+                p_value, test = mc.p_value, "exact McNemar"
+                a_higher = None if mc.a_only == mc.b_only else mc.a_only > mc.b_only
+            higher = strategy.higher_is_better if metric == "score" else registry[metric].higher_is_better
+            rows.append({"a": best.name, "b": other.name, "metric": metric, "diff": comparison.difference,
+                         "ci": [comparison.lower, comparison.upper], "p_value": p_value, "test": test,
+                         "items": n_items, "_a_higher": a_higher, "_higher": higher})
+    if not rows:
+        return rows
+    p_values = np.array([r["p_value"] if r["p_value"] == r["p_value"] else 1.0 for r in rows])
+    adjusted = holm_adjust(p_values)
+    for row, p_adj in zip(rows, adjusted, strict=True):
+        row["p_adjusted"] = float(p_adj)
+        row["verdict"] = verdict(float(p_adj), row.pop("_a_higher"), alpha=1 - level,
+                                 higher_is_better=row.pop("_higher"))
+    return rows
+
+
+def significance_summary(comparisons: list[dict[str, Any]], level: float) -> str | None:
+    """One line: against whom the best candidate's score lead is real, and against whom it is noise."""
+    score_rows = [r for r in comparisons if r["metric"] == "score"]
+    if not score_rows:
+        return None
+    best = score_rows[0]["a"]
+    groups: dict[str, list[str]] = defaultdict(list)
+    for row in score_rows:
+        groups[row["verdict"]].append(row["b"])
+    parts = []
+    if groups.get("better"):
+        parts.append(f"distinguishably better than {len(groups['better'])} "
+                     f"entr{'y' if len(groups['better']) == 1 else 'ies'}")
+    if groups.get("not distinguishable"):
+        parts.append(f"not distinguishable from {', '.join(groups['not distinguishable'])}")
+    if groups.get("worse"):
+        parts.append(f"worse than {', '.join(groups['worse'])}")
+    return (f"Significance ({level:.0%}, paired bootstrap, Holm-adjusted): {best} is "
+            + "; ".join(parts) + ".")

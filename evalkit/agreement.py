@@ -117,8 +117,8 @@ def fleiss_kappa(items: np.ndarray, labels: np.ndarray, n_classes: int) -> dict[
     result: dict[str, Any] = {"value": value if np.isfinite(value) else None, "items": len(table),
                               "labels_per_item": k}
     if len(table) < int(rated.sum()):
-        result["note"] = (f"over the {len(table)} of {int(rated.sum())} multiply-labelled items with exactly "
-                          f"{k} labels (Fleiss' kappa needs a fixed number of labels per item)")
+        result["note"] = (f"over the {len(table)} of {int(rated.sum())} multiply-labelled items that have "
+                          f"exactly {k} labels, as Fleiss' kappa needs a fixed number per item")
     if not np.isfinite(value):
         result["note"] = "undefined: every label is the same class"
     return result

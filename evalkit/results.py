@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit import __version__
+from evalkit.baselines.human_reference import human_level
 from evalkit.errors import DataError
 from evalkit.runner import RunResult
 
@@ -84,6 +85,7 @@ def to_record(result: RunResult) -> dict[str, Any]:
         "best": comparison.best, "strongest_baseline": comparison.strongest_baseline,
         "margin": comparison.margin, "beats_all_baselines": comparison.beats_all_baselines,
         "verdict": comparison.verdict, "notes": list(comparison.notes),
+        "human_level": human_level(result.entries, result.config.baselines, result.strategy.higher_is_better),
     })
 
 

@@ -1,0 +1,43 @@
+"""The demo's simulated panel: its CSV is what its generator makes, and the demo config reads it by group."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from evalkit.config import validate
+from evalkit.paths import PathResolver
+from evalkit.results import to_record
+from evalkit.runner import run_experiment
+
+REPO = Path(__file__).resolve().parents[2]
+PANEL_DIR = REPO / "baselines" / "human"
+
+
+def test_the_panel_csv_is_what_its_generator_makes():
+    spec = importlib.util.spec_from_file_location("make_panel", PANEL_DIR / "make_breast_cancer_panel.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = pd.read_csv(PANEL_DIR / "breast_cancer_panel.csv")
+    pd.testing.assert_frame_equal(written, module.make_panel(), check_dtype=False)
+
+
+def test_the_demo_panel_gives_crowd_and_expert_rows_and_a_human_level():
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+        cfg = OmegaConf.to_container(compose(config_name="config"), resolve=True)
+    assert isinstance(cfg, dict)
+    # Only what this test needs: one quick candidate and the panel.
+    cfg["candidates"] = {"logreg": cfg["candidates"]["logreg"]}
+    cfg["baselines"] = {"panel": cfg["baselines"]["panel"]}
+    record = to_record(run_experiment(validate(cfg), PathResolver(config_dir=REPO / "conf"), progress=False))
+    rows = {e["name"]: e for e in record["entries"] if e["kind"] == "human"}
+    assert {"panel/crowd/mean_annotator", "panel/crowd/majority_vote", "panel/expert/mean_annotator",
+            "panel/expert/majority_vote"} <= set(rows)
+    assert "crowd_trainee" in rows["panel/crowd/mean_annotator"]["not_averaged"]
+    assert record["human_level"]["name"] in rows
+    assert "logreg" in rows["panel/expert/majority_vote"]["paired"]["candidates"]

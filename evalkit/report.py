@@ -120,8 +120,8 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
         if "labels_from_scores" in entry:
             notes.append(f"{name}: {entry['labels_from_scores']}")
         coverage = entry.get("coverage")
-        if coverage and (coverage["items"] < coverage["of"] or "per_annotator" in coverage):
-            each = coverage.get("per_annotator")
+        each = entry.get("items_per_annotator")
+        if coverage and (coverage["items"] < coverage["of"] or each):
             own = f" (each annotator on their own {each['min']}–{each['max']})" if each else ""
             notes.append(f"{name} is scored on the {coverage['items']} of {coverage['of']} items its "
                          f"annotators labelled{own}: not the same item set as the models; see "

@@ -59,7 +59,6 @@ from evalkit.predictions import Predictions, id_column_of
 from evalkit.tables import read_table, require_columns
 
 TIE_RULES = ("expected", "random", "exclude")
-ROWS = ("mean_annotator", "majority_vote", "best_annotator")
 INTERVAL_LEVEL = 0.95
 DEFAULT_GROUP = "group"  # the group column used when the file has one
 
@@ -293,10 +292,11 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, cfg: BaselineC
         "n_annotators": len(per_annotator), "averaged_annotators": len(averaged), "min_items": cfg.min_items,
         "annotators": per_annotator, "spread": spread, "interval": interval,
         "interval_method": f"{INTERVAL_LEVEL:.0%} t-interval over the averaged annotators",
-        "coverage": _coverage([p.item_index for p in averaged.values()], evalset.n_items)
-        | ({"per_annotator": {"min": min(counts), "median": float(np.median(counts)), "max": max(counts)}}
-           if counts else {}),
+        "coverage": _coverage([p.item_index for p in averaged.values()], evalset.n_items),
     }
+    if counts:  # each annotator is scored on their own items: how many, over the averaged annotators
+        mean_details["items_per_annotator"] = {"min": min(counts), "median": float(np.median(counts)),
+                                               "max": max(counts)}
     if len(averaged) < len(per_annotator):
         short = sorted(set(per_annotator) - set(averaged))
         mean_details["not_averaged"] = (f"{len(short)} annotator(s) with fewer than {cfg.min_items} items "

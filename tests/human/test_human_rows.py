@@ -41,7 +41,8 @@ def test_mean_annotator_averages_annotators_with_enough_items_and_lists_the_rest
     assert crowd["spread"]["accuracy"] == {"min": pytest.approx(4 / 6), "median": pytest.approx(4 / 6),
                                            "max": 0.75}
     assert crowd["interval"]["accuracy"]["low"] == pytest.approx(25 / 36 - 0.119518, abs=1e-5)
-    assert crowd["coverage"]["per_annotator"] == {"min": 4, "median": 6.0, "max": 6}
+    assert crowd["coverage"] == {"items": 6, "of": 8, "share": 0.75}
+    assert crowd["items_per_annotator"] == {"min": 4, "median": 6.0, "max": 6}
 
 
 def test_min_items_is_configurable(run):

@@ -85,7 +85,7 @@ def to_record(result: RunResult) -> dict[str, Any]:
         "best": comparison.best, "strongest_baseline": comparison.strongest_baseline,
         "margin": comparison.margin, "beats_all_baselines": comparison.beats_all_baselines,
         "verdict": comparison.verdict, "notes": list(comparison.notes),
-        "human_level": human_level(result.entries, result.config.baselines, result.strategy.higher_is_better),
+        "human_level": human_level(result.entries, result.strategy.higher_is_better),
     })
 
 

@@ -66,7 +66,7 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
             entries.extend(run_baseline(name, cfg.baselines[name], evalset, registry, paths.resolve,
                                         data.id_column))
     # Best annotators and same-item (paired) human/candidate numbers need the strategy and every entry.
-    entries = complete_human_rows(entries, strategy, evalset, registry)
+    entries = complete_human_rows(entries, cfg.baselines, strategy, evalset, registry)
     for entry in entries:
         entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
     return RunResult(cfg, evalset, registry, strategy, entries, compare(entries, strategy), started)

@@ -1,7 +1,9 @@
 """Humans as the reference for candidates: best annotators, same-item comparisons, the human-level line.
 
 These steps need the run's strategy and the candidates, so they run once every entry exists
-(:func:`complete`, called by the runner) or once every entry is scored (:func:`human_level`).
+(:func:`complete`, called by the runner) or once every entry is scored (:func:`human_level`, called
+when ``metrics.json`` is assembled). :func:`human_level` reads only the entries, so a merged record
+(``evalkit compare``) gets the same answer.
 
 **Paired coverage.** Annotators usually label a subset, so a human row and a candidate's leaderboard
 numbers cover different items. Each human row gets a ``paired`` block: every candidate scored by the
@@ -22,9 +24,11 @@ first, then the score, then the name. Only annotators averaged in ``mean_annotat
 
 **Human level** (:func:`human_level`): the row that plots draw as the human line and the gate compares
 with. Among the rows of baselines flagged ``human_level: true`` (any kind, so a published human number
-given as an ``external`` baseline can serve), or with no flag among all human rows, but never a
-``best_annotator`` ceiling: the first by the leaderboard's rule (scored, feasible first, best score,
-name). The usual choice is thus the best of the panel's mean annotators and majority votes.
+given as an ``external`` baseline can serve; :func:`complete` marks their rows ``human_level_flagged``),
+or with no flag among all human rows, but never a ``best_annotator`` ceiling: the first by the
+leaderboard's rule (scored, feasible first, best score, name). The usual choice is thus the best of
+the panel's mean annotators and majority votes. Note that ``tie_rule: exclude`` scores only untied
+items, which flatters a vote; flag the row you mean when panels differ in such choices.
 """
 
 from __future__ import annotations
@@ -55,12 +59,16 @@ PAIRED_HOW = {
 }
 
 
-def complete(entries: Sequence[Entry], strategy: Strategy, evalset: EvalSet,
-             registry: Mapping[str, MetricSpec]) -> list[Entry]:
-    """Add the requested best-annotator rows, then a ``paired`` block to every human row."""
+def complete(entries: Sequence[Entry], baselines: Mapping[str, BaselineConfig], strategy: Strategy,
+             evalset: EvalSet, registry: Mapping[str, MetricSpec]) -> list[Entry]:
+    """Add the requested best-annotator rows and a ``paired`` block to every human row, and mark the
+    rows of baselines flagged ``human_level: true``."""
     completed: list[Entry] = []
     for entry in entries:
         completed.append(entry)
+        config = baselines.get(entry.details.get("baseline", entry.name))
+        if entry.role == "baseline" and config is not None and config.human_level:
+            entry.details["human_level_flagged"] = True
         if isinstance(entry, HumanEntry) and entry.row == "mean_annotator" and entry.best_wanted:
             best = best_annotator(entry, strategy, evalset, registry)
             if best is not None:
@@ -142,19 +150,17 @@ def _rank_key(outcome: Outcome, name: str, higher_is_better: bool) -> tuple[int,
     return (0, 0 if outcome.feasible else 1, -outcome.score if higher_is_better else outcome.score, name)
 
 
-def human_level(entries: Sequence[Entry], baselines: Mapping[str, BaselineConfig],
-                higher_is_better: bool) -> dict[str, Any] | None:
+def human_level(entries: Sequence[Entry], higher_is_better: bool) -> dict[str, Any] | None:
     """The human-level reference of a scored run, or None when no row qualifies (rule: module docstring).
 
     Returns ``{"name", "score", "metric_values", "feasible", "coverage", "rule"}``.
     """
-    flagged = {name for name, cfg in baselines.items() if cfg.human_level}
+    flagged = any(e.details.get("human_level_flagged") for e in entries)
 
     def eligible(entry: Entry) -> bool:
         if entry.role != "baseline" or entry.score is None or "ceiling" in entry.details:
             return False
-        baseline = entry.details.get("baseline", entry.name)
-        return baseline in flagged if flagged else entry.kind == "human"
+        return bool(entry.details.get("human_level_flagged")) if flagged else entry.kind == "human"
 
     pool = [e for e in entries if eligible(e)]
     if not pool:

@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
+from evalkit.baselines.human_reference import human_level
+from evalkit.entry import Entry
 from evalkit.report import markdown_report
+from evalkit.strategies.base import Outcome
 
 
 def by_name(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -161,3 +164,17 @@ def test_report_has_the_human_section(run):
     assert ("| panel/crowd/mean_annotator | 6 of 8 | each annotator's items, averaged | 0.6944 | 0.8056 |"
             in section)
     assert "panel/crowd/best_annotator is an optimistic ceiling" in text
+
+
+def test_human_level_needs_only_the_entries_so_a_merged_record_agrees(run):
+    published = {"kind": "external", "metrics": {"accuracy": 0.8}, "source": "a paper", "human_level": True}
+    record = run(best_annotator=True, baselines={"published_humans": published})
+    # rebuild entries from metrics.json alone, as `evalkit compare` does when it merges runs
+    standard = {"name", "role", "kind", "metrics", "rank", "score", "feasible", "violations",
+                "unchecked_constraints", "score_reason", "metric_notes"}
+    rebuilt = [Entry(name=row["name"], role=row["role"], kind=row["kind"], metrics=row["metrics"],
+                     details={k: v for k, v in row.items() if k not in standard},
+                     outcome=Outcome(score=row["score"], feasible=row["feasible"]))
+               for row in record["entries"]]
+    assert human_level(rebuilt, higher_is_better=True)["name"] == record["human_level"]["name"] == \
+        "published_humans"

@@ -167,7 +167,7 @@ def _human_section(record: dict[str, Any]) -> list[str]:
         first = rows[0]
         values = f" (group values: {', '.join(first['group_values'])})" if first.get("group_values") else ""
         parts += [f"### {prefix}{values}", "", "- Agreement (the panel's label-noise estimate): "
-                  + "; ".join(_agreement_text(k, v) for k, v in first["agreement"].items())]
+                  + "; ".join(_agreement_text(k, v) for k, v in first.get("agreement", {}).items())]
         if "ignored_labels" in first and first["baseline"] not in noted:
             noted.add(first["baseline"])
             parts.append(f"- {first['path']}: {first['ignored_labels']}")
@@ -189,19 +189,19 @@ def _agreement_text(key: str, stat: dict[str, Any]) -> str:
 def _human_row_text(entry: dict[str, Any], metrics: list[str]) -> str:
     row = entry["name"].rsplit("/", 1)[1]
     if row == "mean_annotator":
-        text = (f"mean_annotator: {entry['averaged_annotators']} of {entry['n_annotators']} "
-                "annotator(s) averaged")
+        averaged, listed = entry.get("averaged_annotators", "?"), entry.get("n_annotators", "?")
+        text = f"mean_annotator: {averaged} of {listed} annotator(s) averaged"
         if entry.get("not_averaged"):
             text += f" ({entry['not_averaged']})"
         for metric in metrics:
-            spread, interval = entry["spread"].get(metric), entry["interval"].get(metric)
+            spread, interval = entry.get("spread", {}).get(metric), entry.get("interval", {}).get(metric)
             if spread:
                 text += f"; {metric} {_fmt(entry['metrics'].get(metric))}"
                 if interval:
                     text += f" [{_fmt(interval['low'])}, {_fmt(interval['high'])}]"
                 low, mid, high = (_fmt(spread[k]) for k in ("min", "median", "max"))
                 text += f", min/median/max {low}/{mid}/{high}"
-        return text + f" ([ ] = {entry['interval_method']})"
+        return text + (f" ([ ] = {entry['interval_method']})" if entry.get("interval") else "")
     if row == "majority_vote":
         coverage = entry["coverage"]
         return (f"majority_vote of {entry['n_annotators']} annotators, on {coverage['items']} of "

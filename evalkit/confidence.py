@@ -233,7 +233,8 @@ def _compare_best(best: Entry, others: list[Entry], values: dict[str, dict[str, 
         b_values = dict(values[other.name]) | ({"score": scores[other.name]} if other.name in scores else {})
         b_estimates = {m: float(other.metrics[m]) for m in values[other.name]} | \
             ({"score": float(other.score)} if other.score is not None else {})
-        metrics = (["score"] if per_item_score and "score" in a_values and "score" in b_values else []) + shared
+        both_scored = per_item_score and "score" in a_values and "score" in b_values
+        metrics = (["score"] if both_scored else []) + shared
         n_items = len(covered) if partial and covered is not None else evalset.n_items
         for metric in metrics:
             comparison = paired_comparison(a_values[metric], b_values[metric], level,

@@ -58,6 +58,15 @@ class BaselineConfig:
     features: list[str] | None = None
     tie_rule: str = "expected"
     seed: int = 0
+    # human panels (see evalkit/baselines/human.py)
+    annotator_column: str = "annotator"
+    label_column: str = "label"
+    group_column: str | None = None
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    min_items: int = 10
+    best_annotator: bool = False
+    # any kind: this baseline's rows define the human-level line (see evalkit/baselines/human_reference.py)
+    human_level: bool = False
 
 
 @dataclass

@@ -99,6 +99,7 @@ def markdown_report(record: dict[str, Any]) -> str:
     caveats = list(record["notes"]) + _entry_caveats(record)
     if caveats:
         parts += ["## Caveats", "", *[f"- {c}" for c in caveats], ""]
+    parts += _human_section(record)
     return "\n".join(parts)
 
 
@@ -119,14 +120,119 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
         if "labels_from_scores" in entry:
             notes.append(f"{name}: {entry['labels_from_scores']}")
         coverage = entry.get("coverage")
-        if coverage and coverage["items"] < coverage["of"]:
+        each = entry.get("items_per_annotator")
+        if coverage and (coverage["items"] < coverage["of"] or each):
+            own = f" (each annotator on their own {each['min']}–{each['max']})" if each else ""
             notes.append(f"{name} is scored on the {coverage['items']} of {coverage['of']} items its "
-                         "annotators labelled: not the same item set as the models")
-        if entry.get("tied_items"):
-            notes.append(f"{name}: {entry['tied_items']} tied item(s), tie rule '{entry['tie_rule']}'")
-        if "ignored_labels" in entry:
-            notes.append(f"{name}: {entry['ignored_labels']}")
+                         f"annotators labelled{own}: not the same item set as the models; see "
+                         "'Candidates and humans on the same items'")
+        if entry.get("ceiling"):
+            notes.append(f"{name} is an {entry['ceiling']}")
         undefined = {m: r for m, r in entry["metric_notes"].items() if not r.startswith("needs ")}
         for metric, reason in undefined.items():
             notes.append(f"{name}: {metric} is null ({reason})")
     return notes
+
+
+AGREEMENT_NAMES = {"cohen_kappa": "Cohen's kappa", "fleiss_kappa": "Fleiss' kappa",
+                   "krippendorff_alpha": "Krippendorff's alpha"}
+HUMAN_ROWS = ("mean_annotator", "majority_vote", "best_annotator")
+PAIRED_SHORT = {"mean_annotator": "each annotator's items, averaged", "majority_vote": "the vote's items",
+                "best_annotator": "that annotator's items"}
+
+
+def _human_section(record: dict[str, Any]) -> list[str]:
+    """Human baselines: the human level, each panel group's agreement and rows, same-item comparisons."""
+    # Grouped by panel group, rows in a fixed order (mean, vote, best), not in rank order.
+    def order(entry: dict[str, Any]) -> tuple[str, int]:
+        prefix, row = entry["name"].rsplit("/", 1)
+        return prefix, HUMAN_ROWS.index(row)
+
+    humans = sorted((e for e in record["entries"] if e["kind"] == "human"), key=order)
+    if not humans:
+        return []
+    parts = ["## Human baselines", ""]
+    level = record.get("human_level")
+    if level:
+        coverage = level.get("coverage") or {}
+        over = f", on {coverage['items']} of {coverage['of']} items" if coverage else ""
+        parts += [f"Human level (the line in plots, `human` in the gate): **{level['name']}** "
+                  f"(score {_fmt(level['score'])}{over}); rule: {level['rule']}.", ""]
+    metrics = _strategy_metrics(record)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for entry in humans:
+        groups.setdefault(entry["name"].rsplit("/", 1)[0], []).append(entry)
+    noted: set[str] = set()
+    for prefix, rows in groups.items():
+        first = rows[0]
+        values = f" (group values: {', '.join(first['group_values'])})" if first.get("group_values") else ""
+        parts += [f"### {prefix}{values}", "", "- Agreement (the panel's label-noise estimate): "
+                  + "; ".join(_agreement_text(k, v) for k, v in first.get("agreement", {}).items())]
+        if "ignored_labels" in first and first["baseline"] not in noted:
+            noted.add(first["baseline"])
+            parts.append(f"- {first['path']}: {first['ignored_labels']}")
+        parts += [f"- {_human_row_text(entry, metrics)}" for entry in rows]
+        parts.append("")
+    return parts + _paired_table(humans, record)
+
+
+def _agreement_text(key: str, stat: dict[str, Any]) -> str:
+    if stat.get("note"):
+        fact = stat["note"]
+    elif "pairs" in stat:
+        fact = f"mean over {stat['pairs']} annotator pair(s) sharing {stat['min_shared_items']}+ items"
+    else:
+        fact = f"{stat['items']} items"
+    return f"{AGREEMENT_NAMES.get(key, key)} {_fmt(stat['value'])} ({fact})"
+
+
+def _human_row_text(entry: dict[str, Any], metrics: list[str]) -> str:
+    row = entry["name"].rsplit("/", 1)[1]
+    if row == "mean_annotator":
+        averaged, listed = entry.get("averaged_annotators", "?"), entry.get("n_annotators", "?")
+        text = f"mean_annotator: {averaged} of {listed} annotator(s) averaged"
+        if entry.get("not_averaged"):
+            text += f" ({entry['not_averaged']})"
+        for metric in metrics:
+            spread, interval = entry.get("spread", {}).get(metric), entry.get("interval", {}).get(metric)
+            if spread:
+                text += f"; {metric} {_fmt(entry['metrics'].get(metric))}"
+                if interval:
+                    text += f" [{_fmt(interval['low'])}, {_fmt(interval['high'])}]"
+                low, mid, high = (_fmt(spread[k]) for k in ("min", "median", "max"))
+                text += f", min/median/max {low}/{mid}/{high}"
+        return text + (f" ([ ] = {entry['interval_method']})" if entry.get("interval") else "")
+    if row == "majority_vote":
+        coverage = entry["coverage"]
+        return (f"majority_vote of {entry['n_annotators']} annotators, on {coverage['items']} of "
+                f"{coverage['of']} items; {entry['tied_items']} tied item(s), tie rule '{entry['tie_rule']}'")
+    return f"{row}: {entry.get('annotator')} ({entry.get('n_items')} items), an {entry.get('ceiling')}"
+
+
+def _paired_table(humans: list[dict[str, Any]], record: dict[str, Any]) -> list[str]:
+    names = list(humans[0].get("paired", {}).get("candidates", {}))
+    if not names:
+        return []
+    satisficing = record["strategy"]["name"] == "satisficing"
+
+    def cell(score: float | None, feasible: bool = True) -> str:
+        return _fmt(score) + (" ✗" if satisficing and score is not None and not feasible else "")
+
+    header = ["human row", "items", "candidates scored on", "human", *names]
+    rows = []
+    for entry in humans:
+        paired = entry["paired"]
+        rows.append([entry["name"], f"{paired['items']} of {paired['of']}",
+                     PAIRED_SHORT.get(entry["name"].rsplit("/", 1)[1], paired["how"]),
+                     cell(paired["human_score"], paired.get("human_feasible", True)),
+                     *[cell(paired["candidates"][c]["score"], paired["candidates"][c]["feasible"])
+                       if c in paired["candidates"] else MISSING for c in names]])
+    full = {e["name"]: e for e in record["entries"]}
+    rows.append(["full set (leaderboard)", str(record["data"]["n_items"]), "all evaluated items", MISSING,
+                 *[cell(full[c]["score"], full[c]["feasible"]) if c in full else MISSING for c in names]])
+    return ["### Candidates and humans on the same items", "",
+            "Human rows cover only what their annotators labelled, so every candidate is also scored by the "
+            "strategy on each human row's own items (paired: compare across a row). The last row repeats "
+            "the candidates' full-set scores, over a different item set"
+            + ("; ✗ = infeasible under the constraints." if satisficing else "."), "",
+            markdown_table(header, rows), ""]

@@ -17,7 +17,9 @@ from typing import Any
 import pandas as pd
 
 from evalkit import __version__
+from evalkit.baselines.human_reference import human_level
 from evalkit.comparison import Comparison
+from evalkit.confidence import Assessment, significance_summary
 from evalkit.entry import Entry
 from evalkit.errors import DataError
 from evalkit.evalset import EvalSet
@@ -78,11 +80,12 @@ def to_record(result: RunResult) -> dict[str, Any]:
     """The run as the ``metrics.json`` document."""
     return build_record(task=result.config.task, data=data_summary(result.evalset), entries=result.entries,
                         comparison=result.comparison, strategy=result.strategy, registry=result.registry,
-                        created=result.started)
+                        created=result.started, assessment=result.assessment)
 
 
 def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], comparison: Comparison,
-                 strategy: Strategy, registry: Mapping[str, MetricSpec], created: str) -> dict[str, Any]:
+                 strategy: Strategy, registry: Mapping[str, MetricSpec], created: str,
+                 assessment: Assessment | None = None) -> dict[str, Any]:
     """Assemble ``metrics.json`` from scored entries and their comparison."""
     order = {name: i + 1 for i, name in enumerate(comparison.ranking)}
     rows = []
@@ -94,6 +97,7 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
             "metrics": entry.metrics, "score": outcome.score, "feasible": outcome.feasible,
             "violations": list(outcome.violations), "unchecked_constraints": list(outcome.unchecked),
             "score_reason": outcome.reason, "metric_notes": entry.notes, **entry.details,
+            **_entry_confidence(entry.name, assessment),
         })
     used = sorted({m for e in entries for m in e.metrics} & set(registry))
     return _clean({
@@ -105,7 +109,27 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
         "best": comparison.best, "strongest_baseline": comparison.strongest_baseline,
         "margin": comparison.margin, "beats_all_baselines": comparison.beats_all_baselines,
         "verdict": comparison.verdict, "notes": list(comparison.notes),
-    })
+        "human_level": human_level(entries, strategy.higher_is_better),
+    } | _assessment_fields(assessment))
+
+
+def _entry_confidence(name: str, assessment: Assessment | None) -> dict[str, Any]:
+    if assessment is None:
+        return {}
+    fields: dict[str, Any] = {"ci": assessment.intervals.get(name, {})}
+    if name in assessment.interval_methods:
+        fields["ci_method"] = assessment.interval_methods[name]
+    if name in assessment.feasible_share:
+        fields["feasible_share"] = assessment.feasible_share[name]
+    return fields
+
+
+def _assessment_fields(assessment: Assessment | None) -> dict[str, Any]:
+    if assessment is None:
+        return {"bootstrap": None}
+    return {"bootstrap": assessment.settings, "comparisons": assessment.comparisons,
+            "significance": significance_summary(assessment.comparisons, assessment.settings["level"]),
+            "uncertainty_notes": assessment.notes}
 
 
 def leaderboard_frame(record: dict[str, Any]) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from tqdm.auto import tqdm
 
 from evalkit.baselines import check_baseline, run_baseline
+from evalkit.baselines.human_reference import complete as complete_human_rows
 from evalkit.candidates import check_candidate, run_candidate
 from evalkit.comparison import Comparison, compare
 from evalkit.confidence import Assessment, assess, check_settings
@@ -73,8 +74,11 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         else:
             entries.extend(run_baseline(name, cfg.baselines[name], evalset, registry, paths.resolve,
                                         data.id_column))
+    # Best annotators and same-item (paired) human/candidate numbers need the strategy and every entry.
+    entries = complete_human_rows(entries, cfg.baselines, strategy, evalset, registry)
     for entry in entries:
         entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
     comparison = compare(entries, strategy)
-    assessment = assess(entries, evalset, registry, strategy, comparison.best, cfg.bootstrap, progress=progress)
+    assessment = assess(entries, evalset, registry, strategy, comparison.best, cfg.bootstrap,
+                        progress=progress)
     return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment)

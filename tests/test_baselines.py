@@ -116,7 +116,7 @@ def test_human_panel_gives_mean_annotator_with_spread_and_majority_vote(evalset,
     mean, vote = run("panel", BaselineConfig(kind="human", path="panel.csv"), evalset, tmp_path)
     assert mean.name == "panel/mean_annotator" and vote.name == "panel/majority_vote"
     assert mean.metrics["accuracy"] == pytest.approx((1 + 0.75 + 1) / 3)
-    assert mean.details["spread"]["accuracy"] == {"min": 0.75, "max": 1.0}
+    assert mean.details["spread"]["accuracy"] == {"min": 0.75, "median": 1.0, "max": 1.0}
     assert mean.details["annotators"]["b"]["metrics"]["accuracy"] == pytest.approx(0.75)
     # Items 0-9: a right, b wrong, c right -> right. Items 20-39: a and b agree (right).
     # Items 10-19: all right. So the vote is perfect, with no ties.

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import statistics
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import run_cli
 from tests.experiments import basic_config, basic_files, scores_frame, truth_frame, write_experiment
@@ -41,11 +44,12 @@ def test_metrics_json_has_the_documented_shape(demo_record):
 
 
 def test_demo_human_rows_keep_each_annotator_and_the_spread(demo_record):
-    mean = next(e for e in demo_record["entries"] if e["name"] == "panel/mean_annotator")
-    vote = next(e for e in demo_record["entries"] if e["name"] == "panel/majority_vote")
-    accuracies = [a["metrics"]["accuracy"] for a in mean["annotators"].values()]
-    assert mean["metrics"]["accuracy"] == sum(accuracies) / len(accuracies)
-    assert mean["spread"]["accuracy"] == {"min": min(accuracies), "max": max(accuracies)}
+    mean = next(e for e in demo_record["entries"] if e["name"] == "panel/crowd/mean_annotator")
+    vote = next(e for e in demo_record["entries"] if e["name"] == "panel/crowd/majority_vote")
+    accuracies = [a["metrics"]["accuracy"] for a in mean["annotators"].values() if a["averaged"]]
+    assert mean["metrics"]["accuracy"] == pytest.approx(sum(accuracies) / len(accuracies))
+    assert mean["spread"]["accuracy"] == {"min": min(accuracies), "median": statistics.median(accuracies),
+                                          "max": max(accuracies)}
     assert vote["tie_rule"] == "expected"
 
 

@@ -6,6 +6,7 @@ directory, then ``os.replace``), and ``metrics.json`` last: its presence marks a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -84,6 +85,7 @@ def to_record(result: RunResult) -> dict[str, Any]:
         "best": comparison.best, "strongest_baseline": comparison.strongest_baseline,
         "margin": comparison.margin, "beats_all_baselines": comparison.beats_all_baselines,
         "verdict": comparison.verdict, "notes": list(comparison.notes),
+        "gate": dataclasses.asdict(result.config.gate),  # the rules `evalkit gate --update` stores
     })
 
 

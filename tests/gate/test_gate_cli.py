@@ -207,3 +207,11 @@ def test_the_experiments_current_rules_are_compared_with_the_references(project,
     assert main([str(project / "drifted"), "--reference", str(project / "reference.json")]) == 0
     printed = capsys.readouterr().out
     assert "WARN  run: gate rules" in printed and "margin" in printed
+
+
+def test_an_output_that_cannot_be_written_is_an_error(project, capsys):
+    (project / "blocker").write_text("a file, not a directory")
+    code = main([str(project / "accepted"), "--reference", str(project / "reference.json"),
+                 "--junit", str(project / "blocker" / "gate.xml")])
+    assert code == 2
+    assert "gate.xml: cannot write" in capsys.readouterr().err

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import DataError
-from evalkit.gate.rules import GateRules, parse_rules
+from evalkit.gate.rules import GateRules, canonical_rules, parse_rules
 
 FORMAT_VERSION = 1
 FORMAT_KEY = "evalkit_reference"
@@ -124,7 +124,9 @@ def parse_reference(doc: Mapping[str, Any], *, where: str) -> Reference:
     best = doc.get("best")
     if best is not None and best not in candidates:
         raise DataError(f"{where}: best '{best}' is not among its candidates; {update_hint(where)}")
-    return Reference(rules=parse_rules(doc["gate"], where=f"{where}: gate"), gate=doc["gate"],
+    rules = parse_rules(doc["gate"], where=f"{where}: gate")
+    # Canonical (every default filled in), so a hand-written rules block compares equal to the config's.
+    return Reference(rules=rules, gate=canonical_rules(doc["gate"], where=f"{where}: gate"),
                      data=doc["data"], strategy=doc["strategy"], metric_directions=doc["metric_directions"],
                      best=best, candidates=candidates, accepted=doc.get("accepted_run") or {})
 

@@ -58,6 +58,11 @@ def _clean(value: Any) -> Any:
 
 def to_record(result: RunResult) -> dict[str, Any]:
     """The run as the ``metrics.json`` document."""
+    # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.
+    return _run_record(result) | {"gate": _clean(dataclasses.asdict(result.config.gate))}
+
+
+def _run_record(result: RunResult) -> dict[str, Any]:
     comparison = result.comparison
     order = {name: i + 1 for i, name in enumerate(comparison.ranking)}
     entries = []
@@ -85,7 +90,6 @@ def to_record(result: RunResult) -> dict[str, Any]:
         "best": comparison.best, "strongest_baseline": comparison.strongest_baseline,
         "margin": comparison.margin, "beats_all_baselines": comparison.beats_all_baselines,
         "verdict": comparison.verdict, "notes": list(comparison.notes),
-        "gate": dataclasses.asdict(result.config.gate),  # the rules `evalkit gate --update` stores
     })
 
 

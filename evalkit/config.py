@@ -94,6 +94,41 @@ class BootstrapConfig:
 
 
 @dataclass
+class GateMetricRule:
+    """Tolerances for one metric (or the strategy score) in ``evalkit gate``.
+
+    A regression is measured in the metric's own direction (a drop for higher-is-better metrics, a
+    rise for lower-is-better ones), so tolerances are never negative and the sign is never the user's
+    job. ``max_regression`` is absolute, ``max_relative_regression`` a fraction of the reference value;
+    ``min``/``max`` bound the run's value itself.
+    """
+
+    max_regression: float | None = None
+    max_relative_regression: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass
+class GateConfig:
+    """Rules for ``evalkit gate`` (docs/gate.md); copied into the reference file when it is written.
+
+    ``candidates`` is ``best`` or a list of candidate names; ``must_beat`` is ``all``, a list of entry
+    names (``human`` = the run's human level) or a mapping name -> margin; ``within`` maps a name to
+    how far below it the gated candidate's score may be. Typed ``Any`` where a field takes several
+    forms; evalkit.gate.rules validates those forms.
+    """
+
+    candidates: Any = "best"
+    score: GateMetricRule = field(default_factory=GateMetricRule)
+    metrics: dict[str, GateMetricRule] = field(default_factory=dict)
+    must_beat: Any = None
+    margin: float = 0.0
+    within: dict[str, float] = field(default_factory=dict)
+    significance: bool = False
+
+
+@dataclass
 class RunConfig:
     """One experiment: the task, the data, the entries and the strategy that ranks them."""
 
@@ -104,7 +139,7 @@ class RunConfig:
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
     cost_metrics: dict[str, str] = field(default_factory=dict)
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
-    gate: Any = None
+    gate: GateConfig = field(default_factory=GateConfig)
     # Run only these entries (candidate or baseline config names); None runs all. With a Hydra sweep
     # (`-m select=[a],[b]`) this gives one job per candidate, merged by `evalkit compare`.
     select: list[str] | None = None

@@ -6,6 +6,7 @@ directory, then ``os.replace``), and ``metrics.json`` last: its presence marks a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -78,9 +79,11 @@ def data_summary(evalset: EvalSet) -> dict[str, Any]:
 
 def to_record(result: RunResult) -> dict[str, Any]:
     """The run as the ``metrics.json`` document."""
-    return build_record(task=result.config.task, data=data_summary(result.evalset), entries=result.entries,
-                        comparison=result.comparison, strategy=result.strategy, registry=result.registry,
-                        created=result.started, assessment=result.assessment)
+    record = build_record(task=result.config.task, data=data_summary(result.evalset), entries=result.entries,
+                          comparison=result.comparison, strategy=result.strategy, registry=result.registry,
+                          created=result.started, assessment=result.assessment)
+    # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.
+    return record | {"gate": _clean(dataclasses.asdict(result.config.gate))}
 
 
 def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], comparison: Comparison,

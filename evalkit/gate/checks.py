@@ -1,0 +1,395 @@
+"""The gate's checks: pure functions from a run record and a reference to a list of :class:`Check`.
+
+Direction always comes from the record (``metric_directions``, ``strategy.higher_is_better``), and a
+regression is measured in it: a drop for higher-is-better metrics, a rise for lower-is-better ones.
+Fail-closed throughout: a value that is missing, null or NaN, an unknown or changed direction, other
+data or another strategy fails with a reason, instead of passing for want of evidence.
+
+With ``significance: true`` a regression beyond tolerance fails only when the run's whole interval
+(``ci`` in metrics.json) is past the tolerance; the reference value is taken as fixed, so the
+interval of the change is ``[lo - ref, hi - ref]``. A regression the interval does not confirm is a
+warning. Values without an interval (latency, external baselines) fall back to the point check.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalkit.errors import ConfigError
+from evalkit.gate.fmt import fmt, fmt_signed
+from evalkit.gate.reference import Reference
+from evalkit.gate.rules import HUMAN, SCORE, BaselineRule, GateRules, MetricRule, canonical_rules
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+RUN = "run"  # the subject of checks about the run as a whole (data, strategy, rules)
+# Comparisons allow this much float rounding, so a value exactly at its tolerance passes
+# (1.0 - 0.98 is 0.020000000000000018, which must not fail max_regression 0.02).
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verdict: ``subject`` (a gated candidate, ``best`` or ``run``), ``rule``, status, reason."""
+
+    subject: str
+    rule: str
+    status: str
+    message: str
+    value: float | None = None
+    reference: float | None = None
+    limit: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.subject}: {self.rule}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """Every check, in order, plus notes that explain without judging."""
+
+    checks: tuple[Check, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if c.status == FAIL]
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if c.status == WARN]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+
+def check_run(record: Mapping[str, Any], reference: Reference, *,
+              allow_data_change: bool = False) -> GateResult:
+    """Apply the reference's rules to the run ``record`` (a metrics.json document)."""
+    checks = [check_data(record, reference, allow_data_change=allow_data_change),
+              check_strategy(record, reference), check_rules_current(record, reference)]
+    for subject, run_entry, ref_entry, selection in _gated(record, reference):
+        checks += selection
+        if run_entry is not None:
+            checks += check_candidate(subject, run_entry, ref_entry, record, reference)
+    notes = []
+    unscored = [e["name"] for e in _entries(record).values()
+                if e.get("role") == "baseline" and _number(e.get("score", _ABSENT))[0] is None]
+    if reference.rules.beat_all and unscored:
+        notes.append(f"must_beat all compares with the baselines that have a score, as the leaderboard does; "
+                     f"without one: {', '.join(unscored)}")
+    return GateResult(tuple(checks), tuple(notes))
+
+
+# --- the run as a whole -------------------------------------------------------------------------------
+
+def check_data(record: Mapping[str, Any], reference: Reference, *, allow_data_change: bool) -> Check:
+    """The run must be on the reference's data (same fingerprint) unless a change is allowed."""
+    data = record.get("data") or {}
+    run_fp, ref_fp = data.get("fingerprint"), reference.data.get("fingerprint")
+    if isinstance(run_fp, str) and run_fp and run_fp == ref_fp:
+        return Check(RUN, "data", PASS, f"same data as the reference ({data.get('n_items')} items, "
+                                         f"fingerprint {run_fp[:12]})")
+    if not isinstance(run_fp, str) or not run_fp:
+        problem = "the run has no data fingerprint, so its data cannot be matched with the reference's"
+    elif not isinstance(ref_fp, str) or not ref_fp:
+        problem = "the reference has no data fingerprint, so the run's data cannot be matched with it"
+    else:
+        problem = (f"the run's data differ from the reference's: {data.get('n_items')} items, fingerprint "
+                   f"{run_fp[:12]} (reference: {reference.data.get('n_items')} items, {ref_fp[:12]})")
+    if allow_data_change:
+        return Check(RUN, "data", WARN, f"{problem}; allowed by --allow-data-change")
+    return Check(RUN, "data", FAIL, f"{problem}; metrics on other data are not comparable. If the change "
+                                    "is intended, pass --allow-data-change or accept the run with --update")
+
+
+def check_strategy(record: Mapping[str, Any], reference: Reference) -> Check:
+    """The single number must be defined as when the reference was accepted, or it is not comparable."""
+    run_strategy = record.get("strategy")
+    if run_strategy == reference.strategy:
+        return Check(RUN, "strategy", PASS, f"strategy unchanged ({_describe_strategy(reference.strategy)})")
+    if not isinstance(run_strategy, Mapping):
+        return Check(RUN, "strategy", FAIL, "the run records no strategy, so its score cannot be compared")
+    changed = sorted(k for k in run_strategy.keys() | reference.strategy.keys()
+                     if run_strategy.get(k) != reference.strategy.get(k))
+    details = "; ".join(f"{k}: {reference.strategy.get(k)!r} → {run_strategy.get(k)!r}" for k in changed)
+    return Check(RUN, "strategy", FAIL, f"the strategy changed ({details}); a score defined differently "
+                                        "cannot be compared. Accept the new definition with --update")
+
+
+def check_rules_current(record: Mapping[str, Any], reference: Reference) -> Check:
+    """Warn when the experiment's ``gate:`` config no longer matches the rules stored in the reference."""
+    raw = record.get("gate")
+    if raw is None:
+        return Check(RUN, "gate rules", PASS, "the run records no gate rules; the reference's rules apply")
+    try:
+        current = canonical_rules(raw, where="the run's gate rules")
+    except ConfigError as exc:
+        return Check(RUN, "gate rules", WARN, f"{exc}; the reference's rules apply")
+    if current == reference.gate:
+        return Check(RUN, "gate rules", PASS, "the experiment's gate rules are the reference's")
+    changed = sorted(k for k in current.keys() | reference.gate.keys()
+                     if current.get(k) != reference.gate.get(k))
+    return Check(RUN, "gate rules", WARN, f"the experiment's gate rules differ from the reference's in "
+                                          f"{', '.join(changed)}; the reference's rules apply until you "
+                                          "accept the new ones with --update")
+
+
+def _describe_strategy(strategy: Mapping[str, Any]) -> str:
+    if strategy.get("name") == "satisficing":
+        constraints = ", ".join(f"{m} {c}" for m, c in (strategy.get("constraints") or {}).items())
+        subject_to = f" subject to {constraints}" if constraints else ""
+        return f"satisficing: {strategy.get('optimize')}{subject_to}"
+    return str(strategy.get("name"))
+
+
+# --- which candidates are gated ---------------------------------------------------------------------
+
+def _gated(record: Mapping[str, Any], reference: Reference) -> list[tuple[str, Any, Any, list[Check]]]:
+    """(subject, run entry or None, reference entry or None, checks about the selection itself)."""
+    entries = _entries(record)
+    if reference.rules.candidates is None:
+        run_best, ref_best = record.get("best"), reference.best
+        if run_best not in entries:
+            verdict = record.get("verdict") or "no candidate is feasible with a score"
+            return [("best", None, None, [Check("best", "exists", FAIL, f"this run has no best candidate: "
+                                                 f"{verdict}")])]
+        selection = []
+        if ref_best is not None and ref_best != run_best:
+            selection.append(Check("best", "identity", WARN, f"the best candidate changed from {ref_best} to "
+                                                             f"{run_best}; {run_best} is compared with "
+                                                             f"{ref_best}'s accepted values"))
+        ref_entry = reference.candidates.get(ref_best) if ref_best is not None else None
+        return [("best", entries[run_best], ref_entry, selection)]
+    gated = []
+    for name in reference.rules.candidates:
+        entry = entries.get(name)
+        if entry is None or entry.get("role") != "candidate":
+            problem = "is not in this run" if entry is None else f"is a {entry.get('role')} in this run"
+            missing = Check(name, "exists", FAIL, f"gated candidate '{name}' {problem}; restore it, or "
+                                                  "change gate.candidates and --update")
+            gated.append((name, None, None, [missing]))
+        else:
+            gated.append((name, entry, reference.candidates.get(name), []))
+    return gated
+
+
+def _entries(record: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return {e["name"]: e for e in record.get("entries") or [] if isinstance(e, Mapping) and "name" in e}
+
+
+# --- one gated candidate ----------------------------------------------------------------------------
+
+def check_candidate(subject: str, entry: Mapping[str, Any], ref_entry: Mapping[str, Any] | None,
+                    record: Mapping[str, Any], reference: Reference) -> list[Check]:
+    """Feasibility, the score, every gated metric and every baseline rule, for one gated candidate."""
+    rules = reference.rules
+    checks = [check_feasible(subject, entry, ref_entry)]
+    higher = (record.get("strategy") or {}).get("higher_is_better")
+    ref_score = ref_entry.get("score", _ABSENT) if ref_entry is not None else _ABSENT
+    checks += check_metric(subject, rules.score, value=entry.get("score", _ABSENT), reference=ref_score,
+                           higher_is_better=higher if isinstance(higher, bool) else None,
+                           interval=_interval(entry, SCORE), significance=rules.significance)
+    directions = record.get("metric_directions") or {}
+    for rule in rules.metrics:
+        metric = rule.metric
+        direction, ref_direction = directions.get(metric), reference.metric_directions.get(metric)
+        if direction is not None and ref_direction is not None and direction != ref_direction:
+            checks.append(Check(subject, f"{metric} direction", FAIL,
+                                f"{metric} is {direction}-is-better in the run but {ref_direction}-is-better "
+                                "in the reference; values cannot be compared. Accept with --update"))
+            continue
+        ref_metrics = (ref_entry.get("metrics") or {}) if ref_entry is not None else {}
+        checks += check_metric(subject, rule, value=(entry.get("metrics") or {}).get(metric, _ABSENT),
+                               reference=ref_metrics.get(metric, _ABSENT),
+                               higher_is_better=_higher(direction or ref_direction),
+                               interval=_interval(entry, metric), significance=rules.significance)
+    checks += check_baselines(subject, entry, record, rules)
+    return checks
+
+
+def check_feasible(subject: str, entry: Mapping[str, Any], ref_entry: Mapping[str, Any] | None) -> Check:
+    """A gated candidate that became infeasible (a satisficing constraint now fails) fails the gate."""
+    if entry.get("feasible") is True:
+        return Check(subject, "feasible", PASS, f"{entry.get('name')} satisfies every constraint")
+    violations = "; ".join(entry.get("violations") or []) or "no reason recorded"
+    if ref_entry is not None and ref_entry.get("feasible") is False:
+        return Check(subject, "feasible", WARN, f"{entry.get('name')} is infeasible ({violations}), as it "
+                                                "already was in the reference")
+    return Check(subject, "feasible", FAIL, f"{entry.get('name')} became infeasible: {violations}")
+
+
+_ABSENT = object()  # a key that is not there at all, told apart from an explicit null
+
+
+def _number(value: Any) -> tuple[float | None, str]:
+    """``(value, "")`` for a finite number, else ``(None, why)``: fail-closed input for every check."""
+    if value is _ABSENT:
+        return None, "is not reported"
+    if value is None:
+        return None, "is null"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, f"is not a number ({value!r})"
+    if math.isnan(value):
+        return None, "is NaN"
+    if math.isinf(value):
+        return None, f"is {value}"
+    return float(value), ""
+
+
+def _higher(direction: Any) -> bool | None:
+    return {"higher": True, "lower": False}.get(direction) if isinstance(direction, str) else None
+
+
+def _interval(entry: Mapping[str, Any], key: str) -> tuple[float, float] | None:
+    """The run's interval for ``key`` from ``ci``, or None when absent or unusable."""
+    ci = entry.get("ci")
+    bounds = ci.get(key) if isinstance(ci, Mapping) else None
+    if not isinstance(bounds, list | tuple) or len(bounds) != 2:
+        return None
+    lo, hi = (_number(b)[0] for b in bounds)
+    if lo is None or hi is None or lo > hi:
+        return None
+    return lo, hi
+
+
+def check_metric(subject: str, rule: MetricRule, *, value: Any, reference: Any, higher_is_better: bool | None,
+                 interval: tuple[float, float] | None = None, significance: bool = False) -> list[Check]:
+    """Every rule set on ``rule`` for one metric (or the score), each as its own check.
+
+    ``value``/``reference`` are raw JSON values (may be null, NaN or absent); the checks fail closed.
+    """
+    checks = []
+    for kind in ("max_regression", "max_relative_regression"):
+        tolerance = getattr(rule, kind)
+        if tolerance is not None:
+            checks.append(_regression(subject, rule.metric, kind, tolerance, value, reference,
+                                      higher_is_better, interval, significance))
+    if rule.min is not None:
+        checks.append(_bound(subject, rule.metric, "min", rule.min, value))
+    if rule.max is not None:
+        checks.append(_bound(subject, rule.metric, "max", rule.max, value))
+    return checks
+
+
+def _regression(subject: str, metric: str, kind: str, tolerance: float, raw_value: Any, raw_ref: Any,
+                higher: bool | None, interval: tuple[float, float] | None, significance: bool) -> Check:
+    rule = f"{metric} {kind}"
+    value, why = _number(raw_value)
+    if value is None:
+        return Check(subject, rule, FAIL, f"{metric} {why} in the run; a gated value must be present")
+    ref, ref_why = _number(raw_ref)
+    if ref is None:
+        return Check(subject, rule, FAIL, f"{metric} {ref_why} in the reference, so a regression cannot be "
+                                          f"ruled out; accept a run that reports it with --update", value)
+    if higher is None:
+        return Check(subject, rule, FAIL, f"the direction of {metric} is unknown (not in the run's "
+                                          "metric_directions), so a regression cannot be measured",
+                     value, ref)
+    worse = "drop" if higher else "rise"
+    if kind == "max_relative_regression":
+        allowed = tolerance * abs(ref)  # a reference of 0 allows no regression at all
+        limit = f"{worse} ≤ {tolerance:g} × reference = {fmt(allowed)}"
+    else:
+        allowed = tolerance
+        limit = f"{worse} ≤ {tolerance:g}"
+    regression = ref - value if higher else value - ref
+    change = f"{metric} {fmt(ref)} → {fmt(value)} ({fmt_signed(value - ref)})"
+    if regression <= allowed + _EPS:
+        verdict = "no regression" if regression <= 0 else f"a {worse} of {fmt(regression)}, within {limit}"
+        return Check(subject, rule, PASS, f"{change}: {verdict}", value, ref, limit)
+    beyond = f"{change}: a {worse} of {fmt(regression)}, beyond {limit}"
+    if not significance:
+        return Check(subject, rule, FAIL, beyond, value, ref, limit)
+    if interval is None:
+        return Check(subject, rule, FAIL, f"{beyond} (no interval for {metric} in the run: point check)",
+                     value, ref, limit)
+    lo, hi = interval
+    # The least regression the interval allows: the reference is fixed, the run's value is uncertain.
+    least = ref - hi if higher else lo - ref
+    shown = f"interval of the change [{fmt_signed(lo - ref)}, {fmt_signed(hi - ref)}]"
+    if least > allowed + _EPS:
+        return Check(subject, rule, FAIL, f"{beyond}; the whole {shown} is past the tolerance",
+                     value, ref, limit)
+    return Check(subject, rule, WARN, f"{beyond}, but the {shown} reaches within the tolerance: not "
+                                      "significant", value, ref, limit)
+
+
+def _bound(subject: str, metric: str, kind: str, bound: float, raw_value: Any) -> Check:
+    rule = f"{metric} {kind}"
+    limit = f"{'≥' if kind == 'min' else '≤'} {bound:g}"
+    value, why = _number(raw_value)
+    if value is None:
+        return Check(subject, rule, FAIL, f"{metric} {why} in the run; a gated value must be present",
+                     limit=limit)
+    ok = value >= bound - _EPS if kind == "min" else value <= bound + _EPS
+    text = f"{metric} = {fmt(value)}, {'meets' if ok else 'violates'} {metric} {limit}"
+    return Check(subject, rule, PASS if ok else FAIL, text, value, None, limit)
+
+
+# --- baselines and human level ----------------------------------------------------------------------
+
+def check_baselines(subject: str, entry: Mapping[str, Any], record: Mapping[str, Any],
+                    rules: GateRules) -> list[Check]:
+    """``must_beat`` and ``within``: the gated candidate's score against other entries' scores.
+
+    ``must_beat: all`` means every baseline with a score, as the leaderboard's "beats every baseline"
+    does (check_run notes the others); a baseline named explicitly without a score fails.
+    """
+    entries = _entries(record)
+    baseline_rules = list(rules.baselines)
+    if rules.beat_all:
+        baselines = [e for e in entries.values() if e.get("role") == "baseline"]
+        scored = [e for e in baselines if _number(e.get("score", _ABSENT))[0] is not None]
+        if not scored:
+            return [Check(subject, "must_beat all", FAIL, "this run has no baseline with a score to beat")]
+        baseline_rules = [BaselineRule(e["name"], "beat", rules.margin) for e in scored] + baseline_rules
+    higher = (record.get("strategy") or {}).get("higher_is_better")
+    return [_baseline(subject, entry, rule, entries, record, higher if isinstance(higher, bool) else None)
+            for rule in baseline_rules]
+
+
+def _baseline(subject: str, entry: Mapping[str, Any], rule: BaselineRule,
+              entries: Mapping[str, Mapping[str, Any]], record: Mapping[str, Any],
+              higher: bool | None) -> Check:
+    name = f"{'must_beat' if rule.kind == 'beat' else 'within'} {rule.name}"
+    if rule.name == HUMAN and HUMAN not in entries:
+        human = record.get("human_level")
+        if not isinstance(human, Mapping):
+            return Check(subject, name, FAIL, f"the rules compare with '{HUMAN}', but this run has no "
+                                              "human_level; add a human baseline (kind: human) to the "
+                                              f"experiment, or remove '{HUMAN}' from the gate rules and "
+                                              "--update")
+        label, raw_other = f"human level ({human.get('name', '?')})", human.get("score", _ABSENT)
+    elif rule.name not in entries:
+        return Check(subject, name, FAIL, f"'{rule.name}' is not in this run; restore it, or change the gate "
+                                          "rules and --update")
+    else:
+        label, raw_other = rule.name, entries[rule.name].get("score", _ABSENT)
+    score, why = _number(entry.get("score", _ABSENT))
+    if score is None:
+        return Check(subject, name, FAIL, f"{entry.get('name')}'s score {why}")
+    other, other_why = _number(raw_other)
+    if other is None:
+        reason = entries.get(rule.name, {}).get("score_reason")
+        because = f" ({reason})" if reason else ""
+        return Check(subject, name, FAIL, f"{label}'s score {other_why}{because}, so it cannot be compared")
+    if higher is None:
+        return Check(subject, name, FAIL, "the run's strategy has no higher_is_better, so scores cannot be "
+                                          "compared")
+    gain = score - other if higher else other - score  # positive: the candidate is better
+    pair = f"{entry.get('name')} {fmt(score)} vs {label} {fmt(other)}"
+    if rule.kind == "beat":
+        ok = gain > rule.amount + _EPS
+        need = f"better by more than {rule.amount:g}" if rule.amount else "better"
+        limit = f"better by > {rule.amount:g}"
+    else:
+        ok = gain >= -rule.amount - _EPS
+        need = f"at most {rule.amount:g} worse"
+        limit = f"worse by ≤ {rule.amount:g}"
+    how = f"better by {fmt(gain)}" if gain >= 0 else f"worse by {fmt(-gain)}"
+    return Check(subject, name, PASS if ok else FAIL, f"{pair}: {how}; required: {need}", score, other, limit)

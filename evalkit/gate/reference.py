@@ -1,0 +1,170 @@
+"""The reference file: an accepted run's gated facts plus the rules agreed for it.
+
+It is written by ``evalkit gate RUN --reference FILE --update`` and committed, so a pull request
+that moves it shows, in its diff, every accepted change. It stores what the checks compare with
+(data fingerprint, strategy, metric directions, each candidate's score, feasibility and metrics)
+and the gate rules, so CI applies what was agreed rather than what a branch's config now says.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import DataError
+from evalkit.gate.rules import GateRules, canonical_rules, parse_rules
+
+FORMAT_VERSION = 1
+FORMAT_KEY = "evalkit_reference"
+_ABOUT = ("Accepted results for `python -m evalkit gate`. Rewrite with `python -m evalkit gate RUN_DIR "
+          "--reference THIS_FILE --update`, review the diff, commit.")
+# Bookkeeping that changes on every --update; left out of the printed list of changes.
+_UNDIFFED = ("about", "accepted_run")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A parsed, validated reference. ``candidates`` maps a name to its score, feasible and metrics."""
+
+    rules: GateRules
+    gate: dict[str, Any]
+    data: dict[str, Any]
+    strategy: dict[str, Any]
+    metric_directions: dict[str, str]
+    best: str | None
+    candidates: dict[str, dict[str, Any]]
+    accepted: dict[str, Any]
+
+
+def update_hint(path: Path | str) -> str:
+    """How to repair a reference: write it again from an accepted run."""
+    return f"rewrite it from an accepted run: `python -m evalkit gate RUN_DIR --reference {path} --update`"
+
+
+def build_reference(record: Mapping[str, Any], gate: dict[str, Any]) -> dict[str, Any]:
+    """The reference document for a run record and its canonical gate rules (see rules.canonical_rules)."""
+    data = record.get("data") or {}
+    candidates = {
+        e["name"]: {"score": e.get("score"), "feasible": e.get("feasible"),
+                    "violations": list(e.get("violations") or []), "metrics": dict(e.get("metrics") or {})}
+        for e in record.get("entries", []) if e.get("role") == "candidate"
+    }
+    return _json_safe({
+        FORMAT_KEY: FORMAT_VERSION,
+        "about": _ABOUT,
+        "accepted_run": {"created": record.get("created"), "evalkit_version": record.get("evalkit_version")},
+        "task": record.get("task"),
+        "data": {k: data.get(k) for k in ("fingerprint", "n_items", "source")},
+        "strategy": record.get("strategy"),
+        "metric_directions": record.get("metric_directions") or {},
+        "gate": gate,
+        "best": record.get("best"),
+        "candidates": candidates,
+    })
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf become null, so the file is valid JSON and a missing value stays visibly missing."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def to_json(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+
+
+def load_reference_doc(path: Path) -> dict[str, Any]:
+    """The reference file as JSON; DataError (exit 2) if it is missing, empty or not a JSON object."""
+    if not path.exists():
+        raise DataError(f"{path}: reference not found; create it from an accepted run with "
+                        f"`python -m evalkit gate RUN_DIR --reference {path} --update`, then commit it")
+    if not path.is_file():
+        raise DataError(f"{path}: is not a file; --reference takes the reference JSON file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot be read ({exc}); {update_hint(path)}") from None
+    if not text.strip():
+        raise DataError(f"{path}: reference is empty; {update_hint(path)}")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: reference is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                        f"{exc.msg}); {update_hint(path)}") from None
+    if not isinstance(doc, dict):
+        raise DataError(f"{path}: reference is not a JSON object; {update_hint(path)}")
+    return doc
+
+
+def parse_reference(doc: Mapping[str, Any], *, where: str) -> Reference:
+    """Validate a reference document. Anything missing or malformed is an error (exit 2), never a pass."""
+    version = doc.get(FORMAT_KEY)
+    if version != FORMAT_VERSION:
+        problem = (f"has no '{FORMAT_KEY}' key, so it is not an evalkit gate reference" if version is None
+                   else f"has format {version!r}; this evalkit reads format {FORMAT_VERSION}")
+        raise DataError(f"{where}: {problem}; {update_hint(where)}")
+    for key in ("gate", "data", "strategy", "metric_directions", "candidates"):
+        if not isinstance(doc.get(key), dict):
+            raise DataError(f"{where}: '{key}' is missing or not an object; {update_hint(where)}")
+    candidates = doc["candidates"]
+    if not candidates:
+        raise DataError(f"{where}: 'candidates' is empty; {update_hint(where)}")
+    for name, entry in candidates.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("metrics"), dict):
+            raise DataError(f"{where}: candidates.{name} has no 'metrics' object; {update_hint(where)}")
+    best = doc.get("best")
+    if best is not None and best not in candidates:
+        raise DataError(f"{where}: best '{best}' is not among its candidates; {update_hint(where)}")
+    rules = parse_rules(doc["gate"], where=f"{where}: gate")
+    # Canonical (every default filled in), so a hand-written rules block compares equal to the config's.
+    return Reference(rules=rules, gate=canonical_rules(doc["gate"], where=f"{where}: gate"),
+                     data=doc["data"], strategy=doc["strategy"], metric_directions=doc["metric_directions"],
+                     best=best, candidates=candidates, accepted=doc.get("accepted_run") or {})
+
+
+def read_reference(path: Path) -> Reference:
+    """Read and validate the reference at ``path``."""
+    return parse_reference(load_reference_doc(path), where=str(path))
+
+
+def describe_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
+    """One line per value that ``new`` changes, adds or removes relative to ``old`` (dotted paths).
+
+    >>> describe_changes({"best": "a", "gate": {"margin": 0.0}}, {"best": "b", "gate": {"margin": 0.0}})
+    ['best: a → b']
+    """
+    before = _flatten({k: v for k, v in (old or {}).items() if k not in _UNDIFFED})
+    after = _flatten({k: v for k, v in new.items() if k not in _UNDIFFED})
+    lines = []
+    for key in sorted(before.keys() | after.keys(), key=lambda k: (k.split(".")[0], k)):
+        if key not in before:
+            lines.append(f"+ {key}: {_show(after[key])}")
+        elif key not in after:
+            lines.append(f"- {key}: {_show(before[key])}")
+        elif before[key] != after[key]:
+            lines.append(f"{key}: {_show(before[key])} → {_show(after[key])}")
+    return lines
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, Mapping) and value:
+        flat: dict[str, Any] = {}
+        for key, item in value.items():
+            flat |= _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+        return flat
+    return {prefix: value}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"  # more digits than the reports: small accepted changes must show
+    return json.dumps(value) if not isinstance(value, str) else value

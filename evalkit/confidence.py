@@ -272,8 +272,7 @@ def significance_summary(comparisons: list[dict[str, Any]], level: float) -> str
         groups[row["verdict"]].append(row["b"])
     parts = []
     if groups.get("better"):
-        parts.append(f"distinguishably better than {len(groups['better'])} "
-                     f"entr{'y' if len(groups['better']) == 1 else 'ies'}")
+        parts.append(f"distinguishably better than {', '.join(groups['better'])}")
     if groups.get("not distinguishable"):
         parts.append(f"not distinguishable from {', '.join(groups['not distinguishable'])}")
     if groups.get("worse"):

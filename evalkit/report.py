@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalkit.results import leaderboard_frame
+from evalkit.confidence import FRAGILE_BELOW
 
 MISSING = "—"
 
@@ -19,17 +19,43 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _rows(record: dict[str, Any], metrics: list[str]) -> tuple[list[str], list[list[str]]]:
+def _interval(entry: dict[str, Any], metric: str) -> str:
+    bounds = (entry.get("ci") or {}).get(metric)
+    if not bounds or bounds[0] is None:
+        return ""
+    return f"[{bounds[0]:.3f}, {bounds[1]:.3f}]"
+
+
+def _feasibility(entry: dict[str, Any]) -> str:
+    if not entry["feasible"]:
+        return "NO"
+    share = entry.get("feasible_share")
+    return "yes" if share is None or share >= FRAGILE_BELOW else "fragile"
+
+
+def _rows(record: dict[str, Any], metrics: list[str], *,
+          inline_ci: bool) -> tuple[list[str], list[list[str]]]:
+    """Leaderboard cells. ``inline_ci`` puts intervals in each cell (report); otherwise one score
+    interval column (terminal)."""
     satisficing = record["strategy"]["name"] == "satisficing"
-    header = ["#", "entry", "role", "kind", "score", *(["feasible"] if satisficing else []), *metrics]
-    frame = leaderboard_frame(record)
+    has_ci = record.get("bootstrap") is not None
+    level = f"{record['bootstrap']['level']:.0%} CI" if has_ci else ""
+    header = ["#", "entry", "role", "kind", "score", *([level] if has_ci and not inline_ci else []),
+              *(["feasible"] if satisficing else []), *metrics]
     rows = []
-    for _, row in frame.iterrows():
-        name = row["name"] + (" *" if row["name"] == record["best"] else "")
-        cells = [str(row["rank"]), name, row["role"], row["kind"], _fmt(_none(row["score"]))]
+    for entry in record["entries"]:
+        name = entry["name"] + (" *" if entry["name"] == record["best"] else "")
+
+        def cell(value: Any, metric: str, entry: dict[str, Any] = entry) -> str:
+            text = _fmt(_none(value))
+            ci = _interval(entry, metric) if inline_ci and value is not None else ""
+            return f"{text} {ci}" if ci else text
+        cells = [str(entry["rank"]), name, entry["role"], entry["kind"], cell(entry["score"], "score")]
+        if has_ci and not inline_ci:
+            cells.append(_interval(entry, "score") if entry["score"] is not None else "")
         if satisficing:
-            cells.append(_fmt(bool(row["feasible"])))
-        cells += [_fmt(_none(row[m])) for m in metrics]
+            cells.append(_feasibility(entry))
+        cells += [cell(entry["metrics"].get(m), m) for m in metrics]
         rows.append(cells)
     return header, rows
 
@@ -52,14 +78,19 @@ def _strategy_metrics(record: dict[str, Any]) -> list[str]:
 
 def terminal_table(record: dict[str, Any]) -> str:
     """An aligned plain-text leaderboard with the strategy's metrics, and the verdict."""
-    header, rows = _rows(record, _strategy_metrics(record))
+    header, rows = _rows(record, _strategy_metrics(record), inline_ci=False)
     widths = [max(len(c) for c in column) for column in zip(header, *rows, strict=True)]
     numeric = [i >= 4 for i in range(len(header))]
     def line(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if num else c.ljust(w)
                          for c, w, num in zip(cells, widths, numeric, strict=True)).rstrip()
+    legend = "(* = best candidate" + ("; fragile = feasible in under 95% of resamples" if any(
+        r[header.index("feasible")] == "fragile" for r in rows) else "") + ")" if "feasible" in header \
+        else "(* = best candidate)"
     out = [line(header), line(["-" * w for w in widths]), *map(line, rows), "",
-           f"strategy: {describe_strategy(record['strategy'])}   (* = best candidate)", record["verdict"]]
+           f"strategy: {describe_strategy(record['strategy'])}   {legend}", record["verdict"]]
+    if record.get("significance"):
+        out.append(record["significance"])
     return "\n".join(out)
 
 
@@ -83,7 +114,7 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 def markdown_report(record: dict[str, Any]) -> str:
     """``report.md``: verdict, leaderboard with every metric, and every caveat a reader needs."""
     data = record["data"]
-    header, rows = _rows(record, list(record["metric_directions"]))
+    header, rows = _rows(record, list(record["metric_directions"]), inline_ci=True)
     parts = [
         "# evalkit report", "",
         f"**{record['verdict']}**", "",
@@ -94,19 +125,49 @@ def markdown_report(record: dict[str, Any]) -> str:
         f"created {record['created']}", "",
         "## Leaderboard", "",
         "Directions: " + ", ".join(f"{m} ({d} is better)" for m, d in record["metric_directions"].items()),
-        "", markdown_table(header, rows), "",
+        "", _interval_legend(record), "", markdown_table(header, rows), "",
     ]
-    caveats = list(record["notes"]) + _entry_caveats(record)
+    parts += _significance_section(record)
+    caveats = list(record["notes"]) + list(record.get("uncertainty_notes") or []) + _entry_caveats(record)
     if caveats:
         parts += ["## Caveats", "", *[f"- {c}" for c in caveats], ""]
     parts += _human_section(record)
     return "\n".join(parts)
 
 
+def _interval_legend(record: dict[str, Any]) -> str:
+    settings = record.get("bootstrap")
+    if not settings:
+        return "No confidence intervals (bootstrap.resamples is 0)."
+    return (f"Brackets: {settings['level']:.0%} confidence intervals from a paired bootstrap over items "
+            f"({settings['resamples']} resamples, seed {settings['seed']}); Wilson intervals where a "
+            "proportion sits at 0 or 1. Entries without per-item predictions have none.")
+
+
+def _significance_section(record: dict[str, Any]) -> list[str]:
+    comparisons = record.get("comparisons") or []
+    if not comparisons:
+        return []
+    header = ["vs", "metric", "difference", "interval", "p", "p (Holm)", "test", "items", "verdict"]
+    rows = [[c["b"], c["metric"], f"{c['diff']:+.4f}", f"[{c['ci'][0]:+.4f}, {c['ci'][1]:+.4f}]"
+             if c["ci"][0] is not None else MISSING, f"{c['p_value']:.4f}", f"{c['p_adjusted']:.4f}",
+             c["test"], str(c["items"]), c["verdict"]] for c in comparisons]
+    return ["## Is the best candidate really better?", "",
+            record.get("significance") or "", "",
+            f"Each row compares {comparisons[0]['a']} with another entry on the same resampled items; "
+            "the difference is the best candidate minus the other, in the metric's own units. p-values "
+            "are adjusted with Holm–Bonferroni across every comparison of the run.", "",
+            markdown_table(header, rows), ""]
+
+
 def _entry_caveats(record: dict[str, Any]) -> list[str]:
     notes = []
     for entry in record["entries"]:
         name = entry["name"]
+        share = entry.get("feasible_share")
+        if entry["feasible"] and share is not None and share < FRAGILE_BELOW:
+            notes.append(f"{name} is feasible but fragile: it meets every constraint in only {share:.0%} "
+                         "of bootstrap resamples")
         if entry["violations"]:
             notes.append(f"{name} is infeasible: {'; '.join(entry['violations'])}")
         if entry.get("score_reason"):

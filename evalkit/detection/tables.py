@@ -276,7 +276,8 @@ def detection_table(dets: list, gt: GroundTruthTable, gt_images: list[dict] | No
         if area is None:
             from pycocotools import mask as mask_utils
 
-            area = np.asarray(mask_utils.area(segm), dtype=np.float64).reshape(-1)
+            # One object per call, as loadRes does (the list form overflows on numpy 2).
+            area = np.array([float(mask_utils.area(r)) for r in segm])
     return DetectionTable(img=img, cat=cat, box=box, area=area, score=score, segm=segm)
 
 

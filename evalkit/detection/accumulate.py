@@ -66,8 +66,7 @@ def build_curves(match: Matching, det_img: np.ndarray, det_cat: np.ndarray, det_
     img, cat, score = det_img[match.det], det_cat[match.det], det_score[match.det]
     order = np.lexsort((match.rank, img, -score, cat))
     img, cat, score, rank = img[order], cat[order], score[order], match.rank[order]
-    status, candidate = match.status[:, :, order], match.candidate[order]
-    in_range = in_area_ranges(det_area[match.det][order])
+    candidate, in_range = match.candidate[order], match.det_in_range[:, order]
     n = len(order)
 
     # Tie units: same category, image and score; contiguous in this order.
@@ -86,10 +85,15 @@ def build_curves(match: Matching, det_img: np.ndarray, det_cat: np.ndarray, det_
     cols.append(gt_cat[g_i] * A + g_a)
     # True positives per recall setting: (setting, category, threshold).
     base = K * A
+    # Only candidates can be true positives (their status is stored in det order; map to this order).
+    cand_sorted = np.flatnonzero(candidate)
+    cand_status = match.candidate_status[:, :, (np.cumsum(match.candidate) - 1)[order[cand_sorted]]]
+    tp_a, tp_t, tp_j = np.nonzero(cand_status == TP)
+    tp_d = cand_sorted[tp_j]
     for s, (a, m) in enumerate(RECALL_SETTINGS):
-        t_i, d_i = np.nonzero((status[a] == TP) & (rank < m)[None, :])
-        rows.append(img[d_i])
-        cols.append(base + (s * K + cat[d_i]) * T + t_i)
+        sel = (tp_a == a) & (rank[tp_d] < m)
+        rows.append(img[tp_d[sel]])
+        cols.append(base + (s * K + cat[tp_d[sel]]) * T + tp_t[sel])
     base += len(RECALL_SETTINGS) * K * T
     # Background false positives per area, in the segment just before each interesting detection of
     # their category (those after the last one precede no true positive, so never matter).
@@ -112,7 +116,7 @@ def build_curves(match: Matching, det_img: np.ndarray, det_cat: np.ndarray, det_
         counts_t=counts_t,
         int_img=img[int_pos],
         int_cat=int_cat,
-        int_status=np.ascontiguousarray(status[:, :, int_pos]),
+        int_status=match.status(order[int_pos]),
         int_cat_first=np.searchsorted(int_cat, int_cat, side="left"),
         int_unit_first=np.searchsorted(int_unit, int_unit, side="left"),
         int_tied=(tied := np.bincount(unit, minlength=n_units)[int_unit] > 1),

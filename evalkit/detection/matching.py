@@ -31,17 +31,27 @@ class Matching:
     """Outcome of matching, for the detections COCOeval keeps (top ``MAX_DETS[-1]`` per image-category).
 
     ``det`` indexes the DetectionTable; ``rank`` is the detection's place in its image-category list
-    (by score, ties in file order); ``status[a, t, i]`` is TP, FP or IGNORED for area range ``a`` and
-    IoU threshold ``t``; ``candidate[i]`` says whether any ground truth reaches the lowest threshold
-    (the others are false positives or ignored by their area alone). ``gt_counted[a, g]`` says whether
-    ground truth ``g`` counts towards recall in area range ``a``.
+    (by score, ties in file order). Only "candidates", detections that reach the lowest IoU threshold
+    with some ground truth, can be matched: ``candidate_status[a, t, j]`` is TP, FP or IGNORED for the
+    j-th candidate (in ``det`` order), area range ``a`` and IoU threshold ``t``. Every other detection
+    is a false positive inside area range ``a`` (``det_in_range[a, i]``) and ignored outside it.
+    ``gt_counted[a, g]`` says whether ground truth ``g`` counts towards recall in area range ``a``.
     """
 
     det: np.ndarray
     rank: np.ndarray
-    status: np.ndarray
     candidate: np.ndarray
+    candidate_status: np.ndarray
+    det_in_range: np.ndarray
     gt_counted: np.ndarray
+
+    def status(self, idx: np.ndarray) -> np.ndarray:
+        """(A, T, len(idx)) int8 status of the kept detections ``idx`` (positions in ``det``)."""
+        out = np.where(self.det_in_range[:, idx], FP, IGNORED).astype(np.int8)[:, None, :]
+        out = out.repeat(len(IOU_THRESHOLDS), axis=1)
+        is_cand = self.candidate[idx]
+        out[:, :, is_cand] = self.candidate_status[:, :, np.cumsum(self.candidate)[idx[is_cand]] - 1]
+        return out
 
 
 def in_area_ranges(area: np.ndarray) -> np.ndarray:
@@ -102,7 +112,11 @@ def match(gt: GroundTruthTable, dt: DetectionTable) -> Matching:
     pos = np.arange(len(pair_det)) - np.repeat(det_start, n_per_det)
     big = int(n_per_det.max(initial=0)) + 1  # a key >= big means "a non-ignored gt was available"
 
-    matched_gt = np.full((n_area, n_iou, len(det)), -1, dtype=np.int64)
+    # Candidate detections, numbered in det order (which is also their order in the pairs' sort key).
+    candidate = np.zeros(len(det), dtype=bool)
+    candidate[pair_det] = True
+    cand_no = np.cumsum(candidate) - 1
+    matched_gt = np.full((n_area, n_iou, int(candidate.sum())), -1, dtype=np.int64)
     taken = np.zeros((n_area, n_iou, len(gt.img)), dtype=bool)
     step_rank = rank[pair_det[det_start]]
     step_bounds = np.flatnonzero(np.r_[True, step_rank[1:] != step_rank[:-1], True])
@@ -117,11 +131,11 @@ def match(gt: GroundTruthTable, dt: DetectionTable) -> Matching:
         a_i, t_i, d_i = np.nonzero(best)
         chosen = g[seg[d_i] + best[a_i, t_i, d_i] % big - 1]
         taken[a_i, t_i, chosen] = True
-        matched_gt[a_i, t_i, pair_det[s + seg[d_i]]] = chosen
+        matched_gt[a_i, t_i, cand_no[pair_det[s + seg[d_i]]]] = chosen
 
-    status = np.where(det_in_range[:, None, :], FP, IGNORED).repeat(n_iou, axis=1).astype(np.int8)
-    a_i, t_i, d_i = np.nonzero(matched_gt >= 0)
-    status[a_i, t_i, d_i] = np.where(gt_counted[a_i, matched_gt[a_i, t_i, d_i]], TP, IGNORED)
-    candidate = np.zeros(len(det), dtype=bool)
-    candidate[pair_det] = True
-    return Matching(det=det, rank=rank, status=status, candidate=candidate, gt_counted=gt_counted)
+    in_range = det_in_range[:, candidate]
+    status = np.where(in_range, FP, IGNORED).astype(np.int8)[:, None, :].repeat(n_iou, axis=1)
+    a_i, t_i, c_i = np.nonzero(matched_gt >= 0)
+    status[a_i, t_i, c_i] = np.where(gt_counted[a_i, matched_gt[a_i, t_i, c_i]], TP, IGNORED)
+    return Matching(det=det, rank=rank, candidate=candidate, candidate_status=status,
+                    det_in_range=det_in_range, gt_counted=gt_counted)

@@ -89,7 +89,7 @@ def _numbers(values: list, source: str, field: str, fix: str) -> np.ndarray:
 def _boxes(records: Sequence[dict], source: str, where: str) -> np.ndarray:
     boxes = _column(records, "bbox", source, where)
     try:
-        ok_len = all(len(b) == 4 for b in boxes)
+        ok_len = set(map(len, boxes)) <= {4}
     except TypeError:
         ok_len = False
     if not ok_len:
@@ -102,8 +102,10 @@ def _boxes(records: Sequence[dict], source: str, where: str) -> np.ndarray:
 
 def _index(values: list, index: dict[Hashable, int], source: str, field: str, known: str,
            fix: str) -> np.ndarray:
-    get = index.get
-    out = np.fromiter((get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    out = _int_lookup(values, index)
+    if out is None:
+        get = index.get
+        out = np.fromiter((get(v, -1) for v in values), dtype=np.int64, count=len(values))
     bad = np.flatnonzero(out < 0)
     if len(bad):
         unknown = list(dict.fromkeys(values[i] for i in bad))
@@ -113,6 +115,20 @@ def _index(values: list, index: dict[Hashable, int], source: str, field: str, kn
         raise _fail(source, f"{len(bad)} entries have a {field} not in {known} (e.g. "
                             f"{', '.join(repr(v) for v in unknown[:_SHOW])}){hint}")
     return out
+
+
+def _int_lookup(values: list, index: dict[Hashable, int]) -> np.ndarray | None:
+    # Vectorised lookup when both sides are plain integers (the usual COCO case); None otherwise.
+    keys = np.array(list(index))
+    arr = np.array(values)
+    if keys.dtype.kind != "i" or arr.dtype.kind != "i" or arr.ndim != 1:
+        return None
+    if any(type(v) is not int for v in values[:1]) or any(type(k) is not int for k in list(index)[:1]):
+        return None
+    order = np.argsort(keys)
+    pos = np.minimum(np.searchsorted(keys[order], arr), len(keys) - 1)
+    found = keys[order][pos] == arr
+    return np.where(found, np.array(list(index.values()))[order][pos], -1)
 
 
 def _check_positive_size(box: np.ndarray, source: str, where: str) -> None:
@@ -284,3 +300,13 @@ def detection_table(dets: list, gt: GroundTruthTable, gt_images: list[dict] | No
 def _box_polygon(b: list[float]) -> list[float]:
     x1, x2, y1, y2 = b[0], b[0] + b[2], b[1], b[1] + b[3]
     return [x1, y1, x1, y2, x2, y2, x2, y1]
+
+
+def renumber_annotation_ids(gt: dict) -> dict:
+    """A copy of ``gt`` whose annotations have ids 1..N in file order (the input is left untouched).
+
+    Used when ids are 0 or repeated: pycocotools treats a match with id 0 as "no match" and keys
+    annotations by id, so either would silently change its scores. Ids mean nothing else to COCOeval.
+    """
+    anns = [{**a, "id": i} for i, a in enumerate(gt["annotations"], start=1)]
+    return {**gt, "annotations": anns}

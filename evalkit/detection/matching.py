@@ -107,7 +107,7 @@ def match(gt: GroundTruthTable, dt: DetectionTable) -> Matching:
     # Within a detection, order its candidates by (IoU, file order): "best" is then simply "last".
     order = np.lexsort((pair_gt, iou, pair_det, rank[pair_det]))
     pair_det, pair_gt, iou = pair_det[order], pair_gt[order], iou[order]
-    det_start = np.flatnonzero(np.r_[True, pair_det[1:] != pair_det[:-1]])
+    det_start = np.flatnonzero(np.r_[True, pair_det[1:] != pair_det[:-1]])[: len(pair_det)]
     n_per_det = np.diff(np.r_[det_start, len(pair_det)])
     pos = np.arange(len(pair_det)) - np.repeat(det_start, n_per_det)
     big = int(n_per_det.max(initial=0)) + 1  # a key >= big means "a non-ignored gt was available"
@@ -118,11 +118,14 @@ def match(gt: GroundTruthTable, dt: DetectionTable) -> Matching:
     cand_no = np.cumsum(candidate) - 1
     matched_gt = np.full((n_area, n_iou, int(candidate.sum())), -1, dtype=np.int64)
     taken = np.zeros((n_area, n_iou, len(gt.img)), dtype=bool)
+    # One step per detection rank: the r-th detections of all image-category groups go together.
     step_rank = rank[pair_det[det_start]]
-    step_bounds = np.flatnonzero(np.r_[True, step_rank[1:] != step_rank[:-1], True])
+    step_starts = np.flatnonzero(np.r_[True, step_rank[1:] != step_rank[:-1]])[: len(step_rank)]
+    step_ends = np.append(step_starts[1:], len(step_rank))[: len(step_starts)]
+    det_bounds = np.r_[det_start, len(pair_det)]
     thr = IOU_THRESHOLDS[None, :, None]
-    for s_det, e_det in zip(step_bounds[:-1].tolist(), step_bounds[1:].tolist(), strict=True):
-        s, e = det_start[s_det], (det_start[e_det] if e_det < len(det_start) else len(pair_det))
+    for s_det, e_det in zip(step_starts.tolist(), step_ends.tolist(), strict=True):
+        s, e = det_bounds[s_det], det_bounds[e_det]
         g = pair_gt[s:e]
         free = ~taken[:, :, g] | gt.crowd[g]
         key = np.where(free & (iou[s:e] >= thr), gt_counted[:, None, g] * big + pos[s:e] + 1, 0)

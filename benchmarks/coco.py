@@ -51,7 +51,9 @@ def make_workload(seed: int = 0, n_images: int = N_IMAGES) -> tuple[dict, list[d
             "bbox": [round(float(x), 2), round(float(y), 2), round(float(w), 2), round(float(h), 2)],
             "area": round(float(a), 2), "iscrowd": int(cr),
         }
-        for k, (i, c, x, y, w, h, a, cr) in enumerate(zip(gt_img, gt_cat, gx, gy, gw, gh, area, crowd, strict=True))
+        for k, (i, c, x, y, w, h, a, cr) in enumerate(
+            zip(gt_img, gt_cat, gx, gy, gw, gh, area, crowd, strict=True)
+        )
     ]
 
     # Detections near ground truth: 0-3 per object, jitter shrinking with score.
@@ -87,7 +89,8 @@ def make_workload(seed: int = 0, n_images: int = N_IMAGES) -> tuple[dict, list[d
     keep = keep[rng.permutation(len(keep))]
     boxes = np.round(np.maximum(boxes[keep], 0.5), 2)
     dets = [
-        {"image_id": int(i + 1), "category_id": int(cat_ids[c]), "bbox": [float(v) for v in bb], "score": float(s)}
+        {"image_id": int(i + 1), "category_id": int(cat_ids[c]), "bbox": [float(v) for v in bb],
+         "score": float(s)}
         for i, c, bb, s in zip(d_img[keep], d_cat[keep], boxes.tolist(), score[keep], strict=True)
     ]
     return {"images": images, "annotations": annotations, "categories": categories}, dets

@@ -21,12 +21,11 @@ and recall are then formed with the same operations, in the same order, as COCOe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
 
-from evalkit.detection.matching import FP, TP, Matching, in_area_ranges
+from evalkit.detection.matching import TP, Matching
 from evalkit.detection.params import MAX_DETS, N_AREA, N_IOU, N_RECALL, RECALL_THRESHOLDS
 
 # (area index, maxDets) of each recall COCO reports: AR1, AR10, AR100, ARs, ARm, ARl.
@@ -70,7 +69,8 @@ def build_curves(match: Matching, det_img: np.ndarray, det_cat: np.ndarray, det_
     n = len(order)
 
     # Tie units: same category, image and score; contiguous in this order.
-    unit = np.cumsum(np.r_[True, (cat[1:] != cat[:-1]) | (img[1:] != img[:-1]) | (score[1:] != score[:-1])]) - 1
+    new_unit = (cat[1:] != cat[:-1]) | (img[1:] != img[:-1]) | (score[1:] != score[:-1])
+    unit = np.cumsum(np.r_[True, new_unit]) - 1
     unit = unit[:n]
     n_units = int(unit[-1]) + 1 if n else 0
     interesting = (np.bincount(unit, weights=candidate, minlength=n_units) > 0)[unit]
@@ -156,7 +156,8 @@ def _layout(curves: Curves, copies: int) -> _Layout:
     el_int, el_copy = el_int[order], el_copy[order]
     tied = curves.int_tied[el_int]
     img = curves.int_img[el_int]
-    feature = np.where(tied, curves.n_images + np.searchsorted(curves.tied_images, img) * copies + el_copy, img)
+    slot = np.searchsorted(curves.tied_images, img)
+    feature = np.where(tied, curves.n_images + slot * copies + el_copy, img)
 
     # Non-ignored elements of every curve, curve-major (C order of nonzero): curve = (a*T + t)*K + k.
     st = curves.int_status[:, :, el_int]
@@ -219,7 +220,8 @@ def _block(curves: Curves, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     tps = summed[:, K * A: K * A + S * K * T].reshape(B, S, K, T)
     bg = summed[:, K * A + S * K * T:].reshape(B, A, -1)
 
-    setting_npig = npig.reshape(B, K, A)[:, :, [a for a, _ in RECALL_SETTINGS]].transpose(0, 2, 1)[:, :, :, None]
+    setting_area = [a for a, _ in RECALL_SETTINGS]
+    setting_npig = npig.reshape(B, K, A)[:, :, setting_area].transpose(0, 2, 1)[:, :, :, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         recall = np.where(setting_npig > 0, tps / setting_npig, -1.0).transpose(0, 1, 3, 2)  # (B, S, T, K)
 
@@ -248,8 +250,8 @@ def _envelope(lay: _Layout, w: np.ndarray, copies: int, tied_images: np.ndarray,
         # All terms are whole numbers in float64, so the regrouping changes no bit.
         cs, cl = lay.curve_start, lay.curve_len
         n_tp = ctp - np.repeat(ctp[:, cs] - inc[:, cs], cl, axis=1)
-        n_fp = cfp + cbg[:, lay.run_bg_hi] - np.repeat(cfp[:, cs] - inc[:, n_runs + cs] + cbg[:, lay.curve_bg_lo],
-                                                       cl, axis=1)
+        fp_before = cfp[:, cs] - inc[:, n_runs + cs] + cbg[:, lay.curve_bg_lo]
+        n_fp = cfp + cbg[:, lay.run_bg_hi] - np.repeat(fp_before, cl, axis=1)
         # A curve without counted ground truth is reported as -1 later; dividing by 1 keeps it finite.
         npig_run = np.repeat(np.maximum(npig[:, lay.curve_npig], 1), cl, axis=1)
         pr = n_tp / (n_fp + n_tp + _EPS)  # the operation order of COCOeval, for identical doubles

@@ -59,10 +59,12 @@ def read_json(path: str | os.PathLike) -> Any:
         return _loads(data)
     except (_DecodeError, UnicodeDecodeError, ValueError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise DataError(f"{source}: malformed JSON ({msg}); fix: write the file with a JSON encoder") from None
+        raise DataError(f"{source}: malformed JSON ({msg}); fix: write the file with a JSON encoder"
+                        ) from None
 
 
-def load_coco(gt_path: str | os.PathLike, results_path: str | os.PathLike, iou_type: str = "bbox") -> CocoFiles:
+def load_coco(gt_path: str | os.PathLike, results_path: str | os.PathLike,
+              iou_type: str = "bbox") -> CocoFiles:
     """Read and validate a COCO annotation file and a results file for ``iou_type`` ('bbox' or 'segm')."""
     gt_source, dt_source = os.fspath(gt_path), os.fspath(results_path)
     gt = read_json(gt_source)

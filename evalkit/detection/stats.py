@@ -68,5 +68,5 @@ def summary_stats(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
 
 
 def per_class_ap(precision_all: np.ndarray) -> np.ndarray:
-    """AP .50:.95 per category from ``precision_all`` (T, R, K) at area 'all', maxDets=100; -1 if undefined."""
+    """AP .50:.95 per category from ``precision_all`` (T, R, K) at area 'all', maxDets=100 (-1: undefined)."""
     return np.array([_mean_valid(precision_all[:, :, k]) for k in range(precision_all.shape[2])])

@@ -75,15 +75,16 @@ def _column(records: Sequence[dict], key: str, source: str, where: str) -> list:
                             f"a '{key}'") from None
 
 
-def _numbers(values: list, source: str, field: str, fix: str) -> np.ndarray:
-    # np.array keeps the happy path fast; a str/None/bool anywhere leaves a non-numeric dtype behind.
+def _numbers(values: list, source: str, field: str, fix: str, stride: int = 1) -> np.ndarray:
+    """Floats from JSON numbers; ``field`` is a template like ``results[{i}].score``."""
+    # np.array keeps the happy path fast; a str/None/list anywhere leaves a non-numeric dtype behind.
     arr = np.array(values)
     if arr.dtype.kind in "iuf" and arr.ndim == 1:
         return arr.astype(np.float64, copy=False)
     if not values:
         return np.zeros(0, dtype=np.float64)
     i = _first_bad(values, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-    raise _fail(source, f"{field}[{i}] is {values[i]!r}, not a number; fix: {fix}")
+    raise _fail(source, f"{field.format(i=i // stride)} is {values[i]!r}, not a number; fix: {fix}")
 
 
 def _boxes(records: Sequence[dict], source: str, where: str) -> np.ndarray:
@@ -95,8 +96,8 @@ def _boxes(records: Sequence[dict], source: str, where: str) -> np.ndarray:
     if not ok_len:
         i = _first_bad(boxes, lambda b: isinstance(b, list) and len(b) == 4)
         raise _fail(source, f"{where}[{i}].bbox is {boxes[i]!r}; fix: write boxes as [x, y, width, height]")
-    flat = _numbers(list(chain.from_iterable(boxes)), source, f"{where}[*].bbox",
-                    "write boxes as four numbers [x, y, width, height]")
+    flat = _numbers(list(chain.from_iterable(boxes)), source, where + "[{i}].bbox",
+                    "write boxes as four numbers [x, y, width, height]", stride=4)
     return flat.reshape(-1, 4)
 
 
@@ -110,9 +111,10 @@ def _index(values: list, index: dict[Hashable, int], source: str, field: str, kn
     if len(bad):
         unknown = list(dict.fromkeys(values[i] for i in bad))
         kinds = {type(v).__name__ for v in unknown} - {type(k).__name__ for k in index}
-        hint = (f" ({'/'.join(sorted(kinds))} here but {'/'.join(sorted({type(k).__name__ for k in index}))}"
-                f" in {known}; fix: write ids with the same JSON type in both files)") if kinds else f"; fix: {fix}"
-        raise _fail(source, f"{len(bad)} entries have a {field} not in {known} (e.g. "
+        theirs = "/".join(sorted({type(k).__name__ for k in index}))
+        hint = (f" ({'/'.join(sorted(kinds))} here but {theirs} in {known}; fix: write ids with the same "
+                "JSON type in both files)") if kinds else f"; fix: {fix}"
+        raise _fail(source, f"{len(bad)} of {len(values)} entries have a {field} not in {known} (e.g. "
                             f"{', '.join(repr(v) for v in unknown[:_SHOW])}){hint}")
     return out
 
@@ -175,7 +177,8 @@ def _renumber_warning(ann_ids: list, source: str) -> str | None:
     dup = len(ann_ids) - len(set(ann_ids))
     if not zero and not dup:
         return None
-    why = " and ".join(s for s in (f"{zero} with id 0" if zero else "", f"{dup} repeated ids" if dup else "") if s)
+    why = " and ".join(s for s in (f"{zero} with id 0" if zero else "", f"{dup} repeated ids" if dup else "")
+                       if s)
     return (f"{source}: annotations[*].id has {why}, which pycocotools mis-scores; ids were renumbered 1..N "
             "in file order for evaluation (fix: give annotations unique ids >= 1)")
 
@@ -211,7 +214,8 @@ def ground_truth_table(gt: dict, iou_type: str = "bbox", source: str = "ground t
     names = tuple(str(names_by_id[c]) for c in category_ids)
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
-        raise _fail(source, f"categories[*].name repeats {dup[:_SHOW]}; fix: give each category a unique name")
+        raise _fail(source, f"categories[*].name repeats {dup[:_SHOW]}; fix: give each category a unique "
+                            "name")
     image_index = {v: i for i, v in enumerate(image_ids)}
     category_index = {v: i for i, v in enumerate(category_ids)}
 
@@ -225,10 +229,10 @@ def ground_truth_table(gt: dict, iou_type: str = "bbox", source: str = "ground t
     cat = _index(_column(anns, "category_id", source, "annotations"), category_index, source,
                  "category_id", "'categories'", "add the category to 'categories' or drop its annotations")
     box = _boxes(anns, source, "annotations").reshape(-1, 4)
-    area = _numbers(_column(anns, "area", source, "annotations"), source, "annotations[*].area",
+    area = _numbers(_column(anns, "area", source, "annotations"), source, "annotations[{i}].area",
                     "write each annotation's area as a number")
     crowd_raw = _column(anns, "iscrowd", source, "annotations")
-    crowd = _numbers(crowd_raw, source, "annotations[*].iscrowd", "use iscrowd 0 or 1") != 0 if anns else (
+    crowd = _numbers(crowd_raw, source, "annotations[{i}].iscrowd", "use iscrowd 0 or 1") != 0 if anns else (
         np.zeros(0, dtype=bool))
     if iou_type == "bbox":
         _check_positive_size(box, source, "annotations")
@@ -264,8 +268,9 @@ def detection_table(dets: list, gt: GroundTruthTable, gt_images: list[dict] | No
     img = _index(_column(dets, "image_id", source, where), gt.image_index, source, "image_id",
                  "the ground truth's images", "evaluate against the annotation file these results are for")
     cat = _index(_column(dets, "category_id", source, where), gt.category_index, source, "category_id",
-                 "the ground truth's categories", "map predicted labels to the annotation file's category ids")
-    score = _numbers(_column(dets, "score", source, where), source, "results[*].score",
+                 "the ground truth's categories",
+                 "map predicted labels to the annotation file's category ids")
+    score = _numbers(_column(dets, "score", source, where), source, "results[{i}].score",
                      "write each score as a finite number")
     nan = np.flatnonzero(~np.isfinite(score))
     if len(nan):

@@ -24,7 +24,7 @@ def make_dataset(seed: int, n_images: int = 24, score_decimals: int | None = 2, 
     dets: list[dict] = []
 
     def box(cx: float, cy: float, w: float, h: float) -> list[float]:
-        return [round(float(cx - w / 2), 2), round(float(cy - h / 2), 2), round(float(w), 2), round(float(h), 2)]
+        return [round(float(v), 2) for v in (cx - w / 2, cy - h / 2, w, h)]
 
     for k, im in enumerate(images):
         n_gt = 0 if k % 7 == 3 else int(rng.integers(1, 7))
@@ -72,7 +72,8 @@ def make_dataset(seed: int, n_images: int = 24, score_decimals: int | None = 2, 
     else:
         for d in dets:
             d["score"] = round(float(d["score"]), score_decimals)
-    cats = [{"id": c, "name": n, "supercategory": "thing"} for c, n in zip(cat_ids, CATEGORY_NAMES, strict=True)]
+    cats = [{"id": c, "name": n, "supercategory": "thing"}
+            for c, n in zip(cat_ids, CATEGORY_NAMES, strict=True)]
     return {"images": images, "annotations": anns, "categories": cats}, dets
 
 

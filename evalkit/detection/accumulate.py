@@ -20,6 +20,7 @@ and recall are then formed with the same operations, in the same order, as COCOe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -199,17 +200,18 @@ def _layout(curves: Curves, copies: int) -> _Layout:
     return layout
 
 
-def precision_recall(curves: Curves, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """COCOeval's precision at maxDets=100 and the six reported recalls, for each row of ``weights``.
+def precision_recall(curves: Curves, weights: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """COCOeval's precision at maxDets=100 and the six reported recalls, by blocks of ``weights`` rows.
 
-    ``weights`` (R, n_images) holds non-negative integer counts per image, as float64. Returns
-    ``precision`` (R, T, 101, K, A) and ``recall`` (R, 6, T, K), -1 where a category has no counted
-    ground truth in that area range.
+    ``weights`` (R, n_images) holds non-negative integer counts per image, as float64. Yields, for
+    consecutive blocks of rows, ``precision`` (B, T, 101, K, A) and ``recall`` (B, 6, T, K), -1 where a
+    category has no counted ground truth in that area range. Blocks keep memory bounded: the caller
+    reduces each block before asking for the next.
     """
     per_row = len(_layout(curves, 1).run_curve) + curves.n_categories * N_AREA * N_IOU * N_RECALL
     block = max(1, _BLOCK_ELEMENTS // per_row)
-    parts = [_block(curves, weights[s:s + block]) for s in range(0, len(weights), block)]
-    return np.concatenate([p for p, _ in parts]), np.concatenate([r for _, r in parts])
+    for start in range(0, len(weights), block):
+        yield _block(curves, weights[start:start + block])
 
 
 def _block(curves: Curves, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -74,7 +74,7 @@ def summarize(prepared: Prepared, image_weights: np.ndarray | None = None) -> De
     """The 12 COCO stats and per-class AP; with ``image_weights``, as if image i appeared that many times."""
     w = (np.ones((1, prepared.n_images)) if image_weights is None
          else _weights(prepared, image_weights, 1)[None, :])
-    precision, recall = precision_recall(prepared.curves, w)
+    ((precision, recall),) = precision_recall(prepared.curves, w)
     return DetectionStats.from_arrays(summary_stats(precision[0], recall[0]),
                                       per_class_ap(precision[0, :, :, :, 0]), prepared.category_names)
 
@@ -86,8 +86,13 @@ def summarize_many(prepared: Prepared, weights: np.ndarray, *, per_class: bool =
     ``prepared.category_names`` order. Rows are processed in blocks so memory stays bounded.
     """
     w = _weights(prepared, weights, 2)
-    precision, recall = precision_recall(prepared.curves, w)
-    rows = [summary_stats(p, r) for p, r in zip(precision, recall, strict=True)]
-    if per_class:
-        rows = [np.r_[row, per_class_ap(p[:, :, :, 0])] for row, p in zip(rows, precision, strict=True)]
-    return np.array(rows).reshape(len(w), len(STAT_NAMES) + (len(prepared.category_ids) if per_class else 0))
+    n_cols = len(STAT_NAMES) + (len(prepared.category_ids) if per_class else 0)
+    out = np.empty((len(w), n_cols))
+    row = 0
+    for precision, recall in precision_recall(prepared.curves, w):
+        for p, r in zip(precision, recall, strict=True):
+            out[row, : len(STAT_NAMES)] = summary_stats(p, r)
+            if per_class:
+                out[row, len(STAT_NAMES):] = per_class_ap(p[:, :, :, 0])
+            row += 1
+    return out

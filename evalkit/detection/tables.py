@@ -75,11 +75,12 @@ def _column(records: Sequence[dict], key: str, source: str, where: str) -> list:
                             f"a '{key}'") from None
 
 
-def _numbers(values: list, source: str, field: str, fix: str, stride: int = 1) -> np.ndarray:
+def _numbers(values: list, source: str, field: str, fix: str, stride: int = 1,
+             kinds: str = "iuf") -> np.ndarray:
     """Floats from JSON numbers; ``field`` is a template like ``results[{i}].score``."""
     # np.array keeps the happy path fast; a str/None/list anywhere leaves a non-numeric dtype behind.
     arr = np.array(values)
-    if arr.dtype.kind in "iuf" and arr.ndim == 1:
+    if arr.dtype.kind in kinds and arr.ndim == 1:
         return arr.astype(np.float64, copy=False)
     if not values:
         return np.zeros(0, dtype=np.float64)
@@ -232,8 +233,7 @@ def ground_truth_table(gt: dict, iou_type: str = "bbox", source: str = "ground t
     area = _numbers(_column(anns, "area", source, "annotations"), source, "annotations[{i}].area",
                     "write each annotation's area as a number")
     crowd_raw = _column(anns, "iscrowd", source, "annotations")
-    crowd = _numbers(crowd_raw, source, "annotations[{i}].iscrowd", "use iscrowd 0 or 1") != 0 if anns else (
-        np.zeros(0, dtype=bool))
+    crowd = _numbers(crowd_raw, source, "annotations[{i}].iscrowd", "use iscrowd 0 or 1", kinds="iufb") != 0
     if iou_type == "bbox":
         _check_positive_size(box, source, "annotations")
         segm = None
@@ -241,7 +241,7 @@ def ground_truth_table(gt: dict, iou_type: str = "bbox", source: str = "ground t
         segm = _rles(anns, img, _image_sizes(images, image_ids, source), source, "annotations")
     return GroundTruthTable(
         image_ids=image_ids, category_ids=category_ids, category_names=names, image_index=image_index,
-        category_index=category_index, img=img, cat=cat, box=box, area=area, crowd=np.asarray(crowd, bool),
+        category_index=category_index, img=img, cat=cat, box=box, area=area, crowd=crowd,
         segm=segm, warnings=tuple(warnings),
     )
 

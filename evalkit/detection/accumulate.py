@@ -231,15 +231,17 @@ def _block(curves: Curves, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     copies = int(w[:, curves.tied_images].max(initial=0))
     lay = _layout(curves, copies)
     q = _envelope(lay, w, copies, curves.tied_images, npig, bg, n_curves)
-    precision = q.reshape(B, A, T, K, N_RECALL).transpose(0, 2, 4, 3, 1)
+    precision = q.reshape(B, N_RECALL, A, T, K).transpose(0, 3, 1, 4, 2)
     precision = np.where(npig.reshape(B, 1, 1, K, A) > 0, precision, -1.0)
     return precision, recall
 
 
 def _envelope(lay: _Layout, w: np.ndarray, copies: int, tied_images: np.ndarray, npig: np.ndarray,
               bg: np.ndarray, n_curves: int) -> np.ndarray:
-    B, width = len(w), N_RECALL + 1
-    best = np.zeros(B * n_curves * width)
+    B = len(w)
+    # best[b, j, c]: the best precision of curve c among run ends reaching exactly N_RECALL - j thresholds.
+    # Curves sit on the contiguous last axis so that the running max below is one vectorised pass.
+    best = np.zeros((B, N_RECALL, n_curves))
     n_runs = len(lay.run_curve)
     if n_runs:
         ind = (w[:, tied_images, None] > np.arange(copies)).reshape(B, -1)
@@ -258,25 +260,24 @@ def _envelope(lay: _Layout, w: np.ndarray, copies: int, tied_images: np.ndarray,
         npig_run = np.repeat(np.maximum(npig[:, lay.curve_npig], 1), cl, axis=1)
         pr = n_tp / (n_fp + n_tp + _EPS)  # the operation order of COCOeval, for identical doubles
         rc = n_tp / npig_run
-        # Bucket b = how many recall thresholds a run end's recall reaches; the envelope at threshold r
-        # is the best precision in buckets > r. Keys rise along each row, so equal keys are contiguous.
-        bucket = _thresholds_reached(rc)
-        key = (lay.run_curve * width + bucket + (np.arange(B) * (n_curves * width))[:, None]).ravel()
+        # The envelope at threshold r is the best precision among run ends reaching more than r
+        # thresholds. Run ends of a curve are in recall order, so equal keys are contiguous.
+        j = N_RECALL - _thresholds_reached(rc)
+        key = (j * n_curves + lay.run_curve + (np.arange(B) * (N_RECALL * n_curves))[:, None]).ravel()
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        best[key[starts]] = np.maximum.reduceat(pr.ravel(), starts)
-    best = best.reshape(B, n_curves, width)
-    return np.maximum.accumulate(best[:, :, :0:-1], axis=2)[:, :, ::-1]
-
-
-_PADDED_THRESHOLDS = np.r_[-np.inf, RECALL_THRESHOLDS, np.inf, np.inf]
+        best.ravel()[key[starts]] = np.maximum.reduceat(pr.ravel(), starts)
+    np.maximum.accumulate(best, axis=1, out=best)
+    return best[:, ::-1, :]  # (B, R, n_curves): threshold r reads j = N_RECALL - 1 - r
 
 
 def _thresholds_reached(rc: np.ndarray) -> np.ndarray:
-    """How many recall thresholds are <= rc (rc in [0, 1]): ``searchsorted(..., 'right')``, 2x faster.
+    """How many recall thresholds are <= rc, for rc in [0, 1]: ``searchsorted(..., 'right')``, faster.
 
-    ``rc * 100`` lands within one step of the answer; comparing with the three nearest thresholds
-    (exact doubles, as COCOeval compares) settles it.
+    Thresholds are r/100 to within an ulp, so unless 100 * rc is within 1e-6 of a whole number the
+    answer is floor(100 * rc) + 1; the few values that close are settled by exact comparison.
     """
-    b0 = np.minimum((rc * (N_RECALL - 1)).astype(np.int64), N_RECALL - 1)
-    t = _PADDED_THRESHOLDS
-    return b0 - 1 + (t[b0] <= rc) + (t[b0 + 1] <= rc) + (t[b0 + 2] <= rc)
+    x = rc * (N_RECALL - 1)
+    out = x.astype(np.int64) + 1
+    near = np.abs(x - np.rint(x)) < 1e-6
+    out[near] = np.searchsorted(RECALL_THRESHOLDS, rc[near], side="right")
+    return out

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from evalkit.detection.matching import TP, Matching
+from evalkit.detection.matching import IGNORED, TP, Matching
 from evalkit.detection.params import MAX_DETS, N_AREA, N_IOU, N_RECALL, RECALL_THRESHOLDS
 
 # (area index, maxDets) of each recall COCO reports: AR1, AR10, AR100, ARs, ARm, ARl.
@@ -162,7 +162,7 @@ def _layout(curves: Curves, copies: int) -> _Layout:
 
     # Non-ignored elements of every curve, curve-major (C order of nonzero): curve = (a*T + t)*K + k.
     st = curves.int_status[:, :, el_int]
-    a_i, t_i, e_i = np.nonzero(st != -1)
+    a_i, t_i, e_i = np.nonzero(st != IGNORED)
     is_tp = st[a_i, t_i, e_i] == TP
     curve = (a_i * N_IOU + t_i) * K + curves.int_cat[el_int[e_i]]
     # Structural background FPs (any image) before each interesting detection, cumulated per area.

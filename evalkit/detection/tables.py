@@ -5,9 +5,11 @@ non-numeric score or a malformed box is found while the column is built, and the
 (``source``), the field and the fix. Checks stay off the happy path's cost: we only scan for the
 offending record after a vectorised check has failed.
 
-What pycocotools does silently and we refuse instead: results on unknown category ids (it drops them),
-non-positive box sizes, NaN scores, duplicate category names. What we repair with a warning: annotation
-ids that are 0 or repeated (pycocotools mis-scores both; ids carry no meaning, so we renumber 1..N).
+What pycocotools does silently and we refuse instead: results or annotations on unknown category ids
+and annotations on unknown images (it drops them), non-positive box sizes, NaN scores, duplicate
+category names. What we repair with a warning: annotation ids that are 0 or repeated (pycocotools
+mis-scores both; ids carry no meaning to the evaluation, so we renumber 1..N). An annotation's own
+'ignore' field is not read, because COCOeval overwrites it with 'iscrowd'.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ _SHOW = 3  # how many offending values an error message lists
 
 @dataclass(frozen=True)
 class GroundTruthTable:
-    """Ground truth as arrays; annotations on unknown images or categories are already dropped."""
+    """Ground truth as arrays; every annotation is on a known image and category."""
 
     image_ids: tuple[Hashable, ...]  # sorted, as COCOeval's params.imgIds
     category_ids: tuple[Hashable, ...]  # sorted, as COCOeval's params.catIds

@@ -128,6 +128,15 @@ def test_missing_section(files, tmp_path) -> None:
            "g.json", "'categories' is missing")
 
 
+def test_repeated_annotation_ids_are_renumbered(files, tmp_path) -> None:
+    _, res_path, gt, dets = files
+    anns = [{**a, "id": 1 + i // 2} for i, a in enumerate(gt["annotations"])]
+    loaded = load_coco(write(tmp_path, "g.json", {**gt, "annotations": anns}), res_path)
+    assert "repeated ids" in loaded.warnings[0]
+    assert len({a["id"] for a in loaded.gt["annotations"]}) == len(anns)
+    assert summarize(load_and_prepare(tmp_path / "g.json", res_path)).mAP == reference_stats(gt, dets)["mAP"]
+
+
 def test_annotation_id_zero_is_renumbered_with_a_warning(files, tmp_path) -> None:
     _, res_path, gt, dets = files
     anns = [{**a, "id": a["id"] - 1} for a in gt["annotations"]]  # ids 0..N-1

@@ -32,8 +32,11 @@ from evalkit.detection.params import MAX_DETS, N_AREA, N_IOU, N_RECALL, RECALL_T
 # (area index, maxDets) of each recall COCO reports: AR1, AR10, AR100, ARs, ARm, ARl.
 RECALL_SETTINGS = ((0, MAX_DETS[0]), (0, MAX_DETS[1]), (0, MAX_DETS[2]), (1, MAX_DETS[2]), (2, MAX_DETS[2]),
                    (3, MAX_DETS[2]))
+# Recalls at fewer than 100 detections need their own TP counts; the others are read off the curves.
+_SPARSE_RECALL = tuple(s for s, (_, m) in enumerate(RECALL_SETTINGS) if m < MAX_DETS[-1])
 _EPS = np.spacing(1)
 _BLOCK_ELEMENTS = 3_000_000  # resamples x curve elements per block: bounds memory to a few hundred MB
+_SPARSE_BLOCKS = 4  # sparse products run on this many blocks at once (they amortise better over rows)
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +50,7 @@ class Curves:
 
     n_images: int
     n_categories: int
-    counts_t: sparse.csr_matrix  # (K*A | 6*K*T | A*n_int, n_images): counted gts, TPs, background FPs
+    counts_t: sparse.csr_matrix  # (K*A | S*K*T | A*n_int, n_images): counted gts, TPs, background FPs
     int_img: np.ndarray
     int_cat: np.ndarray
     int_status: np.ndarray  # (A, T, n_int)
@@ -84,18 +87,19 @@ def build_curves(match: Matching, det_img: np.ndarray, det_cat: np.ndarray, det_
     g_a, g_i = np.nonzero(match.gt_counted)
     rows.append(gt_img[g_i])
     cols.append(gt_cat[g_i] * A + g_a)
-    # True positives per recall setting: (setting, category, threshold).
+    # True positives per sparse recall setting: (setting, category, threshold).
     base = K * A
     # Only candidates can be true positives (their status is stored in det order; map to this order).
     cand_sorted = np.flatnonzero(candidate)
     cand_status = match.candidate_status[:, :, (np.cumsum(match.candidate) - 1)[order[cand_sorted]]]
     tp_a, tp_t, tp_j = np.nonzero(cand_status == TP)
     tp_d = cand_sorted[tp_j]
-    for s, (a, m) in enumerate(RECALL_SETTINGS):
+    for i, s in enumerate(_SPARSE_RECALL):
+        a, m = RECALL_SETTINGS[s]
         sel = (tp_a == a) & (rank[tp_d] < m)
         rows.append(img[tp_d[sel]])
-        cols.append(base + (s * K + cat[tp_d[sel]]) * T + tp_t[sel])
-    base += len(RECALL_SETTINGS) * K * T
+        cols.append(base + (i * K + cat[tp_d[sel]]) * T + tp_t[sel])
+    base += len(_SPARSE_RECALL) * K * T
     # Background false positives per area, in the segment just before each interesting detection of
     # their category (those after the last one precede no true positive, so never matter).
     nxt = np.cumsum(interesting) - interesting
@@ -210,64 +214,87 @@ def precision_recall(curves: Curves, weights: np.ndarray) -> Iterator[tuple[np.n
     """
     per_row = len(_layout(curves, 1).run_curve) + curves.n_categories * N_AREA * N_IOU * N_RECALL
     block = max(1, _BLOCK_ELEMENTS // per_row)
-    for start in range(0, len(weights), block):
-        yield _block(curves, weights[start:start + block])
+    K, T, A = curves.n_categories, N_IOU, N_AREA
+    n_sparse = len(_SPARSE_RECALL) * K * T
+    for start in range(0, len(weights), block * _SPARSE_BLOCKS):
+        w = weights[start:start + block * _SPARSE_BLOCKS]
+        summed = (curves.counts_t @ w.T).T  # (B, columns), exact: integer sums in float64
+        copies = int(w[:, curves.tied_images].max(initial=0))
+        lay = _layout(curves, copies)
+        copy_drawn = (w[:, curves.tied_images, None] > np.arange(copies)).reshape(len(w), -1)
+        inc = (lay.increments @ np.hstack([w, copy_drawn]).T).T
+        for s in range(0, len(w), block):
+            part = summed[s:s + block]
+            npig = part[:, : K * A]
+            sparse_tp = part[:, K * A: K * A + n_sparse].reshape(-1, len(_SPARSE_RECALL), K, T)
+            bg = part[:, K * A + n_sparse:].reshape(len(part), A, -1)
+            yield _block(lay, inc[s:s + block], npig, sparse_tp, bg, K)
 
 
-def _block(curves: Curves, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    B, K, T, A = len(w), curves.n_categories, N_IOU, N_AREA
-    S = len(RECALL_SETTINGS)
-    summed = (curves.counts_t @ w.T).T  # (B, columns), exact: integer sums in float64
-    npig = summed[:, : K * A]
-    tps = summed[:, K * A: K * A + S * K * T].reshape(B, S, K, T)
-    bg = summed[:, K * A + S * K * T:].reshape(B, A, -1)
-
-    setting_area = [a for a, _ in RECALL_SETTINGS]
-    setting_npig = npig.reshape(B, K, A)[:, :, setting_area].transpose(0, 2, 1)[:, :, :, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        recall = np.where(setting_npig > 0, tps / setting_npig, -1.0).transpose(0, 1, 3, 2)  # (B, S, T, K)
-
+def _block(lay: _Layout, inc: np.ndarray, npig: np.ndarray, sparse_tp: np.ndarray, bg: np.ndarray,
+           K: int) -> tuple[np.ndarray, np.ndarray]:
+    B, T, A = len(npig), N_IOU, N_AREA
     n_curves = A * T * K
-    copies = int(w[:, curves.tied_images].max(initial=0))
-    lay = _layout(curves, copies)
-    q = _envelope(lay, w, copies, curves.tied_images, npig, bg, n_curves)
-    precision = q.reshape(B, N_RECALL, A, T, K).transpose(0, 3, 1, 4, 2)
-    precision = np.where(npig.reshape(B, 1, 1, K, A) > 0, precision, -1.0)
-    return precision, recall
+    q, curve_tp = _envelope(lay, inc, npig, bg, n_curves)
+
+    tp = np.empty((B, len(RECALL_SETTINGS), K, T))
+    tp[:, list(_SPARSE_RECALL)] = sparse_tp
+    curve_tp = curve_tp.reshape(B, A, T, K).transpose(0, 1, 3, 2)
+    for s, (a, _) in enumerate(RECALL_SETTINGS):
+        if s not in _SPARSE_RECALL:
+            tp[:, s] = curve_tp[:, a]
+    setting_npig = npig.reshape(B, K, A)[:, :, [a for a, _ in RECALL_SETTINGS]].transpose(0, 2, 1)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = np.where(setting_npig > 0, tp / setting_npig, -1.0).transpose(0, 1, 3, 2)  # (B, S, T, K)
+
+    # Curves without counted ground truth read -1. The result is a strided view, not a copy: the
+    # stats select from it in C order, the order in which COCOeval averages.
+    undefined = np.broadcast_to((npig == 0).reshape(B, 1, K, A).transpose(0, 3, 1, 2), (B, A, T, K))
+    q.transpose(0, 2, 1)[undefined.reshape(B, n_curves)] = -1.0
+    return q.reshape(B, N_RECALL, A, T, K).transpose(0, 3, 1, 4, 2), recall
 
 
-def _envelope(lay: _Layout, w: np.ndarray, copies: int, tied_images: np.ndarray, npig: np.ndarray,
-              bg: np.ndarray, n_curves: int) -> np.ndarray:
-    B = len(w)
+def _envelope(lay: _Layout, inc: np.ndarray, npig: np.ndarray, bg: np.ndarray,
+              n_curves: int) -> tuple[np.ndarray, np.ndarray]:
+    """Precision envelope (B, R, n_curves) and total TPs per curve (B, n_curves)."""
+    B = len(npig)
     # best[b, j, c]: the best precision of curve c among run ends reaching exactly N_RECALL - j thresholds.
     # Curves sit on the contiguous last axis so that the running max below is one vectorised pass.
     best = np.zeros((B, N_RECALL, n_curves))
+    curve_tp = np.zeros((B, n_curves))
     n_runs = len(lay.run_curve)
     if n_runs:
-        ind = (w[:, tied_images, None] > np.arange(copies)).reshape(B, -1)
-        inc = (lay.increments @ np.hstack([w, ind]).T).T
-        ctp, cfp = np.cumsum(inc[:, :n_runs], axis=1), np.cumsum(inc[:, n_runs:], axis=1)
+        inc = inc.reshape(B, 2, n_runs)
+        cum = np.cumsum(inc, axis=2)
+        ctp, cfp = cum[:, 0], cum[:, 1]
         cbg = np.zeros((B, bg.shape[1], bg.shape[2] + 1))
         np.cumsum(bg, axis=2, out=cbg[:, :, 1:])
         cbg = cbg.reshape(B, -1)
         # Counts restart at each curve: subtract what the cumulative sums held before its first run end.
         # All terms are whole numbers in float64, so the regrouping changes no bit.
         cs, cl = lay.curve_start, lay.curve_len
-        n_tp = ctp - np.repeat(ctp[:, cs] - inc[:, cs], cl, axis=1)
-        fp_before = cfp[:, cs] - inc[:, n_runs + cs] + cbg[:, lay.curve_bg_lo]
-        n_fp = cfp + cbg[:, lay.run_bg_hi] - np.repeat(fp_before, cl, axis=1)
+        n_tp = ctp - np.repeat(ctp[:, cs] - inc[:, 0, cs], cl, axis=1)
+        last = cs + cl - 1  # a curve's last TP always ends a run, so its count is the curve's total
+        curve_tp[:, lay.run_curve[last]] = n_tp[:, last]
+        fp_before = cfp[:, cs] - inc[:, 1, cs] + cbg[:, lay.curve_bg_lo]
+        n_fp = cfp + cbg[:, lay.run_bg_hi]
+        n_fp -= np.repeat(fp_before, cl, axis=1)
         # A curve without counted ground truth is reported as -1 later; dividing by 1 keeps it finite.
         npig_run = np.repeat(np.maximum(npig[:, lay.curve_npig], 1), cl, axis=1)
-        pr = n_tp / (n_fp + n_tp + _EPS)  # the operation order of COCOeval, for identical doubles
-        rc = n_tp / npig_run
+        n_fp += n_tp
+        n_fp += _EPS
+        pr = np.divide(n_tp, n_fp, out=n_fp)  # (fp + tp) + eps, COCOeval's operation order: same doubles
+        rc = np.divide(n_tp, npig_run, out=npig_run)
         # The envelope at threshold r is the best precision among run ends reaching more than r
         # thresholds. Run ends of a curve are in recall order, so equal keys are contiguous.
-        j = N_RECALL - _thresholds_reached(rc)
-        key = (j * n_curves + lay.run_curve + (np.arange(B) * (N_RECALL * n_curves))[:, None]).ravel()
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        key = N_RECALL - _thresholds_reached(rc)
+        key *= n_curves
+        key += lay.run_curve + (np.arange(B) * (N_RECALL * n_curves))[:, None]
+        key = key.ravel()
+        starts = np.r_[0, np.flatnonzero(key[1:] != key[:-1]) + 1]
         best.ravel()[key[starts]] = np.maximum.reduceat(pr.ravel(), starts)
     np.maximum.accumulate(best, axis=1, out=best)
-    return best[:, ::-1, :]  # (B, R, n_curves): threshold r reads j = N_RECALL - 1 - r
+    return best[:, ::-1, :], curve_tp  # threshold r reads j = N_RECALL - 1 - r
 
 
 def _thresholds_reached(rc: np.ndarray) -> np.ndarray:

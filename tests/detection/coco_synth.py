@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 CATEGORY_NAMES = ("cat", "dog", "car", "ghost", "empty")  # "ghost": detections only; "empty": nothing
+TOL = 1e-12  # how close to pycocotools every stat must be (in practice they are bit-identical)
 
 
 def make_dataset(seed: int, n_images: int = 24, score_decimals: int | None = 2, segm: bool = False,

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from coco_synth import make_dataset
+from coco_synth import TOL, make_dataset
 
 from evalkit.detection import STAT_NAMES, prepare, summarize
 from evalkit.detection.reference import reference_stats
-
-TOL = 1e-12
 
 
 def assert_matches_reference(gt: dict, dets: list[dict], iou_type: str = "bbox") -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from coco_synth import duplicate_images, make_dataset
-from test_coco_exactness import TOL
+from coco_synth import TOL, duplicate_images, make_dataset
 
 from evalkit.detection import STAT_NAMES, prepare, summarize, summarize_many
 from evalkit.detection.reference import reference_stats

@@ -119,27 +119,21 @@ def _time(fn, repeat: int) -> tuple[float, float, object]:
     return wall, cpu, out
 
 
-def run_pycocotools(gt_path: str, res_path: str) -> np.ndarray:
-    """End to end with pycocotools: COCO() load, loadRes, evaluate, accumulate, summarize."""
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
+def run_cocoapi(tool: str, gt_path: str, res_path: str) -> np.ndarray:
+    """End to end with ``tool``'s COCO API: load, loadRes, evaluate, accumulate, summarize.
+
+    ``tool`` is "pycocotools" (the reference) or "faster-coco-eval" (its C++ re-implementation).
+    """
+    if tool == "pycocotools":
+        from pycocotools.coco import COCO
+        from pycocotools.cocoeval import COCOeval
+    else:
+        from faster_coco_eval import COCO
+        from faster_coco_eval import COCOeval_faster as COCOeval
 
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(gt_path)
         ev = COCOeval(gt, gt.loadRes(res_path), "bbox")
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return np.asarray(ev.stats, dtype=np.float64)
-
-
-def run_faster_coco_eval(gt_path: str, res_path: str) -> np.ndarray:
-    """End to end with faster-coco-eval's C++ evaluator."""
-    from faster_coco_eval import COCO, COCOeval_faster
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(gt_path)
-        ev = COCOeval_faster(gt, gt.loadRes(res_path), "bbox")
         ev.evaluate()
         ev.accumulate()
         ev.summarize()
@@ -172,8 +166,8 @@ def main(n_resamples: int = 200, repeat: int = 3, seed: int = 0) -> None:
             json.dump(dets, f)
         del gt, dets
 
-        t_pct = _time(lambda: run_pycocotools(gt_path, res_path), 1)
-        t_fce = _time(lambda: run_faster_coco_eval(gt_path, res_path), repeat)
+        t_pct = _time(lambda: run_cocoapi("pycocotools", gt_path, res_path), 1)
+        t_fce = _time(lambda: run_cocoapi("faster-coco-eval", gt_path, res_path), repeat)
         t_ek = _time(lambda: run_evalkit(gt_path, res_path), repeat)
         t_load = _time(lambda: load_coco(gt_path, res_path), repeat)
         files = t_load[2]

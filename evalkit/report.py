@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
 from evalkit.results import leaderboard_frame
 
 MISSING = "—"
@@ -96,7 +97,10 @@ def markdown_report(record: dict[str, Any]) -> str:
         "Directions: " + ", ".join(f"{m} ({d} is better)" for m, d in record["metric_directions"].items()),
         "", markdown_table(header, rows), "",
     ]
-    caveats = list(record["notes"]) + _entry_caveats(record)
+    per_label = per_label_ap_table(record)
+    if per_label:
+        parts += ["## Per-label average precision", "", markdown_table(*per_label), ""]
+    caveats = list(record["notes"]) + _entry_caveats(record) + excluded_labels_note(record)
     if caveats:
         parts += ["## Caveats", "", *[f"- {c}" for c in caveats], ""]
     return "\n".join(parts)

@@ -71,6 +71,11 @@ def data_summary(evalset: EvalSet) -> dict[str, Any]:
                             "source": evalset.source, "classes": list(evalset.classes)}
     if evalset.task == "binary":
         data["positive_label"] = evalset.classes[1]
+    if evalset.task == "multilabel":
+        positives = dict(zip(evalset.classes, evalset.y.sum(axis=0).tolist(), strict=True))
+        data["label_positives"] = positives
+        # Left out of map (never counted as 0); the report says how many.
+        data["labels_without_positives"] = [c for c, n in positives.items() if n == 0]
     return data
 
 

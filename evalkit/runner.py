@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from tqdm.auto import tqdm
 
+from evalkit import multilabel_data
 from evalkit.baselines import check_baseline, run_baseline
 from evalkit.candidates import check_candidate, run_candidate
 from evalkit.comparison import Comparison, compare
@@ -14,6 +15,7 @@ from evalkit.config import RunConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError
 from evalkit.evalset import EvalSet, load_evalset
+from evalkit.metrics.compute import per_class_details
 from evalkit.metrics.registry import MetricSpec, metric_registry
 from evalkit.paths import PathResolver
 from evalkit.strategies import Strategy, build_strategy
@@ -46,6 +48,8 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         check_candidate(name, candidate, registry)
     for name, baseline in cfg.baselines.items():
         check_baseline(name, baseline, registry)
+    if cfg.task == "multilabel":
+        multilabel_data.check_experiment(cfg)
 
     data = cfg.data
     evalset = load_evalset(
@@ -70,6 +74,10 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         else:
             entries.extend(run_baseline(name, cfg.baselines[name], evalset, registry, paths.resolve,
                                         data.id_column))
+    if cfg.task == "multilabel":  # per-label AP and the labels map leaves out, for metrics.json
+        for entry in entries:
+            if entry.predictions is not None:
+                entry.details |= per_class_details(evalset, entry.predictions)
     for entry in entries:
         entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
     return RunResult(cfg, evalset, registry, strategy, entries, compare(entries, strategy), started)

@@ -6,6 +6,7 @@ from typing import Any
 
 from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
 from evalkit.results import leaderboard_frame
+from evalkit.strategies.formula import metric_names_in_order, parse_formula
 
 MISSING = "—"
 
@@ -44,6 +45,11 @@ def _strategy_metrics(record: dict[str, Any]) -> list[str]:
     names = list(strategy.get("metrics") or [])
     if strategy["name"] == "satisficing":
         names = [strategy["optimize"], *strategy.get("constraints", {})]
+    if strategy["name"] == "map":
+        names = [strategy["metric"]]
+    if strategy["name"] == "formula":
+        formula = parse_formula(strategy["expression"])
+        names = list(metric_names_in_order(formula.expression, formula.names))
     seen: list[str] = []
     for name in names:
         if name not in seen:
@@ -72,6 +78,10 @@ def describe_strategy(strategy: dict[str, Any]) -> str:
     if strategy["name"] == "average":
         parts = [f"{w:g}×{m}" for m, w in zip(strategy["metrics"], strategy["weights"], strict=True)]
         return f"weighted mean of {', '.join(parts)}"
+    if strategy["name"] == "map":
+        return f"{'maximize' if strategy.get('higher_is_better', True) else 'minimize'} {strategy['metric']}"
+    if strategy["name"] == "formula":
+        return f"{strategy['direction']} {strategy['expression']}"
     return str(strategy)
 
 

@@ -62,7 +62,7 @@ def _clean(value: Any) -> Any:
 
 
 STANDARD_KEYS = ("name", "role", "kind", "rank", "metrics", "score", "feasible", "violations",
-                 "unchecked_constraints", "score_reason", "metric_notes")
+                 "unchecked_constraints", "score_reason", "metric_notes", "formula_inputs")
 
 
 def data_summary(evalset: EvalSet) -> dict[str, Any]:
@@ -99,6 +99,7 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
             "metrics": entry.metrics, "score": outcome.score, "feasible": outcome.feasible,
             "violations": list(outcome.violations), "unchecked_constraints": list(outcome.unchecked),
             "score_reason": outcome.reason, "metric_notes": entry.notes, **entry.details,
+            **({"formula_inputs": outcome.inputs} if outcome.inputs is not None else {}),
         })
     used = sorted({m for e in entries for m in e.metrics} & set(registry))
     return _clean({

@@ -15,6 +15,9 @@ Evaluation never raises and never invents a number: a missing or null metric, a 
 of a non-positive number, the square root of a negative one or an overflow gives ``value=None`` with a
 reason a person can act on. :meth:`Formula.evaluate_array` is the same computation over numpy arrays (one
 element per bootstrap resample), with NaN wherever the scalar form would give ``None``.
+
+:class:`FormulaStrategy` (built by :func:`build_formula`, ``strategy: {name: formula, ...}``) scores each
+entry with it and records the metric values it used.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from evalkit.errors import ConfigError
+from evalkit.metrics.registry import MetricSpec
+from evalkit.strategies.base import Outcome
 
 __all__ = [
     "FUNCTIONS",
@@ -39,6 +44,9 @@ __all__ = [
     "Direction",
     "Formula",
     "FormulaResult",
+    "FormulaStrategy",
+    "build_formula",
+    "metric_names_in_order",
     "parse_formula",
     "validate_direction",
 ]
@@ -494,3 +502,67 @@ def _metric_value(values: Mapping[str, float | None], name: str) -> tuple[float 
     if math.isinf(number):
         return None, f"metric {name!r} is infinite for this entry"
     return number, None
+
+
+# --- the strategy -------------------------------------------------------------------------------------
+
+
+def metric_names_in_order(expression: str, names: frozenset[str]) -> tuple[str, ...]:
+    """The metric names of a formula in order of first appearance (for tables and ``formula_inputs``).
+
+    >>> metric_names_in_order("recall - 0.5 * (1 - precision) + recall", frozenset({"recall", "precision"}))
+    ('recall', 'precision')
+    """
+    # An identifier not preceded by a word character or a dot: skips the 'e5' of '1e5'.
+    found = re.findall(r"(?<![\w.])[A-Za-z_]\w*", expression)
+    return tuple(dict.fromkeys(n for n in found if n in names))
+
+
+@dataclass(frozen=True)
+class FormulaStrategy:
+    """Score = the formula over the entry's metrics; no score (with the reason) where it cannot be computed.
+
+    >>> from evalkit.metrics.registry import metric_registry
+    >>> s = build_formula("recall - 0.5 * (1 - precision)", "maximize", metric_registry("binary"))
+    >>> outcome = s.evaluate({"recall": 0.9, "precision": 0.8})
+    >>> round(outcome.score, 6), outcome.inputs
+    (0.8, {'recall': 0.9, 'precision': 0.8})
+    """
+
+    formula: Formula
+    direction: Direction
+    metrics_used: tuple[str, ...]
+    name: str = "formula"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "maximize"
+
+    def evaluate(self, metrics: Mapping[str, float | None], *, require_all: bool = True) -> Outcome:
+        # require_all does not apply: a formula needs every metric it names, for baselines too.
+        result = self.formula.evaluate(metrics)
+        inputs = {name: metrics.get(name) for name in self.metrics_used}
+        return Outcome(score=result.value, reason=result.reason, inputs=inputs)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "expression": self.formula.expression, "direction": self.direction}
+
+
+def build_formula(expression: str | None, direction: object,
+                  registry: Mapping[str, MetricSpec]) -> FormulaStrategy:
+    """Parse the formula, check its direction and that every name is a metric of the task.
+
+    A name that is no metric at all is a typo, refused here before any model is fitted; a metric an
+    entry does not report (or reports as null) gives that entry no score, with the reason.
+    """
+    if not expression:
+        raise ConfigError("strategy formula: set strategy.expression, e.g. 'recall - 0.5 * (1 - precision)'")
+    formula = parse_formula(expression)
+    checked = validate_direction(direction)
+    names = metric_names_in_order(formula.expression, formula.names)
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        raise ConfigError(f"strategy.expression: unknown metric(s) {', '.join(map(repr, unknown))} in "
+                          f"{formula.expression!r}; valid metrics: {', '.join(registry)} (declare other "
+                          "cost metrics under cost_metrics: {name: lower|higher})")
+    return FormulaStrategy(formula, checked, names)

@@ -547,6 +547,10 @@ class FormulaStrategy:
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "expression": self.formula.expression, "direction": self.direction}
 
+    def score_values(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The formula re-evaluated on every bootstrap resample: NaN where one entry would get no score."""
+        return self.formula.evaluate_array(values)
+
 
 def build_formula(expression: str | None, direction: object,
                   registry: Mapping[str, MetricSpec]) -> FormulaStrategy:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from evalkit.errors import ConfigError
 from evalkit.metrics.registry import MetricSpec, require_metric
 from evalkit.strategies.base import Outcome, missing_reason
@@ -43,6 +45,10 @@ class MeanAP:
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "metric": self.metric}
+
+    def score_values(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The score of every bootstrap resample at once: the metric's own values."""
+        return np.asarray(values[self.metric], dtype=np.float64)
 
 
 def build_map(metric: str | None, registry: Mapping[str, MetricSpec], task: str) -> MeanAP:

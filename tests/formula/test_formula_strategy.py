@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from evalkit.comparison import rank
@@ -145,3 +146,13 @@ def test_through_the_cli_a_refused_formula_exits_2_and_writes_nothing(tmp_path):
     result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={root}/out")
     assert result.code == 2 and "Traceback" not in result.stderr
     assert "attribute access" in result.stderr and not (root / "out" / "metrics.json").exists()
+
+
+def test_per_resample_scores_re_evaluate_the_formula_with_nan_where_an_entry_would_get_none():
+    s = formula("recall / (1 - precision)")
+    values = {"recall": np.array([0.5, 0.6, 0.9]), "precision": np.array([0.5, 1.0, np.nan])}
+    scores = s.score_values(values)
+    assert scores[0] == pytest.approx(1.0) and np.isnan(scores[1]) and np.isnan(scores[2])
+    for i in range(3):
+        single = s.evaluate({k: (None if np.isnan(v[i]) else float(v[i])) for k, v in values.items()}).score
+        assert (single is None and np.isnan(scores[i])) or single == pytest.approx(scores[i])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from evalkit.config import StrategyConfig
@@ -41,3 +42,8 @@ def test_a_task_without_a_default_must_name_the_metric():
 def test_an_unknown_metric_lists_the_valid_ones():
     with pytest.raises(ConfigError, match="strategy.metric: unknown metric 'mAP'; valid metrics: map, "):
         build("multilabel", metric="mAP")
+
+
+def test_per_resample_scores_are_the_metric_values():
+    values = {"map": np.array([0.5, 0.75]), "f1_micro": np.array([0.1, 0.2])}
+    np.testing.assert_array_equal(build("multilabel").score_values(values), [0.5, 0.75])

@@ -12,6 +12,7 @@ row need not sum to 1), and/or labels in either layout. Labels derived from scor
 
 The label set (``EvalSet.classes``) comes from the truth (and the train split): the indicator columns, or
 every name that occurs. In the EvalSet, ``y`` is an int 0/1 matrix with one column per label, in that order.
+The single-label loaders' checks (ids, scores) are reused, so the same bad input gets the same message.
 """
 
 from __future__ import annotations

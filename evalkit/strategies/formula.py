@@ -29,13 +29,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from evalkit.errors import ConfigError
-from evalkit.metrics.registry import MetricSpec
 from evalkit.strategies.base import Outcome
+
+if TYPE_CHECKING:  # only for a type hint: the evaluator itself needs no metric code
+    from evalkit.metrics.registry import MetricSpec
 
 __all__ = [
     "FUNCTIONS",
@@ -508,14 +510,15 @@ def _metric_value(values: Mapping[str, float | None], name: str) -> tuple[float 
 
 
 def metric_names_in_order(expression: str, names: frozenset[str]) -> tuple[str, ...]:
-    """The metric names of a formula in order of first appearance (for tables and ``formula_inputs``).
+    """The metric names of a parsed formula in order of first appearance (for tables, ``formula_inputs``).
 
     >>> metric_names_in_order("recall - 0.5 * (1 - precision) + recall", frozenset({"recall", "precision"}))
     ('recall', 'precision')
     """
-    # An identifier not preceded by a word character or a dot: skips the 'e5' of '1e5'.
-    found = re.findall(r"(?<![\w.])[A-Za-z_]\w*", expression)
-    return tuple(dict.fromkeys(n for n in found if n in names))
+    # Only called on expressions parse_formula accepted, so parsing again is safe and cannot fail.
+    nodes = [n for n in ast.walk(ast.parse(expression.strip(), mode="eval")) if isinstance(n, ast.Name)]
+    nodes.sort(key=lambda n: (n.lineno, n.col_offset))
+    return tuple(dict.fromkeys(n.id for n in nodes if n.id in names))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ class Outcome:
     violations: tuple[str, ...] = ()
     reason: str | None = None
     unchecked: tuple[str, ...] = field(default=())
-    inputs: Mapping[str, float | None] | None = None
+    inputs: Mapping[str, float | None] | None = field(default=None, hash=False)  # a dict: not hashable
 
 
 class Strategy(Protocol):

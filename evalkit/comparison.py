@@ -87,4 +87,6 @@ def _score_label(strategy: Strategy) -> str:
     description = strategy.describe()
     if description["name"] == "satisficing":
         return str(description["optimize"])
+    if description["name"] == "map":
+        return str(description["metric"])
     return f"{description['name']} score"

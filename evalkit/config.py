@@ -17,7 +17,7 @@ from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationE
 
 from evalkit.errors import ConfigError
 
-TASKS = ("binary", "multiclass")
+TASKS = ("binary", "multiclass", "multilabel")
 
 
 @dataclass
@@ -33,6 +33,8 @@ class DataConfig:
     positive_label: Any = None
     train_path: str | None = None
     features: list[str] | None = None
+    # multilabel: separates label names in one label column ("cat|dog"); see evalkit/multilabel_data.py
+    label_delimiter: str = "|"
 
 
 @dataclass

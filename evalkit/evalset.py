@@ -40,6 +40,8 @@ class EvalSet:
     features: pd.DataFrame | None = None
     train_features: pd.DataFrame | None = None
     train_y: np.ndarray | None = None
+    # multilabel only: how label names are separated in one label column (see evalkit/multilabel_data.py)
+    label_delimiter: str = "|"
 
     @property
     def n_items(self) -> int:
@@ -53,6 +55,15 @@ class EvalSet:
     def fingerprint(self) -> str:
         """sha256 of the evaluated ids and their labels: a reference made on other data won't match."""
         digest = hashlib.sha256()
+        if self.y.ndim == 2:
+            # multilabel: the label names (a label without positives is still part of the data), then
+            # each item's label set by name, so the fingerprint does not depend on the column order.
+            sep = "\x1f"  # a character no label name contains
+            digest.update((sep.join(sorted(self.classes)) + "\n").encode())
+            for item, row in zip(self.ids, self.y, strict=True):
+                names = sorted(c for c, on in zip(self.classes, row, strict=True) if on)
+                digest.update(f"{item}\t{sep.join(names)}\n".encode())
+            return digest.hexdigest()
         for item, code in zip(self.ids, self.y, strict=True):
             digest.update(f"{item}\t{self.classes[code]}\n".encode())
         return digest.hexdigest()
@@ -113,6 +124,10 @@ def _natural(key: str) -> tuple[int, float | str]:
 def load_evalset(task: str, data: DataConfig, *, truth_path: Path | None = None,
                  train_path: Path | None = None) -> EvalSet:
     """Load the ground truth named by ``data`` (paths already resolved by the caller)."""
+    if task == "multilabel":
+        # Imported here: multilabel_data builds on this module (EvalSet, as_keys).
+        from evalkit import multilabel_data
+        return multilabel_data.load_evalset(data, truth_path=truth_path, train_path=train_path)
     if truth_path is not None:
         return _from_table(task, data, truth_path, train_path)
     if data.name is None:

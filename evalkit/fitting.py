@@ -12,6 +12,7 @@ import pandas as pd
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 
+from evalkit import multilabel_data
 from evalkit.errors import ConfigError, EvalkitError
 from evalkit.evalset import EvalSet
 from evalkit.predictions import Predictions
@@ -66,14 +67,22 @@ def fit_and_predict(estimator: Any, evalset: EvalSet, X_train: pd.DataFrame, y_t
         labels = np.asarray(estimator.predict(X_eval)).astype(np.int64)
         scores = _scores(estimator, X_eval, evalset) if hasattr(estimator, "predict_proba") else None
     except Exception as exc:  # a user's estimator can fail in any way; report it in one line
+        hint = ("; for task multilabel use an estimator that accepts a label matrix, e.g. "
+                "sklearn.multioutput.MultiOutputClassifier" if evalset.task == "multilabel" else "")
         raise EvalkitError(f"{where}: the estimator failed: {type(exc).__name__}: "
-                           f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+                           f"{str(exc).splitlines()[0] if str(exc) else ''}{hint}") from None
+    if evalset.task == "multilabel":
+        multilabel_data.check_predicted_labels(labels, evalset, where=where)
     costs = {"latency_ms": _latency_ms(estimator, X_eval),
              "model_size_kb": len(pickle.dumps(estimator)) / 1024}
     return Fitted(Predictions(labels=labels, scores=scores), costs)
 
 
 def _scores(estimator: Any, X: pd.DataFrame, evalset: EvalSet) -> np.ndarray:
+    if evalset.task == "multilabel":
+        classes = getattr(estimator, "classes_", None)
+        return multilabel_data.scores_from_proba(estimator.predict_proba(X), classes, n_items=len(X),
+                                                 n_labels=evalset.n_classes)
     proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
     full = np.zeros((len(X), evalset.n_classes))
     full[:, np.asarray(estimator.classes_, dtype=np.int64)] = proba

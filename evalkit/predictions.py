@@ -2,7 +2,8 @@
 
 A predictions table has an id column (the truth's id column name, or ``id``) and
 - binary: ``score`` (probability of the positive class) and/or ``label``;
-- multiclass: ``label`` and/or one ``score_<class>`` column per class (rows summing to 1).
+- multiclass: ``label`` and/or one ``score_<class>`` column per class (rows summing to 1);
+- multilabel: see :mod:`evalkit.multilabel_data` (labels and scores are ``(n, n_labels)`` matrices).
 
 Rows may also stand for *weighted pseudo-items* (``item_index`` + ``weight``): a human panel that
 labelled a subset of the items, or a majority vote whose ties are split in expectation, is scored
@@ -59,6 +60,10 @@ def id_column_of(table: pd.DataFrame, preferred: str) -> str | None:
 def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str,
                            id_column: str = "id") -> Predictions:
     """Validate a predictions table against the eval set and align it to the eval set's order."""
+    if evalset.task == "multilabel":
+        # Imported here: multilabel_data builds on this module (Predictions and its checks).
+        from evalkit import multilabel_data
+        return multilabel_data.predictions_from_table(table, evalset, source=source, id_column=id_column)
     column = id_column_of(table, id_column)
     if column is None:
         raise DataError(f"{source}: no id column ('{id_column}' or 'id'); add the item ids the "
@@ -155,6 +160,9 @@ def predictions_from_output(output: object, evalset: EvalSet, *, source: str) ->
     A 1-D array or Series is taken as labels in the order of the feature rows; a DataFrame is read
     like a predictions file (its index, or an ``id`` column, gives the ids).
     """
+    if evalset.task == "multilabel":
+        from evalkit import multilabel_data
+        return multilabel_data.predictions_from_output(output, evalset, source=source)
     if isinstance(output, pd.DataFrame):
         table = output if "id" in output.columns else output.assign(id=_row_ids(output, evalset))
         return predictions_from_table(table, evalset, source=source)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from evalkit.confidence import FRAGILE_BELOW
+from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
+from evalkit.strategies.formula import metric_names_in_order, parse_formula
 
 MISSING = "—"
 
@@ -69,6 +71,11 @@ def _strategy_metrics(record: dict[str, Any]) -> list[str]:
     names = list(strategy.get("metrics") or [])
     if strategy["name"] == "satisficing":
         names = [strategy["optimize"], *strategy.get("constraints", {})]
+    if strategy["name"] == "map":
+        names = [strategy["metric"]]
+    if strategy["name"] == "formula":
+        formula = parse_formula(strategy["expression"])
+        names = list(metric_names_in_order(formula.expression, formula.names))
     seen: list[str] = []
     for name in names:
         if name not in seen:
@@ -102,6 +109,10 @@ def describe_strategy(strategy: dict[str, Any]) -> str:
     if strategy["name"] == "average":
         parts = [f"{w:g}×{m}" for m, w in zip(strategy["metrics"], strategy["weights"], strict=True)]
         return f"weighted mean of {', '.join(parts)}"
+    if strategy["name"] == "map":
+        return f"{'maximize' if strategy.get('higher_is_better', True) else 'minimize'} {strategy['metric']}"
+    if strategy["name"] == "formula":
+        return f"{strategy['direction']} {strategy['expression']}"
     return str(strategy)
 
 
@@ -128,7 +139,11 @@ def markdown_report(record: dict[str, Any]) -> str:
         "", _interval_legend(record), "", markdown_table(header, rows), "",
     ]
     parts += _significance_section(record)
-    caveats = list(record["notes"]) + list(record.get("uncertainty_notes") or []) + _entry_caveats(record)
+    per_label = per_label_ap_table(record)
+    if per_label:
+        parts += ["## Per-label average precision", "", markdown_table(*per_label), ""]
+    caveats = (list(record["notes"]) + list(record.get("uncertainty_notes") or []) + _entry_caveats(record)
+               + excluded_labels_note(record))
     if caveats:
         parts += ["## Caveats", "", *[f"- {c}" for c in caveats], ""]
     parts += _human_section(record)

@@ -65,7 +65,7 @@ def _clean(value: Any) -> Any:
 
 
 STANDARD_KEYS = ("name", "role", "kind", "rank", "metrics", "score", "feasible", "violations",
-                 "unchecked_constraints", "score_reason", "metric_notes")
+                 "unchecked_constraints", "score_reason", "metric_notes", "formula_inputs")
 
 
 def data_summary(evalset: EvalSet) -> dict[str, Any]:
@@ -74,6 +74,11 @@ def data_summary(evalset: EvalSet) -> dict[str, Any]:
                             "source": evalset.source, "classes": list(evalset.classes)}
     if evalset.task == "binary":
         data["positive_label"] = evalset.classes[1]
+    if evalset.task == "multilabel":
+        positives = dict(zip(evalset.classes, evalset.y.sum(axis=0).tolist(), strict=True))
+        data["label_positives"] = positives
+        # Left out of map (never counted as 0); the report says how many.
+        data["labels_without_positives"] = [c for c, n in positives.items() if n == 0]
     return data
 
 
@@ -101,6 +106,7 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
             "violations": list(outcome.violations), "unchecked_constraints": list(outcome.unchecked),
             "score_reason": outcome.reason, "metric_notes": entry.notes, **entry.details,
             **_entry_confidence(entry.name, assessment),
+            **({"formula_inputs": outcome.inputs} if outcome.inputs is not None else {}),
         })
     used = sorted({m for e in entries for m in e.metrics} & set(registry))
     return _clean({

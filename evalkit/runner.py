@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from tqdm.auto import tqdm
 
+from evalkit import multilabel_data
 from evalkit.baselines import check_baseline, run_baseline
 from evalkit.baselines.human_reference import complete as complete_human_rows
 from evalkit.candidates import check_candidate, run_candidate
@@ -16,6 +17,7 @@ from evalkit.config import RunConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError
 from evalkit.evalset import EvalSet, load_evalset
+from evalkit.metrics.compute import per_class_details
 from evalkit.metrics.registry import MetricSpec, metric_registry
 from evalkit.paths import PathResolver
 from evalkit.strategies import Strategy, build_strategy
@@ -50,6 +52,8 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         check_candidate(name, candidate, registry)
     for name, baseline in cfg.baselines.items():
         check_baseline(name, baseline, registry)
+    if cfg.task == "multilabel":
+        multilabel_data.check_experiment(cfg)
 
     data = cfg.data
     evalset = load_evalset(
@@ -76,6 +80,10 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
                                         data.id_column))
     # Best annotators and same-item (paired) human/candidate numbers need the strategy and every entry.
     entries = complete_human_rows(entries, cfg.baselines, strategy, evalset, registry)
+    if cfg.task == "multilabel":  # per-label AP and the labels map leaves out, for metrics.json
+        for entry in entries:
+            if entry.predictions is not None:
+                entry.details |= per_class_details(evalset, entry.predictions)
     for entry in entries:
         entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
     comparison = compare(entries, strategy)

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from evalkit.errors import ConfigError
 from evalkit.metrics import classification as clf
+from evalkit.metrics import multilabel as ml
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,32 @@ MULTICLASS = {s.name: s for s in (
     _spec(clf.log_loss, "scores", higher=False, bounded=False),
 )}
 
+
+
+def _multilabel(metric: ml.MultilabelMetric) -> MetricSpec:
+    """A multilabel metric (direction, needs and range from MULTILABEL_METRICS) in the registry's form."""
+    fn = metric.function
+
+    def adapted(Y: np.ndarray, given: np.ndarray, *, n_classes: int,
+                sample_weight: np.ndarray | None = None) -> float:
+        # n_classes is implied by the matrices' width; the common signature passes it anyway.
+        return fn(Y, given, sample_weight=sample_weight)
+
+    adapted.__name__ = metric.name
+    adapted.__doc__ = fn.__doc__
+    return MetricSpec(metric.name, metric.higher_is_better, metric.needs, metric.bounded_01, adapted)
+
+
+MULTILABEL = {name: _multilabel(metric) for name, metric in ml.MULTILABEL_METRICS.items()}
+
 COST = {
     "latency_ms": MetricSpec("latency_ms", False, "declared", False),
     "model_size_kb": MetricSpec("model_size_kb", False, "declared", False),
 }
 
-TASK_METRICS: dict[str, dict[str, MetricSpec]] = {"binary": BINARY, "multiclass": MULTICLASS}
-HEADLINE_METRIC = {"binary": "accuracy", "multiclass": "accuracy"}
+TASK_METRICS: dict[str, dict[str, MetricSpec]] = {"binary": BINARY, "multiclass": MULTICLASS,
+                                                  "multilabel": MULTILABEL}
+HEADLINE_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "multilabel": "map"}
 DIRECTIONS = {"higher": True, "lower": False}
 
 

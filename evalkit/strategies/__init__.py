@@ -13,11 +13,14 @@ from evalkit.errors import ConfigError
 from evalkit.metrics.registry import HEADLINE_METRIC, MetricSpec
 from evalkit.strategies.average import build_average
 from evalkit.strategies.base import Outcome, Strategy
+from evalkit.strategies.formula import build_formula
+from evalkit.strategies.map import build_map
 from evalkit.strategies.satisficing import build_satisficing
 
-STRATEGY_NAMES = ("average", "satisficing")
+STRATEGY_NAMES = ("average", "satisficing", "map", "formula")
 # Which strategy.* fields each strategy reads; any other field set is almost surely a mistake.
-FIELDS = {"average": ("metrics", "weights"), "satisficing": ("optimize", "constraints")}
+FIELDS = {"average": ("metrics", "weights"), "satisficing": ("optimize", "constraints"),
+          "map": ("metric",), "formula": ("expression", "direction")}
 UNSET = {"metrics": None, "weights": None, "optimize": None, "constraints": {}, "metric": None,
          "expression": None, "direction": "maximize"}
 
@@ -37,4 +40,8 @@ def build_strategy(cfg: StrategyConfig, registry: Mapping[str, MetricSpec], task
         return build_average(cfg.metrics or [HEADLINE_METRIC[task]], cfg.weights, registry)
     if cfg.name == "satisficing":
         return build_satisficing(cfg.optimize, cfg.constraints, registry)
+    if cfg.name == "map":
+        return build_map(cfg.metric, registry, task)
+    if cfg.name == "formula":
+        return build_formula(cfg.expression, cfg.direction, registry)
     raise ConfigError(f"unknown strategy '{cfg.name}'; valid strategies: {', '.join(STRATEGY_NAMES)}")

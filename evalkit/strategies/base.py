@@ -16,6 +16,8 @@ class Outcome:
     ``score`` is None when it cannot be computed (``reason`` says why); ``feasible`` is False when a
     constraint is violated (``violations`` lists every one); ``unchecked`` lists constraints that could
     not be checked because the entry does not state the metric (allowed for baselines only).
+    ``inputs`` holds the metric values a formula was evaluated with (None for other strategies), so a
+    reader of ``metrics.json`` can recompute the score.
     """
 
     score: float | None
@@ -23,6 +25,7 @@ class Outcome:
     violations: tuple[str, ...] = ()
     reason: str | None = None
     unchecked: tuple[str, ...] = field(default=())
+    inputs: Mapping[str, float | None] | None = field(default=None, hash=False)  # a dict: not hashable
 
 
 class Strategy(Protocol):

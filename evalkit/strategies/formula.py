@@ -15,6 +15,9 @@ Evaluation never raises and never invents a number: a missing or null metric, a 
 of a non-positive number, the square root of a negative one or an overflow gives ``value=None`` with a
 reason a person can act on. :meth:`Formula.evaluate_array` is the same computation over numpy arrays (one
 element per bootstrap resample), with NaN wherever the scalar form would give ``None``.
+
+:class:`FormulaStrategy` (built by :func:`build_formula`, ``strategy: {name: formula, ...}``) scores each
+entry with it and records the metric values it used.
 """
 
 from __future__ import annotations
@@ -26,11 +29,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from evalkit.errors import ConfigError
+from evalkit.strategies.base import Outcome
+
+if TYPE_CHECKING:  # only for a type hint: the evaluator itself needs no metric code
+    from evalkit.metrics.registry import MetricSpec
 
 __all__ = [
     "FUNCTIONS",
@@ -39,6 +46,9 @@ __all__ = [
     "Direction",
     "Formula",
     "FormulaResult",
+    "FormulaStrategy",
+    "build_formula",
+    "metric_names_in_order",
     "parse_formula",
     "validate_direction",
 ]
@@ -494,3 +504,72 @@ def _metric_value(values: Mapping[str, float | None], name: str) -> tuple[float 
     if math.isinf(number):
         return None, f"metric {name!r} is infinite for this entry"
     return number, None
+
+
+# --- the strategy -------------------------------------------------------------------------------------
+
+
+def metric_names_in_order(expression: str, names: frozenset[str]) -> tuple[str, ...]:
+    """The metric names of a parsed formula in order of first appearance (for tables, ``formula_inputs``).
+
+    >>> metric_names_in_order("recall - 0.5 * (1 - precision) + recall", frozenset({"recall", "precision"}))
+    ('recall', 'precision')
+    """
+    # Only called on expressions parse_formula accepted, so parsing again is safe and cannot fail.
+    nodes = [n for n in ast.walk(ast.parse(expression.strip(), mode="eval")) if isinstance(n, ast.Name)]
+    nodes.sort(key=lambda n: (n.lineno, n.col_offset))
+    return tuple(dict.fromkeys(n.id for n in nodes if n.id in names))
+
+
+@dataclass(frozen=True)
+class FormulaStrategy:
+    """Score = the formula over the entry's metrics; no score (with the reason) where it cannot be computed.
+
+    >>> from evalkit.metrics.registry import metric_registry
+    >>> s = build_formula("recall - 0.5 * (1 - precision)", "maximize", metric_registry("binary"))
+    >>> outcome = s.evaluate({"recall": 0.9, "precision": 0.8})
+    >>> round(outcome.score, 6), outcome.inputs
+    (0.8, {'recall': 0.9, 'precision': 0.8})
+    """
+
+    formula: Formula
+    direction: Direction
+    metrics_used: tuple[str, ...]
+    name: str = "formula"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "maximize"
+
+    def evaluate(self, metrics: Mapping[str, float | None], *, require_all: bool = True) -> Outcome:
+        # require_all does not apply: a formula needs every metric it names, for baselines too.
+        result = self.formula.evaluate(metrics)
+        inputs = {name: metrics.get(name) for name in self.metrics_used}
+        return Outcome(score=result.value, reason=result.reason, inputs=inputs)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "expression": self.formula.expression, "direction": self.direction}
+
+    def score_values(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The formula re-evaluated on every bootstrap resample: NaN where one entry would get no score."""
+        return self.formula.evaluate_array(values)
+
+
+def build_formula(expression: str | None, direction: object,
+                  registry: Mapping[str, MetricSpec]) -> FormulaStrategy:
+    """Parse the formula, check its direction and that every name is a metric of the task.
+
+    A name that is no metric at all is a typo, refused here before any model is fitted; a metric an
+    entry does not report (or reports as null) gives that entry no score, with the reason.
+    """
+    if not expression:
+        raise ConfigError("strategy formula: set strategy.expression, e.g. 'recall - 0.5 * (1 - precision)'")
+    formula = parse_formula(expression)
+    checked = validate_direction(direction)
+    names = metric_names_in_order(formula.expression, formula.names)
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        raise ConfigError(f"strategy.expression: unknown metric(s) {', '.join(map(repr, unknown))} in "
+                          f"{formula.expression!r}; valid metrics: {', '.join(registry)} (declare other "
+                          "cost metrics under cost_metrics: {name: lower|higher})")
+    return FormulaStrategy(formula, checked, names)

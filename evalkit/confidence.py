@@ -47,6 +47,8 @@ from evalkit.uncertainty import (
 )
 
 FRAGILE_BELOW = 0.95
+# Tasks whose metrics evalkit.uncertainty computes for a whole block of resamples at once.
+VECTORIZED_TASKS = ("binary", "multiclass")
 METHODS = ("multinomial", "poisson")
 
 
@@ -143,6 +145,13 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
     for names, group in groups.items():
         values |= bootstrap_entries(task, list(names), evalset.y, group, resampler,
                                     n_classes=evalset.n_classes, progress=progress)
+    if task not in VECTORIZED_TASKS:
+        for entry in entries:
+            if entry.predictions is not None and entry.name not in values:
+                names_used = tuple(m for m in strategy.metrics_used
+                                   if registry[m].fn is not None and entry.metrics.get(m) is not None)
+                if names_used:
+                    values[entry.name] = _per_resample(entry, names_used, evalset, registry, resampler)
     no_data = [e.name for e in entries if e.name not in values]
     if no_data:
         result.notes.append(f"no interval for {', '.join(no_data)}: no per-item predictions "
@@ -156,8 +165,8 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
         intervals, methods = {}, {}
         for metric, array in own.items():
             counts = (proportion_counts(task, metric, y_rows, preds.labels, n_classes=evalset.n_classes)
-                      if preds.labels is not None and metric_spec(task, metric).proportion is not None
-                      else None)
+                      if preds.labels is not None and _supported(task, metric)
+                      and metric_spec(task, metric).proportion is not None else None)
             interval = metric_interval(array, level, estimate=float(entry.metrics[metric]), counts=counts)
             intervals[metric] = [interval.lower, interval.upper]
             if interval.method != "percentile":
@@ -184,6 +193,28 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
     elif best is not None:
         result.notes.append(f"no significance tests: the best candidate {best} has no per-item predictions")
     return result
+
+
+def _per_resample(entry: Entry, names: tuple[str, ...], evalset: EvalSet,
+                  registry: Mapping[str, MetricSpec], resampler: Resampler) -> dict[str, np.ndarray]:
+    """Metric values per resample for tasks without a vectorized family (multilabel).
+
+    evalkit's own metric functions take the resample's item weights directly (no index resampling,
+    no scikit-learn call); to keep it quick, only the strategy's metrics are bootstrapped.
+    """
+    preds = entry.predictions
+    assert preds is not None
+    out = {m: np.empty(resampler.resamples) for m in names}
+    for start, block in resampler.blocks():
+        for offset, weights in enumerate(block):
+            for metric in names:
+                spec = registry[metric]
+                given = preds.labels if spec.needs == "labels" else preds.scores
+                assert spec.fn is not None
+                out[metric][start + offset] = spec.fn(preds.truth(evalset), given,
+                                                      n_classes=evalset.n_classes,
+                                                      sample_weight=weights.astype(np.float64))
+    return out
 
 
 def _restricted(best: Entry, items: np.ndarray, names: list[str], evalset: EvalSet, strategy: Strategy,

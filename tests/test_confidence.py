@@ -138,3 +138,24 @@ def test_summary_names_who_the_best_is_and_is_not_distinguishable_from():
             {"a": "m", "b": "y", "metric": "recall", "verdict": "worse"}]
     assert significance_summary(rows, 0.95) == ("Significance (95%, paired bootstrap, Holm-adjusted): m is "
                                                 "distinguishably better than x; not distinguishable from y.")
+
+
+def test_multilabel_map_intervals_match_map_on_resampled_items():
+    from evalkit.metrics import multilabel as ml
+
+    rng = np.random.default_rng(4)
+    Y = (rng.random((80, 4)) < 0.3).astype(int)
+    S = np.clip(0.5 * Y + 0.6 * rng.random((80, 4)), 0, 1)
+    evalset = EvalSet(task="multilabel", ids=np.array([str(i) for i in range(80)], dtype=object), y=Y,
+                      classes=("a", "b", "c", "d"), source="test")
+    registry = metric_registry("multilabel")
+    strategy = build_strategy(StrategyConfig(name="map"), registry, "multilabel")
+    model = Entry(name="m", role="candidate", kind="predictions",
+                  metrics=compute_metrics(registry, evalset, Predictions((S >= 0.5).astype(int), S)).values,
+                  predictions=Predictions((S >= 0.5).astype(int), S))
+    model.outcome = strategy.evaluate(model.metrics)
+    result = assess([model], evalset, registry, strategy, "m", BootstrapConfig(resamples=200, seed=1))
+    resampler = Resampler(80, 200, 1, "multinomial")
+    naive = [ml.map(Y[resampler.indices(r)], S[resampler.indices(r)]) for r in range(200)]
+    assert result.intervals["m"]["map"] == pytest.approx(list(np.nanquantile(naive, [0.025, 0.975])),
+                                                         abs=1e-12)

@@ -71,7 +71,7 @@ def test_user_experiment_runs_from_another_directory_with_paths_relative_to_the_
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
     result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", "hydra.run.dir=out",
-                     cwd=elsewhere)
+                     cwd=elsewhere, subprocess_=True)
     assert result.code == 0, result.stderr
     record = json.loads((elsewhere / "out" / "metrics.json").read_text())
     assert [e["name"] for e in record["entries"]] == ["model", "paper"]

@@ -21,13 +21,9 @@ REFERENCE = ROOT / "results" / "reference.json"
 
 
 @pytest.fixture(scope="module")
-def gate_demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo, composed from this checkout's conf/ (an editable install may point at another one)."""
-    run_dir = tmp_path_factory.mktemp("gate_demo") / "run"
-    result = run_cli("run", "--config-path", str(ROOT / "conf"), f"hydra.run.dir={run_dir}",
-                     "bootstrap.resamples=0", cwd=tmp_path_factory.mktemp("elsewhere"))
-    assert result.code == 0, result.stderr
-    return run_dir
+def gate_demo_run(demo_run: Path) -> Path:
+    """The session's demo run (see tests/conftest.py)."""
+    return demo_run
 
 
 def test_the_demo_records_the_gate_rules_of_conf_gate_default(gate_demo_run):

@@ -19,8 +19,9 @@ from evalkit.config import StrategyConfig
 from evalkit.entry import Entry
 from evalkit.errors import DataError, EvalkitError
 from evalkit.metrics.registry import metric_registry
+from evalkit.record_io import METRICS_FILE, read_record
 from evalkit.report import markdown_report, terminal_table
-from evalkit.results import METRICS_FILE, STANDARD_KEYS, build_record, read_record, write_run
+from evalkit.results import STANDARD_KEYS, build_record, write_run
 from evalkit.strategies import build_strategy
 
 

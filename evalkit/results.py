@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,35 +20,11 @@ from evalkit.baselines.human_reference import human_level
 from evalkit.comparison import Comparison
 from evalkit.confidence import Assessment, significance_summary
 from evalkit.entry import Entry
-from evalkit.errors import DataError
 from evalkit.evalset import EvalSet
 from evalkit.metrics.registry import MetricSpec
+from evalkit.record_io import METRICS_FILE, atomic_write
 from evalkit.runner import RunResult
 from evalkit.strategies import Strategy
-
-METRICS_FILE = "metrics.json"
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; results are for everyone to read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def _clean(value: Any) -> Any:
@@ -157,19 +131,3 @@ def write_run(run_dir: Path, record: dict[str, Any], report_md: str) -> None:
     atomic_write(run_dir / "leaderboard.csv", leaderboard_frame(record).to_csv(index=False))
     atomic_write(run_dir / "report.md", report_md)
     atomic_write(run_dir / METRICS_FILE, json.dumps(record, indent=2, allow_nan=False) + "\n")
-
-
-def read_record(path: Path) -> dict[str, Any]:
-    """Read a ``metrics.json`` (or a run directory holding one), with a clear error if it is unusable."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / METRICS_FILE
-    if not path.is_file():
-        raise DataError(f"{path}: not found; point at a run directory that holds {METRICS_FILE}")
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not valid JSON ({exc}); re-run the experiment to rewrite it") from None
-    if not isinstance(record, dict) or "entries" not in record:
-        raise DataError(f"{path}: not an evalkit {METRICS_FILE} (no 'entries'); re-run the experiment")
-    return record

@@ -29,7 +29,7 @@ from sklearn.model_selection import train_test_split
 from evalkit.config import DataConfig, RunConfig
 from evalkit.errors import ConfigError, DataError, EvalkitError
 from evalkit.evalset import EvalSet, _natural, _select_features, as_keys
-from evalkit.predictions import Predictions, _check_ids, _numeric, id_column_of
+from evalkit.predictions import Predictions, _numeric, align_by_id
 from evalkit.tables import read_table
 
 SCORE_PREFIX = "score_"
@@ -274,14 +274,7 @@ def _predicted_labels(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.
 def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str,
                            id_column: str = "id") -> Predictions:
     """Validate a multi-label predictions table and align it to the eval set's items and labels."""
-    column = id_column_of(table, id_column)
-    if column is None:
-        raise DataError(f"{source}: no id column ('{id_column}' or 'id'); add the item ids the "
-                        "predictions belong to")
-    ids = as_keys(table[column])
-    _check_ids(ids, evalset, source, column)
-    order = pd.Series(np.arange(len(ids)), index=ids).reindex(evalset.ids).to_numpy()
-    aligned = table.iloc[order].reset_index(drop=True)
+    aligned = align_by_id(table, evalset, source=source, id_column=id_column)
     scores = _score_matrix(aligned, evalset, source)
     labels = _predicted_labels(aligned, evalset, source)
     if labels is None and scores is None:

@@ -64,14 +64,7 @@ def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str
         # Imported here: multilabel_data builds on this module (Predictions and its checks).
         from evalkit import multilabel_data
         return multilabel_data.predictions_from_table(table, evalset, source=source, id_column=id_column)
-    column = id_column_of(table, id_column)
-    if column is None:
-        raise DataError(f"{source}: no id column ('{id_column}' or 'id'); add the item ids the "
-                        "predictions belong to")
-    ids = as_keys(table[column])
-    _check_ids(ids, evalset, source, column)
-    order = pd.Series(np.arange(len(ids)), index=ids).reindex(evalset.ids).to_numpy()
-    aligned = table.iloc[order].reset_index(drop=True)
+    aligned = align_by_id(table, evalset, source=source, id_column=id_column)
     labels = _labels(aligned, evalset, source)
     scores = _scores(aligned, evalset, source)
     if labels is None and scores is None:
@@ -82,6 +75,18 @@ def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str
         assert scores is not None
         return Predictions(labels=labels_from_scores(scores), scores=scores, labels_from_scores=True)
     return Predictions(labels=labels, scores=scores)
+
+
+def align_by_id(table: pd.DataFrame, evalset: EvalSet, *, source: str, id_column: str) -> pd.DataFrame:
+    """The table's rows in the eval set's item order, after checking ids: none missing, extra or twice."""
+    column = id_column_of(table, id_column)
+    if column is None:
+        raise DataError(f"{source}: no id column ('{id_column}' or 'id'); add the item ids the "
+                        "predictions belong to")
+    ids = as_keys(table[column])
+    _check_ids(ids, evalset, source, column)
+    order = pd.Series(np.arange(len(ids)), index=ids).reindex(evalset.ids).to_numpy()
+    return table.iloc[order].reset_index(drop=True)
 
 
 def _sample(values: np.ndarray, k: int = 5) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,21 +21,9 @@ from evalkit.confidence import Assessment, significance_summary
 from evalkit.entry import Entry
 from evalkit.evalset import EvalSet
 from evalkit.metrics.registry import MetricSpec
-from evalkit.record_io import METRICS_FILE, atomic_write
+from evalkit.record_io import METRICS_FILE, atomic_write, json_safe
 from evalkit.runner import RunResult
 from evalkit.strategies import Strategy
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN/inf become null (never a silently invalid file), tuples become lists."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
 
 STANDARD_KEYS = ("name", "role", "kind", "rank", "metrics", "score", "feasible", "violations",
                  "unchecked_constraints", "score_reason", "metric_notes", "formula_inputs")
@@ -62,7 +49,7 @@ def to_record(result: RunResult) -> dict[str, Any]:
                           comparison=result.comparison, strategy=result.strategy, registry=result.registry,
                           created=result.started, assessment=result.assessment)
     # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.
-    return record | {"gate": _clean(dataclasses.asdict(result.config.gate))}
+    return record | {"gate": json_safe(dataclasses.asdict(result.config.gate))}
 
 
 def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], comparison: Comparison,
@@ -83,7 +70,7 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
             **({"formula_inputs": outcome.inputs} if outcome.inputs is not None else {}),
         })
     used = sorted({m for e in entries for m in e.metrics} & set(registry))
-    return _clean({
+    return json_safe({
         "evalkit_version": __version__, "created": created, "task": task,
         "strategy": strategy.describe() | {"higher_is_better": strategy.higher_is_better},
         "data": data,

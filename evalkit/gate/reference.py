@@ -9,7 +9,6 @@ and the gate rules, so CI applies what was agreed rather than what a branch's co
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from evalkit.errors import DataError
 from evalkit.gate.rules import GateRules, canonical_rules, parse_rules
+from evalkit.record_io import json_safe
 
 FORMAT_VERSION = 1
 FORMAT_KEY = "evalkit_reference"
@@ -53,7 +53,7 @@ def build_reference(record: Mapping[str, Any], gate: dict[str, Any]) -> dict[str
                     "violations": list(e.get("violations") or []), "metrics": dict(e.get("metrics") or {})}
         for e in record.get("entries", []) if e.get("role") == "candidate"
     }
-    return _json_safe({
+    return json_safe({
         FORMAT_KEY: FORMAT_VERSION,
         "about": _ABOUT,
         "accepted_run": {"created": record.get("created"), "evalkit_version": record.get("evalkit_version")},
@@ -65,17 +65,6 @@ def build_reference(record: Mapping[str, Any], gate: dict[str, Any]) -> dict[str
         "best": record.get("best"),
         "candidates": candidates,
     })
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN/inf become null, so the file is valid JSON and a missing value stays visibly missing."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def to_json(doc: Mapping[str, Any]) -> str:

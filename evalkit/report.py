@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from evalkit.results import leaderboard_frame
 
 MISSING = "—"
+FRAGILE_BELOW = 0.95  # share of bootstrap resamples in which a feasible entry stays feasible
 
 
 def _fmt(value: Any) -> str:
@@ -80,25 +82,63 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def markdown_report(record: dict[str, Any]) -> str:
-    """``report.md``: verdict, leaderboard with every metric, and every caveat a reader needs."""
+def leaderboard_rows(record: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The report's leaderboard (every metric) as a header and formatted rows; shared with report.html."""
+    return _rows(record, list(record["metric_directions"]))
+
+
+def bound_lines(record: dict[str, Any]) -> list[str]:
+    """Plain sentences for the lower bound, the margin over it and the human level (when there is one)."""
+    lines = []
+    strongest = next((e for e in record["entries"] if e["name"] == record.get("strongest_baseline")), None)
+    if strongest is not None and strongest["score"] is not None:
+        lines.append(f"Lower bound: {strongest['name']} ({strongest['kind']} baseline), score "
+                     f"{strongest['score']:.4f}")
+    if record.get("margin") is not None:
+        lines.append(f"Margin of {record['best']} over the lower bound: {record['margin']:+.4f}")
+    human = record.get("human_level") or {}
+    if isinstance(human, dict) and human.get("score") is not None:
+        lines.append(f"Human level: {human.get('name')}, score {human['score']:.4f}")
+    return lines
+
+
+def caveats(record: dict[str, Any]) -> list[str]:
+    """Everything a reader must know before trusting the ranking (shared with report.html)."""
+    return list(record["notes"]) + _entry_caveats(record)
+
+
+def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]] = (),
+                    skipped: Sequence[str] = ()) -> str:
+    """``report.md``: verdict, bounds, figures, leaderboard with every metric, and every caveat.
+
+    ``figures`` are ``(caption, path relative to the report)``; ``skipped`` says which figures were
+    not drawn and why (a figure without data is left out, never drawn empty).
+    """
     data = record["data"]
-    header, rows = _rows(record, list(record["metric_directions"]))
+    header, rows = leaderboard_rows(record)
     parts = [
         "# evalkit report", "",
         f"**{record['verdict']}**", "",
+        *[f"- {line}" for line in bound_lines(record)],
         f"- Task: {record['task']}; {data['n_items']} evaluated items from {data['source']}"
         + (f" (positive class: {data['positive_label']})" if "positive_label" in data else ""),
         f"- Strategy: {describe_strategy(record['strategy'])}",
         f"- Data fingerprint: `{data['fingerprint'][:16]}…`; evalkit {record['evalkit_version']}; "
         f"created {record['created']}", "",
+    ]
+    if figures or skipped:
+        parts += ["## Figures", ""]
+        for caption, path in figures:
+            parts += [f"![{path.rsplit('/', 1)[-1].split('.')[0]}]({path})", "", f"*{caption}*", ""]
+        parts += [f"- Not drawn: {note}" for note in skipped] + ([""] if skipped else [])
+    parts += [
         "## Leaderboard", "",
         "Directions: " + ", ".join(f"{m} ({d} is better)" for m, d in record["metric_directions"].items()),
         "", markdown_table(header, rows), "",
     ]
-    caveats = list(record["notes"]) + _entry_caveats(record)
-    if caveats:
-        parts += ["## Caveats", "", *[f"- {c}" for c in caveats], ""]
+    notes = caveats(record)
+    if notes:
+        parts += ["## Caveats", "", *[f"- {c}" for c in notes], ""]
     return "\n".join(parts)
 
 
@@ -108,6 +148,10 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
         name = entry["name"]
         if entry["violations"]:
             notes.append(f"{name} is infeasible: {'; '.join(entry['violations'])}")
+        share = entry.get("feasible_share")
+        if entry["feasible"] and isinstance(share, int | float) and share < FRAGILE_BELOW:
+            notes.append(f"{name} is feasible but fragile: it meets the constraints in only {share:.0%} of "
+                         "bootstrap resamples")
         if entry.get("score_reason"):
             notes.append(f"{name} has no score: {entry['score_reason']}")
         if entry["unchecked_constraints"]:

@@ -94,7 +94,11 @@ def _draw_entry(ax: Axes, x: int, entry: dict[str, Any], *, best: bool) -> None:
 
 def _set_limits(ax: Axes, record: dict[str, Any], scored: list[dict[str, Any]],
                 human: tuple[str, float] | None) -> None:
-    """Zoom to the scores (bars of 0.91 and 0.98 look alike on a 0–1 axis), never below 0 for scores ≥ 0."""
+    """Zoom to the scores (bars of 0.91 and 0.98 look alike on a 0–1 axis), never below 0 for scores ≥ 0.
+
+    When the zoom would cut off little anyway (scores far apart), the axis starts at 0, so bar lengths
+    stay proportional to the scores.
+    """
     values = [e["score"] for e in scored]
     for entry in scored:
         bounds = rec.interval(entry, "score")
@@ -105,8 +109,8 @@ def _set_limits(ax: Axes, record: dict[str, Any], scored: list[dict[str, Any]],
     low, high = min(values), max(values)
     span = high - low or max(abs(high) * 0.1, 0.05)
     bottom = low - 0.35 * span
-    if low >= 0:
-        bottom = max(0.0, bottom)
+    if low >= 0 and bottom < 0.25 * high:
+        bottom = 0.0
     ax.set_ylim(bottom, high + 0.22 * span)
 
 

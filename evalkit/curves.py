@@ -35,6 +35,7 @@ from evalkit.evalset import EvalSet
 from evalkit.predictions import Predictions
 
 FORMAT = 1
+CURVE_TASKS = ("binary", "multiclass")
 MAX_POINTS = 200
 DIGITS = 6
 
@@ -141,8 +142,15 @@ def _curve_classes(evalset: EvalSet) -> list[tuple[int, str]]:
 
 def curve_record(entries: Iterable[Entry], evalset: EvalSet, *,
                  max_points: int = MAX_POINTS) -> dict[str, Any]:
-    """The ``curves.json`` document for a run: every entry that has predictions."""
+    """The ``curves.json`` document for a run: every entry that has predictions.
+
+    Only binary and multiclass tasks have curves and confusion matrices here; another task gets a
+    document without entries and a ``note``, so its curve figures are skipped, saying why.
+    """
     data: dict[str, Any] = {}
+    if evalset.task not in CURVE_TASKS:
+        return {"format": FORMAT, "task": evalset.task, "classes": list(evalset.classes), "curve_classes": [],
+                "entries": data, "note": f"no curves for task '{evalset.task}' yet"}
     for entry in entries:
         if entry.predictions is None:
             continue

@@ -48,8 +48,7 @@ def _curves_figure(record: dict[str, Any], curves: dict[str, Any], kind: str) ->
     classes: list[str] = list(curves.get("curve_classes", []))
     data = curves.get("entries", {})
     if not any(data.get(e["name"], {}).get("curves") for e in record["entries"]):
-        raise NothingToDraw("no entry gives scores (probabilities), so there is no curve to draw; entries "
-                            "that give labels only have one operating point, shown in the confusion matrix")
+        raise NothingToDraw(_why_no_curves(curves))
     multiclass = curves.get("task") == "multiclass"
     panels: list[tuple[str, Limits | None, str]]
     if multiclass:
@@ -86,6 +85,17 @@ def _curves_figure(record: dict[str, Any], curves: dict[str, Any], kind: str) ->
     figure.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
     figure.legend(handles=list(handles.values()), loc="outside right upper")
     return figure
+
+
+def _why_no_curves(curves: dict[str, Any]) -> str:
+    if curves.get("note"):
+        return str(curves["note"])
+    skipped = [reason for entry in curves.get("entries", {}).values()
+               for reason in entry.get("skipped", {}).values()]
+    if skipped:  # scores exist, but the truth gives no curve (e.g. a single class among the scored items)
+        return skipped[0]
+    return ("no entry gives scores (probabilities), so there is no curve to draw; entries that give labels "
+            "only have one operating point, shown in the confusion matrix")
 
 
 def _zoom(record: dict[str, Any], curves: dict[str, Any], cls: str, kind: str) -> Limits | None:

@@ -117,3 +117,13 @@ def test_nothing_to_draw_when_no_entry_has_a_score():
     record = make_record([make_entry("a", "candidate", "estimator", None)], best=None, strongest=None)
     with pytest.raises(NothingToDraw, match="no entry has a score"):
         leaderboard_figure(record)
+
+
+def test_without_baselines_or_a_feasible_candidate_it_still_draws_and_says_so():
+    record = make_record([make_entry("a", "candidate", "estimator", 0.8, feasible=False),
+                          make_entry("b", "candidate", "estimator", 0.7, feasible=False)],
+                         best=None, strongest=None)
+    figure = leaderboard_figure(record)
+    assert not artists(figure, "lower_bound")
+    assert "no feasible candidate" in figure.axes[0].get_title(loc="left")
+    assert len(artists(figure, "infeasible:")) == 2

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from plot_data import artists
+from plot_data import artists, binary_evalset
 
+from evalkit.curves import curve_record
+from evalkit.entry import Entry
+from evalkit.evalset import EvalSet
 from evalkit.plots import NothingToDraw
 from evalkit.plots.score_curves import pr_figure, roc_figure
+from evalkit.predictions import Predictions
 
 
 def test_binary_a_line_per_scored_entry_candidates_solid_baselines_dashed(satisficing_record, binary_curves):
@@ -80,3 +84,14 @@ def test_multiclass_one_vs_rest_panel_per_class(iris_run):
         names = {a.get_gid().split(":")[2] for a in artists(figure, f"curve:{cls}:") if a.axes is ax}
         assert names == {"logreg", "tree", "prior"}
     assert "one-vs-rest" in figure.get_suptitle()
+
+
+def test_a_single_class_eval_set_says_why_there_is_no_curve(satisficing_record):
+    evalset = binary_evalset(50)
+    evalset = EvalSet("binary", evalset.ids, np.ones(50, dtype=int), ("neg", "pos"), "test")
+    scores = np.linspace(0, 1, 50)
+    curves = curve_record([Entry("alpha", "candidate", "estimator", {},
+                                 predictions=Predictions(labels=(scores > 0.5).astype(int), scores=scores))],
+                          evalset)
+    with pytest.raises(NothingToDraw, match="only one side of this class"):
+        roc_figure(satisficing_record, curves)

@@ -73,7 +73,8 @@ def confusion_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
 def _panel(ax: Axes, matrix: np.ndarray, classes: list[str], name: str, title: str) -> Any:
     totals = matrix.sum(axis=1, keepdims=True)
     shares = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
-    image = ax.imshow(shares, cmap=CMAP, vmin=0.0, vmax=1.0, gid=f"confusion:{name}")
+    # aspect="auto" with a square panel: square cells without the extra layout passes a fixed aspect costs
+    image = ax.imshow(shares, cmap=CMAP, vmin=0.0, vmax=1.0, aspect="auto", gid=f"confusion:{name}")
     fontsize = 10 if len(classes) <= 4 else 8 if len(classes) <= 8 else 6.5
     for (i, j), count in np.ndenumerate(matrix):
         text = f"{count:g}" if float(count).is_integer() else f"{count:.1f}"

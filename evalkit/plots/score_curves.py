@@ -61,6 +61,7 @@ def _curves_figure(record: dict[str, Any], curves: dict[str, Any], kind: str) ->
             panels.append((classes[0], zoom, "zoomed in on the operating points"))
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
+    # Sized so each panel comes out about square; a fixed aspect would cost the layout extra passes.
     size = 4.6 if not multiclass else 3.6
     figure = style.new_figure(size * ncols + 2.9, size * nrows + 0.7)
     axes = figure.subplots(nrows, ncols, squeeze=False).ravel()
@@ -73,7 +74,6 @@ def _curves_figure(record: dict[str, Any], curves: dict[str, Any], kind: str) ->
         (x0, x1), (y0, y1) = limits or FULL
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_box_aspect(1)
         ax.grid(True, axis="both")
         ax.set_title(title, loc="left", fontsize=10)
         if i >= len(panels) - ncols:

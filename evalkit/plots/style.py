@@ -97,17 +97,20 @@ def _look() -> contextlib.AbstractContextManager[None]:
 
 
 def settle_layout(figure: Figure, max_passes: int = 4) -> None:
-    """Run the layout until the axes stop moving, then freeze it.
+    """Run the layout, then freeze it.
 
-    Constrained layout places axis labels from the previous pass, so fixed-aspect panels (PR, ROC)
-    need two or three passes before nothing is clipped; a pass is cheap next to a draw, and freezing
-    means the PNG and the SVG draws reuse the result instead of computing it again.
+    Constrained layout places axis labels from the previous pass, so fixed-aspect panels (PR, ROC,
+    confusion matrices) need two or three passes before nothing is clipped; other figures are done
+    in one. Freezing means the PNG and the SVG draws reuse the result instead of computing it again.
     """
     engine = figure.get_layout_engine()
     if engine is None or not hasattr(engine, "execute") or type(engine).__name__ == "PlaceHolderLayoutEngine":
         return
+    # A colorbar's own fixed box aspect does not need the extra passes; its parent panels decide.
+    fixed_aspect = any(ax.get_box_aspect() is not None or ax.get_aspect() != "auto"
+                       for ax in figure.axes if not hasattr(ax, "_colorbar"))
     before = None
-    for _ in range(max_passes):
+    for _ in range(max_passes if fixed_aspect else 1):
         engine.execute(figure)
         positions = [tuple(np.round(ax.get_position().bounds, 5)) for ax in figure.axes]
         if positions == before:

@@ -8,7 +8,6 @@ from typing import Any
 from evalkit.results import leaderboard_frame
 
 MISSING = "—"
-FRAGILE_BELOW = 0.95  # share of bootstrap resamples in which a feasible entry stays feasible
 
 
 def _fmt(value: Any) -> str:
@@ -82,63 +81,31 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def leaderboard_rows(record: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """The report's leaderboard (every metric) as a header and formatted rows; shared with report.html."""
-    return _rows(record, list(record["metric_directions"]))
-
-
-def bound_lines(record: dict[str, Any]) -> list[str]:
-    """Plain sentences for the lower bound, the margin over it and the human level (when there is one)."""
-    lines = []
-    strongest = next((e for e in record["entries"] if e["name"] == record.get("strongest_baseline")), None)
-    if strongest is not None and strongest["score"] is not None:
-        lines.append(f"Lower bound: {strongest['name']} ({strongest['kind']} baseline), score "
-                     f"{strongest['score']:.4f}")
-    if record.get("margin") is not None:
-        lines.append(f"Margin of {record['best']} over the lower bound: {record['margin']:+.4f}")
-    human = record.get("human_level") or {}
-    if isinstance(human, dict) and human.get("score") is not None:
-        lines.append(f"Human level: {human.get('name')}, score {human['score']:.4f}")
-    return lines
-
-
-def caveats(record: dict[str, Any]) -> list[str]:
-    """Everything a reader must know before trusting the ranking (shared with report.html)."""
-    return list(record["notes"]) + _entry_caveats(record)
-
-
 def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]] = (),
                     skipped: Sequence[str] = ()) -> str:
-    """``report.md``: verdict, bounds, figures, leaderboard with every metric, and every caveat.
+    """``report.md``: verdict, figures, leaderboard with every metric, and every caveat a reader needs.
 
     ``figures`` are ``(caption, path relative to the report)``; ``skipped`` says which figures were
-    not drawn and why (a figure without data is left out, never drawn empty).
+    not drawn and why.
     """
     data = record["data"]
-    header, rows = leaderboard_rows(record)
+    header, rows = _rows(record, list(record["metric_directions"]))
     parts = [
         "# evalkit report", "",
         f"**{record['verdict']}**", "",
-        *[f"- {line}" for line in bound_lines(record)],
         f"- Task: {record['task']}; {data['n_items']} evaluated items from {data['source']}"
         + (f" (positive class: {data['positive_label']})" if "positive_label" in data else ""),
         f"- Strategy: {describe_strategy(record['strategy'])}",
         f"- Data fingerprint: `{data['fingerprint'][:16]}…`; evalkit {record['evalkit_version']}; "
         f"created {record['created']}", "",
-    ]
-    if figures or skipped:
-        parts += ["## Figures", ""]
-        for caption, path in figures:
-            parts += [f"![{path.rsplit('/', 1)[-1].split('.')[0]}]({path})", "", f"*{caption}*", ""]
-        parts += [f"- Not drawn: {note}" for note in skipped] + ([""] if skipped else [])
-    parts += [
+        *figures_section(figures, skipped),
         "## Leaderboard", "",
         "Directions: " + ", ".join(f"{m} ({d} is better)" for m, d in record["metric_directions"].items()),
         "", markdown_table(header, rows), "",
     ]
-    notes = caveats(record)
-    if notes:
-        parts += ["## Caveats", "", *[f"- {c}" for c in notes], ""]
+    caveats = list(record["notes"]) + _entry_caveats(record)
+    if caveats:
+        parts += ["## Caveats", "", *[f"- {c}" for c in caveats], ""]
     return "\n".join(parts)
 
 
@@ -148,10 +115,6 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
         name = entry["name"]
         if entry["violations"]:
             notes.append(f"{name} is infeasible: {'; '.join(entry['violations'])}")
-        share = entry.get("feasible_share")
-        if entry["feasible"] and isinstance(share, int | float) and share < FRAGILE_BELOW:
-            notes.append(f"{name} is feasible but fragile: it meets the constraints in only {share:.0%} of "
-                         "bootstrap resamples")
         if entry.get("score_reason"):
             notes.append(f"{name} has no score: {entry['score_reason']}")
         if entry["unchecked_constraints"]:
@@ -174,3 +137,15 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
         for metric, reason in undefined.items():
             notes.append(f"{name}: {metric} is null ({reason})")
     return notes
+
+
+def figures_section(figures: Sequence[tuple[str, str]], skipped: Sequence[str]) -> list[str]:
+    """The figures under their captions, then the ones not drawn with the reason (never an empty plot)."""
+    if not figures and not skipped:
+        return []
+    parts = ["## Figures", ""]
+    for caption, path in figures:
+        parts += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+    if skipped:
+        parts += [*[f"- Not drawn: {note}" for note in skipped], ""]
+    return parts

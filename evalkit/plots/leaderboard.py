@@ -35,7 +35,8 @@ def leaderboard_figure(record: dict[str, Any]) -> Figure:
         raise NothingToDraw("no entry has a score: " + "; ".join(
             f"{e['name']}: {e.get('score_reason') or 'no score'}" for e in entries[:3]))
     higher = bool(record["strategy"].get("higher_is_better", True))
-    figure = style.new_figure(max(6.5, 1.6 + 0.62 * len(entries)), 5.2)
+    # About 0.7 in per entry: room for a score label and a "fragile" flag over every bar.
+    figure = style.new_figure(max(7.0, 2.0 + 0.7 * len(entries)), 5.4)
     ax = figure.add_subplot()
 
     strongest = rec.entry_by_name(record, record.get("strongest_baseline"))
@@ -51,7 +52,7 @@ def leaderboard_figure(record: dict[str, Any]) -> Figure:
 
     _set_limits(ax, record, scored, human)
     _label_values(ax, entries)
-    ax.set_xticks(range(len(entries)), [e["name"] for e in entries], rotation=30, ha="right",
+    ax.set_xticks(range(len(entries)), [e["name"] for e in entries], rotation=40, ha="right",
                   rotation_mode="anchor")
     for tick, entry in zip(ax.get_xticklabels(), entries, strict=True):
         if entry["name"] == record.get("best"):
@@ -163,10 +164,10 @@ def _legend(record: dict[str, Any], entries: list[dict[str, Any]], strongest: di
                               markeredgecolor="white", label="infeasible (violates a constraint)"))
     if strongest is not None and strongest["score"] is not None:
         handles.append(Line2D([], [], color=style.LOWER_BOUND, linestyle=(0, (5, 3)), linewidth=1.4,
-                              label=f"lower bound: {strongest['name']}"))
+                              label=_wrap(f"lower bound: {strongest['name']}")))
     if human is not None:
         handles.append(Line2D([], [], color=style.HUMAN, linestyle=(0, (1, 1.5)), linewidth=2.0,
-                              label=f"human level: {human[0]}"))
+                              label=_wrap(f"human level: {human[0]}")))
     if rec.has_intervals(record):
         no_interval = [e["name"] for e in entries
                        if e["score"] is not None and rec.interval(e, "score") is None]
@@ -174,13 +175,16 @@ def _legend(record: dict[str, Any], entries: list[dict[str, Any]], strongest: di
         external = {e["name"] for e in entries if e["kind"] == "external"}
         if no_interval and set(no_interval) <= external:
             label += "\n(external numbers have none)"
-        elif no_interval:
-            label += "\n(none for " + _short_list(no_interval) + ")"
+        elif no_interval:  # external numbers, annotator means: nothing per item to resample
+            label += "\n(none without per-item predictions)"
         handles.append(Line2D([], [], color=style.BLACK, marker="_", markersize=8, linewidth=1.1,
                               label=label))
     return handles
 
 
-def _short_list(names: list[str], limit: int = 3) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" +{len(names) - limit}" if len(names) > limit else "")
+def _wrap(label: str, width: int = 30) -> str:
+    """Long entry names go on their own line, so the legend does not squeeze the plot."""
+    if len(label) <= width or ": " not in label:
+        return label
+    head, name = label.split(": ", 1)
+    return f"{head}:\n{name}"

@@ -66,7 +66,7 @@ def metrics_figure(record: dict[str, Any]) -> Figure:
     caption = "Every metric per entry, in leaderboard order; ↑ higher is better, ↓ lower is better; " \
               "— not reported"
     if rec.has_intervals(record):
-        caption += f"; whiskers: {rec.interval_label(record)} (none for external numbers)"
+        caption += f"; whiskers: {rec.interval_label(record)} (none without per-item predictions)"
     figure.suptitle("Metrics", x=0.01, ha="left", fontweight="bold", fontsize=12)
     figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), title=caption,
                   title_fontsize=8.5)

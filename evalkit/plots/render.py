@@ -16,7 +16,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from evalkit.errors import DataError
-from evalkit.html_report import EmbeddedFigure, html_report
+from evalkit.html_report import html_report
 from evalkit.plots import NothingToDraw
 from evalkit.plots import record as rec
 from evalkit.plots.confusion import confusion_figure
@@ -133,9 +133,12 @@ def render_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | N
     """Draw the figures into ``run_dir/plots`` and write ``report.md`` and ``report.html`` that show them."""
     run_dir = Path(run_dir)
     figures = draw_figures(record, curves, run_dir / PLOTS_DIR)
-    shown = [(f.title, f.png.relative_to(run_dir).as_posix()) for f in figures if f.png is not None]
+    pngs = {f.png.relative_to(run_dir).as_posix(): f for f in figures if f.png is not None}
     skipped = [f"{f.name}: {f.note}" for f in figures if f.note]
-    atomic_write(run_dir / REPORT_MD, markdown_report(record, figures=shown, skipped=skipped))
-    embedded = [EmbeddedFigure(f.title, f.png.read_bytes()) for f in figures if f.png is not None]
-    atomic_write(run_dir / REPORT_HTML, html_report(record, embedded, skipped))
+    markdown = markdown_report(record, figures=[(f.title, path) for path, f in pngs.items()], skipped=skipped)
+    atomic_write(run_dir / REPORT_MD, markdown)
+    # The page is report.md rendered, with the figures inlined: one self-contained file.
+    images = {path: f.png.read_bytes() for path, f in pngs.items() if f.png is not None}
+    title = f"evalkit report — {record.get('best') or 'no best candidate'}"
+    atomic_write(run_dir / REPORT_HTML, html_report(markdown, images, title=title))
     return figures

@@ -17,10 +17,12 @@ FRAGILE_BELOW = 0.95
 
 
 def score_name(record: dict[str, Any]) -> str:
-    """What the single number is called: the optimized metric, or the strategy's name."""
+    """What the single number is called: the optimized (or only) metric, or the strategy's name."""
     strategy = record["strategy"]
     if strategy["name"] == "satisficing":
         return str(strategy["optimize"])
+    if strategy.get("metric"):  # a one-metric strategy such as mAP
+        return str(strategy["metric"])
     return f"{strategy['name']} score"
 
 

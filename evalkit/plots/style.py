@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import matplotlib
-import matplotlib.image
 import matplotlib.style
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, BLACK = (
@@ -77,6 +77,11 @@ def user_styles(styles: Sequence[str]) -> Iterator[None]:
         yield
     finally:
         _user_styles.reset(token)
+
+
+def active_styles() -> tuple[str, ...]:
+    """The user's styles in force here (to hand to another process that draws)."""
+    return _user_styles.get()
 
 
 def styled(draw: Callable[P, R]) -> Callable[P, R]:
@@ -137,14 +142,22 @@ def save_figure(figure: Figure, stem: Path, formats: Sequence[str] = FORMATS) ->
             path = stem.with_suffix(f".{fmt}")
             tmp = path.with_name(f".{path.name}.tmp")
             if fmt == "png":
-                matplotlib.image.imsave(tmp, canvas.buffer_rgba(), format="png", dpi=figure.dpi,
-                                        metadata={"Software": None})
+                _write_png(tmp, np.asarray(canvas.buffer_rgba()), figure.dpi)
             else:
                 with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
                     figure.savefig(tmp, format=fmt, metadata={"Date": None, "Creator": None})
             tmp.replace(path)
             written.append(path)
     return written
+
+
+def _write_png(path: Path, rgba: np.ndarray, dpi: float) -> None:
+    """The raster as PNG: RGB when it is opaque (smaller, and faster to compress), no date or software
+    stamp, so the same figure always gives the same bytes."""
+    image = Image.fromarray(rgba)  # (height, width, 4) uint8: RGBA
+    if rgba[..., 3].min() == 255:
+        image = image.convert("RGB")
+    image.save(path, format="png", dpi=(dpi, dpi))
 
 
 @dataclass(frozen=True)

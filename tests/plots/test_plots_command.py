@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from evalkit.plots import command
+from evalkit.plots.render import draw_figures
 from tests.conftest import run_cli
 
 FIGURES = ("leaderboard", "satisficing", "metrics", "pr_curves", "roc_curves", "confusion")
@@ -124,3 +125,14 @@ def test_report_html_is_one_self_contained_page(demo_run):
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     record = json.loads((demo_run / "metrics.json").read_text())
     assert record["verdict"] in page and "<h2>Caveats</h2>" in page
+
+
+def test_figures_drawn_in_parallel_are_the_same_bytes_as_drawn_one_by_one(satisficing_record, tmp_path):
+    serial = draw_figures(satisficing_record, None, tmp_path / "serial", workers=1)
+    parallel = draw_figures(satisficing_record, None, tmp_path / "parallel", workers=3)
+    assert [(f.name, f.note) for f in serial] == [(f.name, f.note) for f in parallel]
+    written = sorted(p.name for p in (tmp_path / "serial").iterdir())
+    expected = [f"{n}.{ext}" for n in ("leaderboard", "satisficing", "metrics") for ext in ("png", "svg")]
+    assert written == sorted(expected)
+    for name in written:
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()

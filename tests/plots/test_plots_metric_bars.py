@@ -40,3 +40,11 @@ def test_whiskers_span_each_interval(satisficing_record):
 
 def test_no_whiskers_without_intervals(plain_record):
     assert not artists(metrics_figure(plain_record), "intervals:")
+
+
+def test_an_unreported_metric_is_a_dash_not_a_bar(satisficing_record):
+    figure = metrics_figure(satisficing_record)
+    (dashes,) = artists(figure, "missing:latency_ms")
+    names = [e["name"] for e in satisficing_record["entries"]]
+    assert sorted(names[int(y)] for y in dashes.get_ydata()) == sorted(
+        ["spec", "panel/majority_vote", "rule"])

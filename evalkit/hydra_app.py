@@ -17,8 +17,10 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from evalkit.config import defaults_node, validate
+from evalkit.curves import curve_record
 from evalkit.errors import EvalkitError
 from evalkit.paths import PathResolver
+from evalkit.plots.render import render_run, save_curves
 from evalkit.report import markdown_report, terminal_table
 from evalkit.results import to_record, write_run
 from evalkit.runner import run_experiment
@@ -43,7 +45,11 @@ def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver
     config = validate(cfg)
     result = run_experiment(config, paths)
     record = to_record(result)
+    # Curve data before metrics.json (which marks a complete run); figures after the numbers are safe.
+    curves = curve_record(result.entries, result.evalset)
+    save_curves(run_dir, curves)
     write_run(run_dir, record, markdown_report(record))
+    render_run(run_dir, record, curves)
     if echo:
         print(terminal_table(record))
         print(f"results: {run_dir}")

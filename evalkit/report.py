@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from evalkit.confidence import FRAGILE_BELOW
@@ -122,8 +123,13 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def markdown_report(record: dict[str, Any]) -> str:
-    """``report.md``: verdict, leaderboard with every metric, and every caveat a reader needs."""
+def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]] = (),
+                    skipped: Sequence[str] = ()) -> str:
+    """``report.md``: verdict, figures, leaderboard with every metric, and every caveat a reader needs.
+
+    ``figures`` are ``(caption, path relative to the report)``; ``skipped`` says which figures were
+    not drawn and why.
+    """
     data = record["data"]
     header, rows = _rows(record, list(record["metric_directions"]), inline_ci=True)
     parts = [
@@ -134,6 +140,7 @@ def markdown_report(record: dict[str, Any]) -> str:
         f"- Strategy: {describe_strategy(record['strategy'])}",
         f"- Data fingerprint: `{data['fingerprint'][:16]}…`; evalkit {record['evalkit_version']}; "
         f"created {record['created']}", "",
+        *figures_section(figures, skipped),
         "## Leaderboard", "",
         "Directions: " + ", ".join(f"{m} ({d} is better)" for m, d in record["metric_directions"].items()),
         "", _interval_legend(record), "", markdown_table(header, rows), "",
@@ -312,3 +319,15 @@ def _paired_table(humans: list[dict[str, Any]], record: dict[str, Any]) -> list[
             "the candidates' full-set scores, over a different item set"
             + ("; ✗ = infeasible under the constraints." if satisficing else "."), "",
             markdown_table(header, rows), ""]
+
+
+def figures_section(figures: Sequence[tuple[str, str]], skipped: Sequence[str]) -> list[str]:
+    """The figures under their captions, then the ones not drawn with the reason (never an empty plot)."""
+    if not figures and not skipped:
+        return []
+    parts = ["## Figures", ""]
+    for caption, path in figures:
+        parts += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+    if skipped:
+        parts += [*[f"- Not drawn: {note}" for note in skipped], ""]
+    return parts

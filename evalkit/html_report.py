@@ -1,0 +1,133 @@
+"""``report.html``: ``report.md`` as one self-contained page that opens from disk in any browser.
+
+The page is rendered from the Markdown report itself, so the two never disagree and every section
+another part of evalkit adds to ``report.md`` appears here too. Figures are inlined as base64 PNG
+data URIs and the styles sit in the page: it loads nothing from anywhere, so it can be attached to a
+pull request, mailed or archived on its own. Pure: text and image bytes in, text out.
+
+Only the Markdown that ``evalkit.report`` writes is understood: ``#``–``###`` headings, paragraphs,
+``- `` lists, pipe tables, images on a line of their own, ``**bold**``, ``*italic*`` and ``code``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from html import escape
+
+CSS = """
+:root { color-scheme: light; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+       color: #1f2328; background: #fff; margin: 0; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 26px; margin: 0 0 12px; }
+h2 { font-size: 19px; margin: 32px 0 10px; border-bottom: 1px solid #d8dee4; padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 22px 0 8px; }
+p.verdict { font-size: 17px; padding: 12px 16px; border-left: 6px solid #0072B2; background: #f6f8fa; }
+figure { margin: 18px 0 6px; }
+figure img { max-width: 100%; height: auto; display: block; border: 1px solid #eaeef2; }
+figcaption, p.caption { color: #57606a; font-size: 14px; margin-top: 4px; }
+.table-wrap { overflow-x: auto; margin: 8px 0 16px; }
+table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 8px; border-bottom: 1px solid #eaeef2; text-align: left; white-space: nowrap; }
+thead th { background: #f6f8fa; position: sticky; top: 0; }
+td.no { color: #D55E00; font-weight: 600; }
+td.fragile { color: #9a6700; font-weight: 600; }
+code { font-size: 13px; background: #f6f8fa; padding: 1px 4px; border-radius: 4px; }
+"""
+
+_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)$")
+_INLINE = [
+    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
+    (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
+    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"<em>\1</em>"),
+]
+_CELL_CLASS = {"NO": "no", "fragile": "fragile"}
+
+
+def inline(text: str) -> str:
+    """Escape ``text`` and render its inline marks (code first, so marks inside code stay literal)."""
+    out = escape(text, quote=False)
+    pieces = re.split(r"(<code>.*?</code>)", re.sub(*_INLINE[0], out))
+    for pattern, replacement in _INLINE[1:]:
+        pieces = [p if p.startswith("<code>") else pattern.sub(replacement, p) for p in pieces]
+    return "".join(pieces)
+
+
+def _cells(line: str) -> list[str]:
+    """A table row's cells; ``\\|`` is a literal bar inside a cell (as markdown_table escapes it)."""
+    inner = line.strip()[1:-1] if line.strip().endswith("|") else line.strip()[1:]
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", inner)]
+
+
+def _table(lines: list[str]) -> str:
+    head = "".join(f"<th>{inline(c)}</th>" for c in _cells(lines[0]))
+    rows = []
+    for line in lines[2:]:
+        cells = "".join(f'<td class="{_CELL_CLASS[c]}">{inline(c)}</td>' if c in _CELL_CLASS
+                        else f"<td>{inline(c)}</td>" for c in _cells(line))
+        rows.append(f"<tr>{cells}</tr>")
+    return (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def _image(alt: str, src: str, images: Mapping[str, bytes]) -> str:
+    data = images.get(src)
+    if data is None:  # not inlined: say so rather than point at a file the page may not travel with
+        return f'<p class="caption">[figure not available: {escape(alt)}]</p>'
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<figure><img src="data:image/png;base64,{encoded}" alt="{escape(alt)}"></figure>'
+
+
+def _blocks(markdown: str) -> list[list[str]]:
+    """Lines grouped into blocks: a blank line ends a block, and so does a change of kind."""
+    def kind(line: str) -> str:
+        return "table" if line.startswith("|") else "list" if line.startswith("- ") else \
+            "heading" if line.startswith("#") else "image" if _IMAGE.match(line) else "text"
+
+    blocks: list[list[str]] = []
+    for line in markdown.splitlines():
+        if not line.strip():
+            blocks.append([])
+        elif blocks and blocks[-1] and kind(blocks[-1][-1]) == kind(line) in ("table", "list", "text"):
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    return [b for b in blocks if b]
+
+
+def markdown_to_html(markdown: str, images: Mapping[str, bytes]) -> str:
+    """The body of the page: each Markdown block as HTML; the first bold paragraph is the verdict."""
+    out = []
+    verdict_done = False
+    for block in _blocks(markdown):
+        first = block[0]
+        if first.startswith("#"):
+            level = min(len(first) - len(first.lstrip("#")), 3)
+            out.append(f"<h{level}>{inline(first[level:].strip())}</h{level}>")
+        elif (image := _IMAGE.match(first)) is not None:
+            out.append(_image(image["alt"], image["src"], images))
+        elif first.startswith("|"):
+            out.append(_table(block))
+        elif first.startswith("- "):
+            out.append("<ul>" + "".join(f"<li>{inline(line[2:])}</li>" for line in block) + "</ul>")
+        else:
+            text = " ".join(block)
+            if not verdict_done and text.startswith("**") and text.endswith("**"):
+                verdict_done = True
+                out.append(f'<p class="verdict">{inline(text)}</p>')
+            elif text.startswith("*") and text.endswith("*") and not text.startswith("**"):
+                out.append(f'<p class="caption">{inline(text)}</p>')
+            else:
+                out.append(f"<p>{inline(text)}</p>")
+    return "\n".join(out)
+
+
+def html_report(markdown: str, images: Mapping[str, bytes], *, title: str = "evalkit report") -> str:
+    """The whole page: ``report.md`` rendered, with ``images`` (path in the Markdown → PNG bytes) inlined."""
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>", "<main>",
+        markdown_to_html(markdown, images), "</main>", "</body>", "</html>", ""])

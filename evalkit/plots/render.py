@@ -1,0 +1,173 @@
+"""Drawing a run's figures and writing its reports: the I/O edge of the plotting code.
+
+``evalkit run`` calls :func:`save_curves` before the results are written (so ``metrics.json`` still
+marks a complete run, curve data included) and :func:`render_run` after them; ``evalkit plot``
+calls :func:`render_run` alone, from the saved files, without recomputing anything.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from evalkit.errors import DataError
+from evalkit.html_report import html_report
+from evalkit.plots import NothingToDraw
+from evalkit.plots import record as rec
+from evalkit.plots.confusion import confusion_figure
+from evalkit.plots.leaderboard import leaderboard_figure
+from evalkit.plots.metric_bars import metrics_figure
+from evalkit.plots.satisficing import satisficing_figure
+from evalkit.plots.score_curves import pr_figure, roc_figure
+from evalkit.plots.style import active_styles, save_figure, user_styles
+from evalkit.report import markdown_report
+from evalkit.results import atomic_write
+
+CURVES_FILE = "curves.json"
+PLOTS_DIR = "plots"
+REPORT_MD = "report.md"
+REPORT_HTML = "report.html"
+MAX_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A figure of the run: its file stem, its caption, how to draw it, and whether it needs curves.json."""
+
+    name: str
+    title: str
+    draw: Callable[..., Figure]
+    needs_curves: bool = False
+    applies: Callable[[dict[str, Any]], bool] = lambda record: True
+
+
+FIGURES = (
+    FigureSpec("leaderboard",
+               "Leaderboard: the single number per entry, the lower bound and the best candidate",
+               leaderboard_figure),
+    FigureSpec("satisficing",
+               "Constraints: what each candidate gives up, and which ones the constraints rule out",
+               satisficing_figure, applies=rec.is_satisficing),
+    FigureSpec("metrics", "Every metric per entry", metrics_figure),
+    FigureSpec("pr_curves", "Precision–recall curves", pr_figure, needs_curves=True),
+    FigureSpec("roc_curves", "ROC curves", roc_figure, needs_curves=True),
+    FigureSpec("confusion", "Confusion matrices of the best candidate and the strongest baseline",
+               confusion_figure, needs_curves=True),
+)
+
+
+@dataclass(frozen=True)
+class DrawnFigure:
+    """One figure's outcome: the files written, or the reason it was skipped (``note``)."""
+
+    name: str
+    title: str
+    files: tuple[Path, ...] = ()
+    note: str | None = None
+
+    @property
+    def png(self) -> Path | None:
+        return next((f for f in self.files if f.suffix == ".png"), None)
+
+
+def save_curves(run_dir: Path, curves: dict[str, Any]) -> Path:
+    """Write ``curves.json`` atomically (compact: it is data for the plots, not for reading)."""
+    path = Path(run_dir) / CURVES_FILE
+    atomic_write(path, json.dumps(curves, separators=(",", ":"), allow_nan=False) + "\n")
+    return path
+
+
+def read_curves(run_dir: Path) -> dict[str, Any] | None:
+    """The run's curve data, or None for a run that saved none (made before evalkit saved curves)."""
+    path = Path(run_dir) / CURVES_FILE
+    if not path.is_file():
+        return None
+    try:
+        curves = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not valid JSON ({exc}); delete it to redraw without curves, or re-run "
+                        "the experiment") from None
+    if not isinstance(curves, dict) or not isinstance(curves.get("entries"), dict) or "classes" not in curves:
+        raise DataError(f"{path}: not an evalkit {CURVES_FILE} (no 'entries'/'classes'); delete it to redraw "
+                        "without curves, or re-run the experiment")
+    return curves
+
+
+def draw_figures(record: dict[str, Any], curves: dict[str, Any] | None, out_dir: Path, *,
+                 workers: int | None = None) -> list[DrawnFigure]:
+    """Draw every figure that applies to the run into ``out_dir`` (PNG and SVG).
+
+    A figure without data is skipped with a note, and any file it left from an earlier drawing is
+    removed, so ``plots/`` never shows a figure that the current data does not support.
+
+    The figures are independent, so they are drawn in parallel (``workers`` processes; default: one
+    per CPU, at most :data:`MAX_WORKERS`): drawing is most of a small run's time. Each figure's
+    files are the same bytes whichever process draws it.
+    """
+    specs = []
+    for spec in FIGURES:
+        if spec.applies(record):
+            specs.append(spec)
+        else:
+            _remove_stale(out_dir, spec.name)
+    styles = active_styles()
+    jobs = [(spec.name, record, curves, out_dir, styles) for spec in specs]
+    count = min(len(jobs), _default_workers() if workers is None else workers)
+    if count <= 1:
+        return [_draw_one(*job) for job in jobs]
+    # fork: the workers start with evalkit and matplotlib already imported (spawning would pay the
+    # imports again, which costs more than it saves); they only draw and write their own files.
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_draw_one, *zip(*jobs, strict=True)))
+
+
+def _default_workers() -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def _draw_one(name: str, record: dict[str, Any], curves: dict[str, Any] | None, out_dir: Path,
+              styles: tuple[str, ...]) -> DrawnFigure:
+    """Draw one figure (in whichever process) and save it, or say why it was skipped."""
+    spec = next(s for s in FIGURES if s.name == name)
+    if spec.needs_curves and curves is None:
+        note = f"this run saved no curve data ({CURVES_FILE}); re-run the experiment to get it"
+    else:
+        try:
+            with user_styles(styles):
+                figure = spec.draw(record, curves) if spec.needs_curves else spec.draw(record)
+                files = tuple(save_figure(figure, out_dir / spec.name))
+            return DrawnFigure(spec.name, spec.title, files)
+        except NothingToDraw as reason:
+            note = str(reason)
+    _remove_stale(out_dir, spec.name)
+    return DrawnFigure(spec.name, spec.title, note=note)
+
+
+def _remove_stale(out_dir: Path, name: str) -> None:
+    for path in out_dir.glob(f"{name}.*"):
+        path.unlink()
+
+
+def render_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | None) -> list[DrawnFigure]:
+    """Draw the figures into ``run_dir/plots`` and write ``report.md`` and ``report.html`` that show them."""
+    run_dir = Path(run_dir)
+    figures = draw_figures(record, curves, run_dir / PLOTS_DIR)
+    pngs = {f.png.relative_to(run_dir).as_posix(): f for f in figures if f.png is not None}
+    skipped = [f"{f.name}: {f.note}" for f in figures if f.note]
+    markdown = markdown_report(record, figures=[(f.title, path) for path, f in pngs.items()], skipped=skipped)
+    atomic_write(run_dir / REPORT_MD, markdown)
+    # The page is report.md rendered, with the figures inlined: one self-contained file.
+    images = {path: f.png.read_bytes() for path, f in pngs.items() if f.png is not None}
+    title = f"evalkit report — {record.get('best') or 'no best candidate'}"
+    atomic_write(run_dir / REPORT_HTML, html_report(markdown, images, title=title))
+    return figures

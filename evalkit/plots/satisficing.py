@@ -1,0 +1,172 @@
+"""The satisficing figure: which candidates the constraints rule out, and what they give up for it.
+
+One panel per constrained metric: the optimized metric (y) against the constrained one (x), the
+threshold as a vertical line, the side that violates it shaded, every entry a labelled point.
+Filled points satisfy every constraint; hollow ones violate at least one (maybe in another panel).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from evalkit.plots import NothingToDraw, style
+from evalkit.plots import record as rec
+from evalkit.plots.labels import PointLabel, place_labels
+from evalkit.strategies.satisficing import Constraint, parse_constraint
+
+LOG_RATIO = 30.0  # a positive metric spanning more than this factor gets a log axis (latency, size)
+
+
+def constraints_of(record: dict[str, Any]) -> list[Constraint]:
+    """The run's constraints, parsed with the strategy's own parser (one meaning of '>= 0.95')."""
+    constraints = record["strategy"].get("constraints", {})
+    return [parse_constraint(metric, text) for metric, text in constraints.items()]
+
+
+@style.styled
+def satisficing_figure(record: dict[str, Any]) -> Figure:
+    """Draw the optimized metric against each constrained metric.
+
+    Artists carry ``gid`` tags: ``threshold:<metric>``, ``infeasible_region:<metric>``,
+    ``point:<entry>`` and ``label:<entry>``.
+    """
+    if not rec.is_satisficing(record):
+        raise NothingToDraw(f"the strategy is '{record['strategy']['name']}', not satisficing")
+    optimize = record["strategy"]["optimize"]
+    constraints = constraints_of(record)
+    on_optimized = [c for c in constraints if c.metric == optimize]
+    panels = [c for c in constraints if c.metric != optimize]
+    if not panels:
+        raise NothingToDraw("no constraint on a metric other than the optimized one, so there is no "
+                            "trade-off to plot")
+    drawable = [c for c in panels if any(_value(e, c.metric) is not None and _value(e, optimize) is not None
+                                         for e in record["entries"])]
+    if not drawable:
+        raise NothingToDraw("no entry reports both the optimized metric and a constrained one")
+    ncols = min(2, len(drawable))
+    nrows = math.ceil(len(drawable) / ncols)
+    figure = style.new_figure(5.6 * ncols + 0.4, 4.6 * nrows + 0.7)
+    axes = figure.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[len(drawable):]:
+        ax.set_visible(False)
+    higher = bool(record["strategy"].get("higher_is_better", True))
+    pending = [(_panel(ax, record, c, optimize, on_optimized), ax)
+               for ax, c in zip(axes, drawable, strict=False)]
+    figure.suptitle(f"Constraints: {optimize} ({rec.direction_word(higher)}) against each constrained metric",
+                    x=0.01, ha="left", fontweight="bold", fontsize=12)
+    handles = _legend(record)
+    figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6))
+    style.settle_layout(figure)  # and keep it: the labels' spots are chosen for this layout
+    for labels, ax in pending:
+        place_labels(ax, labels)
+    return figure
+
+
+def _value(entry: dict[str, Any], metric: str) -> float | None:
+    value = entry["metrics"].get(metric)
+    return None if value is None else float(value)
+
+
+def _panel(ax: Axes, record: dict[str, Any], constraint: Constraint, optimize: str,
+           on_optimized: list[Constraint]) -> list[PointLabel]:
+    metric = constraint.metric
+    shown = [e for e in record["entries"]
+             if _value(e, metric) is not None and _value(e, optimize) is not None]
+    missing = [e["name"] for e in record["entries"] if e not in shown]
+    xs = [_value(e, metric) for e in shown]
+    ys = [_value(e, optimize) for e in shown]
+    span = [x for x in [*xs, constraint.threshold] if x is not None]
+    log_x = min(span) > 0 and max(span) / min(span) > LOG_RATIO
+    if log_x:
+        ax.set_xscale("log")
+    labels = []
+    for entry, x, y in zip(shown, xs, ys, strict=True):
+        assert x is not None and y is not None
+        best = entry["name"] == record.get("best")
+        candidate = entry["role"] == "candidate"
+        colour = style.BEST if best else style.CANDIDATE if candidate else style.GREY
+        feasible = bool(entry.get("feasible", True))
+        ax.plot([x], [y], linestyle="none", marker="o" if candidate else "s", markersize=9 if best else 7.5,
+                markerfacecolor=colour if feasible else "white",
+                markeredgecolor=style.BLACK if best else colour, markeredgewidth=1.6,
+                gid=f"point:{entry['name']}", zorder=5)
+        labels.append(PointLabel(x, y, entry["name"], colour=style.BLACK if best else style.DARK_GREY,
+                                 bold=best))
+    _limits(ax, [*xs, constraint.threshold], [*ys, *(c.threshold for c in on_optimized)], log_x)
+    _threshold(ax, constraint, vertical=True)
+    for other in on_optimized:
+        _threshold(ax, other, vertical=False)
+    strongest = rec.entry_by_name(record, record.get("strongest_baseline"))
+    if strongest is not None and _value(strongest, optimize) is not None:
+        ax.axhline(_value(strongest, optimize), color=style.LOWER_BOUND, linestyle=(0, (5, 3)), linewidth=1.0,
+                   gid="lower_bound", zorder=3)
+    direction = record.get("metric_directions", {}).get(metric)
+    ax.set_xlabel(f"{metric}" + (f" ({direction} is better)" if direction else "") + (", log scale" if log_x
+                                                                                       else ""))
+    ax.set_ylabel(optimize)
+    ax.set_title(str(constraint).replace(">=", "≥").replace("<=", "≤"), loc="left")
+    ax.grid(True, axis="both")
+    if missing:
+        ax.text(0.0, -0.2, f"not shown (no {metric} or {optimize} value): " + ", ".join(missing),
+                transform=ax.transAxes, fontsize=7.5, color=style.GREY, va="top", wrap=True)
+    return labels
+
+
+def _limits(ax: Axes, xs: list[float | None], ys: list[float | None], log_x: bool) -> None:
+    x_values = [x for x in xs if x is not None]
+    y_values = [y for y in ys if y is not None]
+    if log_x:
+        ax.set_xlim(min(x_values) / 2.0, max(x_values) * 2.0)
+    else:
+        low, high = min(x_values), max(x_values)
+        pad = (high - low or abs(high) or 1.0) * 0.18
+        ax.set_xlim(low - pad, high + pad)
+    low, high = min(y_values), max(y_values)
+    pad = (high - low or abs(high) or 1.0) * 0.15
+    ax.set_ylim(low - pad, high + pad)
+
+
+def _threshold(ax: Axes, constraint: Constraint, *, vertical: bool) -> None:
+    """The threshold line, and the region that violates it shaded to the edge of the axes."""
+    lower_allowed = constraint.op in (">=", ">")  # 'recall >= 0.95': everything below 0.95 is ruled out
+    limits = ax.get_xlim() if vertical else ax.get_ylim()
+    span = (limits[0], constraint.threshold) if lower_allowed else (constraint.threshold, limits[1])
+    shade = {"facecolor": style.INFEASIBLE_RED, "alpha": 0.10, "edgecolor": "none", "zorder": 1,
+             "gid": f"infeasible_region:{constraint.metric}"}
+    line = {"color": style.INFEASIBLE_RED, "linewidth": 1.5, "zorder": 4,
+            "gid": f"threshold:{constraint.metric}"}
+    if vertical:
+        ax.axvspan(*span, **shade)
+        ax.axvline(constraint.threshold, **line)
+        ax.set_xlim(limits)
+        ax.text(span[0] if lower_allowed else span[1], 0.985, "ruled out ",
+                transform=ax.get_xaxis_transform(), ha="left" if lower_allowed else "right", va="top",
+                fontsize=8, color=style.INFEASIBLE_RED, fontstyle="italic")
+    else:
+        ax.axhspan(*span, **shade)
+        ax.axhline(constraint.threshold, **line)
+        ax.set_ylim(limits)
+
+
+def _legend(record: dict[str, Any]) -> list[Any]:
+    handles: list[Any] = [
+        Line2D([], [], linestyle="none", marker="o", markersize=7.5, color=style.CANDIDATE,
+               label="candidate"),
+        Line2D([], [], linestyle="none", marker="s", markersize=7.5, color=style.GREY, label="baseline"),
+        Line2D([], [], linestyle="none", marker="o", markersize=7.5, markerfacecolor="white",
+               markeredgecolor=style.DARK_GREY, markeredgewidth=1.6, label="hollow: violates a constraint"),
+        Patch(facecolor=style.INFEASIBLE_RED, alpha=0.25, label="ruled out by this constraint"),
+    ]
+    if record.get("best"):
+        handles.insert(1, Line2D([], [], linestyle="none", marker="o", markersize=9, color=style.BEST,
+                                 markeredgecolor=style.BLACK, markeredgewidth=1.6, label="best candidate"))
+    if record.get("strongest_baseline"):
+        handles.append(Line2D([], [], color=style.LOWER_BOUND, linestyle=(0, (5, 3)), linewidth=1.0,
+                              label=f"lower bound: {record['strongest_baseline']}"))
+    return handles

@@ -1,0 +1,138 @@
+"""A run draws its figures and reports; ``evalkit plot RUN_DIR`` redraws them, byte for byte, from the
+saved metrics.json and curves.json alone; bad input is one ``evalkit: error:`` line and exit code 2."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from evalkit.plots import command
+from evalkit.plots.render import draw_figures
+from tests.conftest import run_cli
+
+FIGURES = ("leaderboard", "satisficing", "metrics", "pr_curves", "roc_curves", "confusion")
+
+
+def saved_run(demo_run: Path, target: Path, *files: str) -> Path:
+    """A run directory holding only ``files`` copied from the demo: nothing else to redraw from."""
+    target.mkdir()
+    for name in files:
+        shutil.copy(demo_run / name, target / name)
+    return target
+
+
+def test_a_run_draws_every_figure_as_png_and_svg_beside_its_curve_data(demo_run):
+    names = sorted(p.name for p in (demo_run / "plots").iterdir())
+    assert names == sorted(f"{figure}.{ext}" for figure in FIGURES for ext in ("png", "svg"))
+    assert (demo_run / "plots" / "leaderboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<dc:date>" not in (demo_run / "plots" / "leaderboard.svg").read_text()  # no timestamp
+    curves = json.loads((demo_run / "curves.json").read_text())
+    with_predictions = {e["name"] for e in json.loads((demo_run / "metrics.json").read_text())["entries"]
+                        if e["kind"] not in ("external",) and e["name"] != "panel/mean_annotator"}
+    assert set(curves["entries"]) == with_predictions
+
+
+def test_report_md_states_the_verdict_then_shows_every_figure_before_the_tables(demo_run):
+    report = (demo_run / "report.md").read_text()
+    record = json.loads((demo_run / "metrics.json").read_text())
+    # the verdict names the lower bound (strongest baseline) and the margin over it
+    assert record["verdict"] in report and record["strongest_baseline"] in record["verdict"]
+    assert report.index(record["verdict"]) < report.index("## Figures") < report.index("## Leaderboard")
+    for figure in FIGURES:
+        assert f"](plots/{figure}.png)" in report
+
+
+def test_plot_redraws_identical_files_from_metrics_and_curves_alone(demo_run, tmp_path):
+    run = saved_run(demo_run, tmp_path / "run", "metrics.json", "curves.json")
+    result = run_cli("plot", str(run))
+    assert result.code == 0, result.stderr
+    assert "drew leaderboard" in result.stdout
+    for path in [*(demo_run / "plots").iterdir(), demo_run / "report.md", demo_run / "report.html"]:
+        redrawn = run / path.relative_to(demo_run)
+        assert redrawn.read_bytes() == path.read_bytes(), f"{path.name} differs when redrawn"
+
+
+def test_without_curve_data_the_curve_figures_are_skipped_with_a_note(demo_run, tmp_path, capsys):
+    run = saved_run(demo_run, tmp_path / "old_run", "metrics.json")
+    (run / "plots").mkdir()
+    (run / "plots" / "pr_curves.png").write_bytes(b"stale")  # left from an earlier drawing
+    assert command.main([str(run)]) == 0
+    assert "skipped pr_curves: this run saved no curve data" in capsys.readouterr().out
+    assert sorted(p.stem for p in (run / "plots").glob("*.png")) == ["leaderboard", "metrics", "satisficing"]
+    report = (run / "report.md").read_text()
+    assert "- Not drawn: confusion: this run saved no curve data (curves.json)" in report
+    assert "](plots/pr_curves.png)" not in report
+
+
+def test_a_style_restyles_the_figures(demo_run, tmp_path):
+    run = saved_run(demo_run, tmp_path / "run", "metrics.json")  # curve figures skipped: a faster test
+    assert command.main([str(run), "--style", "dark_background"]) == 0
+    image = np.asarray(Image.open(run / "plots" / "leaderboard.png").convert("L"))
+    assert image.mean() < 100  # mostly dark now; evalkit's own look is mostly white
+    assert np.asarray(Image.open(demo_run / "plots" / "leaderboard.png").convert("L")).mean() > 200
+
+
+@pytest.mark.parametrize(("setup", "args", "message"), [
+    (None, ["missing"], "missing: not a directory; give the run directory that holds metrics.json"),
+    ("empty", ["run"], "metrics.json: not found; point at a run directory that holds metrics.json"),
+    ("bad_curves", ["run"], "curves.json: not valid JSON"),
+    ("ok", ["run", "--style", "no-such-style"], "--style 'no-such-style': not a matplotlib style name"),
+])
+def test_bad_input_is_one_error_line_and_exit_code_2(demo_run, tmp_path, capsys, setup, args, message):
+    if setup:
+        (tmp_path / "run").mkdir()
+    if setup in ("bad_curves", "ok"):
+        shutil.copy(demo_run / "metrics.json", tmp_path / "run" / "metrics.json")
+    if setup == "bad_curves":
+        (tmp_path / "run" / "curves.json").write_text("{not json")
+    assert command.main([str(tmp_path / a) if i == 0 else a for i, a in enumerate(args)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evalkit: error: ") and message in err and err.count("\n") == 1
+
+
+def test_usage_errors_exit_2(capsys):
+    assert command.main([]) == 2
+    assert "the following arguments are required: RUN_DIR" in capsys.readouterr().err
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value is not None:
+                self.refs.append((tag, name, value))
+
+
+def test_report_html_is_one_self_contained_page(demo_run):
+    page = (demo_run / "report.html").read_text()
+    parser = _Collect()
+    parser.feed(page)
+    images = [value for tag, _, value in parser.refs if tag == "img"]
+    assert len(images) == len(FIGURES)
+    assert [ref for ref in parser.refs if ref[0] != "img"] == []  # no stylesheet, script or link to load
+    for src in images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    record = json.loads((demo_run / "metrics.json").read_text())
+    assert record["verdict"] in page and "<h2>Caveats</h2>" in page
+
+
+def test_figures_drawn_in_parallel_are_the_same_bytes_as_drawn_one_by_one(satisficing_record, tmp_path):
+    serial = draw_figures(satisficing_record, None, tmp_path / "serial", workers=1)
+    parallel = draw_figures(satisficing_record, None, tmp_path / "parallel", workers=3)
+    assert [(f.name, f.note) for f in serial] == [(f.name, f.note) for f in parallel]
+    written = sorted(p.name for p in (tmp_path / "serial").iterdir())
+    expected = [f"{n}.{ext}" for n in ("leaderboard", "satisficing", "metrics") for ext in ("png", "svg")]
+    assert written == sorted(expected)
+    for name in written:
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()

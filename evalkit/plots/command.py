@@ -15,7 +15,7 @@ import matplotlib.style
 from evalkit.errors import DataError, EvalkitError
 from evalkit.plots.render import PLOTS_DIR, REPORT_HTML, REPORT_MD, read_curves, render_run
 from evalkit.plots.style import user_styles
-from evalkit.results import read_record
+from evalkit.record_io import read_record
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,14 +27,13 @@ from evalkit.plots.metric_bars import metrics_figure
 from evalkit.plots.satisficing import satisficing_figure
 from evalkit.plots.score_curves import pr_figure, roc_figure
 from evalkit.plots.style import active_styles, save_figure, user_styles
+from evalkit.record_io import atomic_write
 from evalkit.report import markdown_report
-from evalkit.results import atomic_write
 
 CURVES_FILE = "curves.json"
 PLOTS_DIR = "plots"
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
-MAX_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -108,9 +106,9 @@ def draw_figures(record: dict[str, Any], curves: dict[str, Any] | None, out_dir:
     A figure without data is skipped with a note, and any file it left from an earlier drawing is
     removed, so ``plots/`` never shows a figure that the current data does not support.
 
-    The figures are independent, so they are drawn in parallel (``workers`` processes; default: one
-    per CPU, at most :data:`MAX_WORKERS`): drawing is most of a small run's time. Each figure's
-    files are the same bytes whichever process draws it.
+    Figures are drawn in this process by default. ``workers > 1`` draws them in forked processes
+    (each figure's files are the same bytes whichever process draws it); it is opt-in because a run
+    has live BLAS/OpenMP and progress-bar threads by then, and forking a threaded process can hang.
     """
     specs = []
     for spec in FIGURES:
@@ -120,19 +118,13 @@ def draw_figures(record: dict[str, Any], curves: dict[str, Any] | None, out_dir:
             _remove_stale(out_dir, spec.name)
     styles = active_styles()
     jobs = [(spec.name, record, curves, out_dir, styles) for spec in specs]
-    count = min(len(jobs), _default_workers() if workers is None else workers)
+    count = min(len(jobs), 1 if workers is None else workers)
     if count <= 1:
         return [_draw_one(*job) for job in jobs]
     # fork: the workers start with evalkit and matplotlib already imported (spawning would pay the
     # imports again, which costs more than it saves); they only draw and write their own files.
     with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(_draw_one, *zip(*jobs, strict=True)))
-
-
-def _default_workers() -> int:
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
 def _draw_one(name: str, record: dict[str, Any], curves: dict[str, Any] | None, out_dir: Path,

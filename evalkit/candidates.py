@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from evalkit import detection_data
 from evalkit.config import CandidateConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, EvalkitError
@@ -60,8 +61,11 @@ def run_candidate(name: str, cfg: CandidateConfig, evalset: EvalSet, registry: M
     else:
         assert cfg.predictions is not None
         path = resolve(cfg.predictions, f"{where}.predictions")
-        table = read_table(path, what="predictions")
-        predictions = predictions_from_table(table, evalset, source=str(path), id_column=id_column)
+        if evalset.task == "detection":
+            predictions = detection_data.predictions_from_file(path, evalset)
+        else:
+            table = read_table(path, what="predictions")
+            predictions = predictions_from_table(table, evalset, source=str(path), id_column=id_column)
         costs, kind = {}, "predictions"
         details.update(path=str(path), fingerprint=file_fingerprint(path))
         if predictions.labels_from_scores:

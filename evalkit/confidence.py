@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from evalkit.config import BootstrapConfig
+from evalkit.detection_data import restrict_predictions
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError
 from evalkit.evalset import EvalSet
@@ -45,6 +46,7 @@ from evalkit.uncertainty import (
     verdict,
     weighted_metric_values,
 )
+from evalkit.uncertainty.detection import detection_bootstrap
 
 FRAGILE_BELOW = 0.95
 # Tasks whose metrics evalkit.uncertainty computes for a whole block of resamples at once.
@@ -133,19 +135,12 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
     task, R, level = evalset.task, cfg.resamples, cfg.level
     resampler = Resampler(evalset.n_items, R, cfg.seed, cfg.method)
     result = Assessment(settings={"resamples": R, "level": level, "seed": cfg.seed, "method": cfg.method})
-    groups: dict[tuple[str, ...], dict[str, tuple[np.ndarray | None, ...]]] = defaultdict(dict)
     by_name = {e.name: e for e in entries}
-    for entry in entries:
-        if entry.predictions is None:
-            continue
-        names = _metric_names(entry, registry, task)
-        if names:
-            groups[names][entry.name] = _bootstrap_input(entry.predictions)
-    values: dict[str, dict[str, np.ndarray]] = {}
-    for names, group in groups.items():
-        values |= bootstrap_entries(task, list(names), evalset.y, group, resampler,
-                                    n_classes=evalset.n_classes, progress=progress)
-    if task not in VECTORIZED_TASKS:
+    if task == "detection":
+        values = _detection_values(entries, resampler, progress)
+    else:
+        values = _classification_values(entries, evalset, registry, resampler, progress)
+    if task not in VECTORIZED_TASKS and task != "detection":
         for entry in entries:
             if entry.predictions is not None and entry.name not in values:
                 names_used = tuple(m for m in strategy.metrics_used
@@ -195,6 +190,40 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
     return result
 
 
+def _classification_values(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec],
+                           resampler: Resampler, progress: bool | None) -> dict[str, dict[str, np.ndarray]]:
+    """Every vectorized metric of every entry with per-item predictions, on the shared resamples."""
+    groups: dict[tuple[str, ...], dict[str, tuple[np.ndarray | None, ...]]] = defaultdict(dict)
+    for entry in entries:
+        if entry.predictions is None:
+            continue
+        names = _metric_names(entry, registry, evalset.task)
+        if names:
+            groups[names][entry.name] = _bootstrap_input(entry.predictions)
+    values: dict[str, dict[str, np.ndarray]] = {}
+    for names, group in groups.items():
+        values |= bootstrap_entries(evalset.task, list(names), evalset.y, group, resampler,
+                                    n_classes=evalset.n_classes, progress=progress)
+    return values
+
+
+def _detection_values(entries: list[Entry], resampler: Resampler,
+                      progress: bool | None) -> dict[str, dict[str, np.ndarray]]:
+    """The COCO numbers of every entry with detections, on the shared image resamples.
+
+    Only numbers defined on the full data are kept (an undefined APs stays without an interval).
+    """
+    matched = {e.name: (e.predictions.detections.prepared, e.predictions.item_index) for e in entries
+               if e.predictions is not None and e.predictions.detections is not None}
+    values = detection_bootstrap(matched, resampler, progress=progress)
+    return {name: {m: v for m, v in own.items() if by_metric.get(m) is not None}
+            for name, own in values.items() for by_metric in [_metrics_of(entries, name)]}
+
+
+def _metrics_of(entries: list[Entry], name: str) -> Mapping[str, float | None]:
+    return next(e.metrics for e in entries if e.name == name)
+
+
 def _per_resample(entry: Entry, names: tuple[str, ...], evalset: EvalSet,
                   registry: Mapping[str, MetricSpec], resampler: Resampler) -> dict[str, np.ndarray]:
     """Metric values per resample for tasks without a vectorized family (multilabel).
@@ -222,14 +251,22 @@ def _restricted(best: Entry, items: np.ndarray, names: list[str], evalset: EvalS
     """The best candidate's bootstrap values and estimates on a subset of items (paired with it)."""
     preds = best.predictions
     assert preds is not None
-    labels = None if preds.labels is None else preds.labels[items]
-    scores = None if preds.scores is None else preds.scores[items]
-    ones = np.ones(len(items), dtype=np.int32)
-    arrays = bootstrap_entries(evalset.task, names, evalset.y, {best.name: (labels, scores, items, ones)},
-                               resampler, n_classes=evalset.n_classes)[best.name]
-    point = weighted_metric_values(evalset.task, names, evalset.y[items], labels, scores, ones,
-                                   n_classes=evalset.n_classes)
-    estimates = {m: float(v[0]) for m, v in point.items()}
+    if preds.detections is not None:  # re-matched on those images, then resampled with the same weights
+        own = restrict_predictions(preds, evalset, items).detections
+        assert own is not None
+        arrays = detection_bootstrap({best.name: (own.prepared, items)}, resampler)[best.name]
+        stats = own.stats.as_dict()
+        arrays = {m: arrays[m] for m in names if stats[m] >= 0}
+        estimates = {m: stats[m] for m in arrays}
+    else:
+        labels = None if preds.labels is None else preds.labels[items]
+        scores = None if preds.scores is None else preds.scores[items]
+        ones = np.ones(len(items), dtype=np.int32)
+        arrays = bootstrap_entries(evalset.task, names, evalset.y, {best.name: (labels, scores, items, ones)},
+                                   resampler, n_classes=evalset.n_classes)[best.name]
+        point = weighted_metric_values(evalset.task, names, evalset.y[items], labels, scores, ones,
+                                       n_classes=evalset.n_classes)
+        estimates = {m: float(v[0]) for m, v in point.items()}
     arrays = _with_constants(arrays, best.metrics, resampler.resamples)
     score = _score(strategy, arrays)
     if score is not None:
@@ -250,8 +287,10 @@ def _compare_best(best: Entry, others: list[Entry], values: dict[str, dict[str, 
         assert preds is not None
         covered = np.unique(preds.item_index) if preds.item_index is not None else None
         partial = covered is not None and len(covered) < evalset.n_items
-        # For satisficing the score *is* the optimized metric: testing both would count it twice in Holm.
-        tested = strategy.metrics_used[1:] if strategy.name == "satisficing" else strategy.metrics_used
+        # Under satisficing and map the score *is* the first metric: testing both would count it twice
+        # in Holm.
+        score_is_first = strategy.name in ("satisficing", "map")
+        tested = strategy.metrics_used[1:] if score_is_first else strategy.metrics_used
         shared = [m for m in tested if m in values[best.name] and m in values[other.name]]
         if partial:
             assert covered is not None

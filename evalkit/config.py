@@ -17,7 +17,7 @@ from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationE
 
 from evalkit.errors import ConfigError
 
-TASKS = ("binary", "multiclass", "multilabel")
+TASKS = ("binary", "multiclass", "multilabel", "detection")
 
 
 @dataclass
@@ -35,6 +35,8 @@ class DataConfig:
     features: list[str] | None = None
     # multilabel: separates label names in one label column ("cat|dog"); see evalkit/multilabel_data.py
     label_delimiter: str = "|"
+    # detection: what is matched, boxes (bbox) or masks (segm); see evalkit/detection_data.py
+    iou_type: str = "bbox"
 
 
 @dataclass

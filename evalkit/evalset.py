@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from sklearn.model_selection import train_test_split
 from evalkit.config import DataConfig
 from evalkit.errors import ConfigError, DataError
 from evalkit.tables import read_table, require_columns
+
+if TYPE_CHECKING:
+    from evalkit.detection_data import DetectionTruth
 
 BUILTIN_DATASETS = {
     "breast_cancer": sk_datasets.load_breast_cancer,
@@ -42,6 +46,8 @@ class EvalSet:
     train_y: np.ndarray | None = None
     # multilabel only: how label names are separated in one label column (see evalkit/multilabel_data.py)
     label_delimiter: str = "|"
+    # detection only: the COCO ground truth; the items are its images (see evalkit/detection_data.py)
+    detection: DetectionTruth | None = None
 
     @property
     def n_items(self) -> int:
@@ -54,6 +60,8 @@ class EvalSet:
     @property
     def fingerprint(self) -> str:
         """sha256 of the evaluated ids and their labels: a reference made on other data won't match."""
+        if self.detection is not None:
+            return self.detection.fingerprint()
         digest = hashlib.sha256()
         if self.y.ndim == 2:
             # multilabel: the label names (a label without positives is still part of the data), then
@@ -128,6 +136,9 @@ def load_evalset(task: str, data: DataConfig, *, truth_path: Path | None = None,
         # Imported here: multilabel_data builds on this module (EvalSet, as_keys).
         from evalkit import multilabel_data
         return multilabel_data.load_evalset(data, truth_path=truth_path, train_path=train_path)
+    if task == "detection":
+        from evalkit import detection_data
+        return detection_data.load_evalset(data, truth_path=truth_path)
     if truth_path is not None:
         return _from_table(task, data, truth_path, train_path)
     if data.name is None:

@@ -50,6 +50,8 @@ def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver
     save_curves(run_dir, curves)
     write_run(run_dir, record, markdown_report(record))
     render_run(run_dir, record, curves)
+    for warning in record["data"].get("warnings", []):  # e.g. COCO annotation ids renumbered
+        print(f"evalkit: warning: {warning}", file=sys.stderr)
     if echo:
         print(terminal_table(record))
         print(f"results: {run_dir}")

@@ -3,7 +3,8 @@
 A predictions table has an id column (the truth's id column name, or ``id``) and
 - binary: ``score`` (probability of the positive class) and/or ``label``;
 - multiclass: ``label`` and/or one ``score_<class>`` column per class (rows summing to 1);
-- multilabel: see :mod:`evalkit.multilabel_data` (labels and scores are ``(n, n_labels)`` matrices).
+- multilabel: see :mod:`evalkit.multilabel_data` (labels and scores are ``(n, n_labels)`` matrices);
+- detection: a COCO results file instead, see :mod:`evalkit.detection_data` (``detections``).
 
 Rows may also stand for *weighted pseudo-items* (``item_index`` + ``weight``): a human panel that
 labelled a subset of the items, or a majority vote whose ties are split in expectation, is scored
@@ -13,12 +14,16 @@ with the same metric code as any model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError
 from evalkit.evalset import EvalSet, as_keys
+
+if TYPE_CHECKING:
+    from evalkit.detection_data import Detections
 
 SUM_TOLERANCE = 1e-6
 
@@ -32,6 +37,8 @@ class Predictions:
     item_index: np.ndarray | None = None
     weight: np.ndarray | None = None
     labels_from_scores: bool = False
+    # detection: the entry's COCO results, matched on the images it covers (labels and scores are None)
+    detections: Detections | None = None
 
     def truth(self, evalset: EvalSet) -> np.ndarray:
         """The true class codes for these rows."""
@@ -168,6 +175,9 @@ def predictions_from_output(output: object, evalset: EvalSet, *, source: str) ->
     if evalset.task == "multilabel":
         from evalkit import multilabel_data
         return multilabel_data.predictions_from_output(output, evalset, source=source)
+    if evalset.task == "detection":
+        from evalkit import detection_data
+        return detection_data.predictions_from_output(output, evalset, source=source)
     if isinstance(output, pd.DataFrame):
         table = output if "id" in output.columns else output.assign(id=_row_ids(output, evalset))
         return predictions_from_table(table, evalset, source=source)

@@ -135,8 +135,9 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
     parts = [
         "# evalkit report", "",
         f"**{record['verdict']}**", "",
-        f"- Task: {record['task']}; {data['n_items']} evaluated items from {data['source']}"
-        + (f" (positive class: {data['positive_label']})" if "positive_label" in data else ""),
+        f"- Task: {record['task']}; {data['n_items']} evaluated {unit(record)} from {data['source']}"
+        + (f" (positive class: {data['positive_label']})" if "positive_label" in data else "")
+        + (f" ({data['n_objects']} objects, {data['iou_type']} IoU)" if "n_objects" in data else ""),
         f"- Strategy: {describe_strategy(record['strategy'])}",
         f"- Data fingerprint: `{data['fingerprint'][:16]}…`; evalkit {record['evalkit_version']}; "
         f"created {record['created']}", "",
@@ -148,8 +149,11 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
     parts += _significance_section(record)
     per_label = per_label_ap_table(record)
     if per_label:
-        parts += ["## Per-label average precision", "", markdown_table(*per_label), ""]
-    caveats = (list(record["notes"]) + list(record.get("uncertainty_notes") or []) + _entry_caveats(record)
+        title = ("Per-category AP (IoU .50:.95, all areas, 100 detections per image)"
+                 if record["task"] == "detection" else "Per-label average precision")
+        parts += [f"## {title}", "", markdown_table(*per_label), ""]
+    caveats = (list(record["notes"]) + [f"the truth file: {w}" for w in data.get("warnings") or []]
+               + list(record.get("uncertainty_notes") or []) + _entry_caveats(record)
                + excluded_labels_note(record))
     if caveats:
         parts += ["## Caveats", "", *[f"- {c}" for c in caveats], ""]
@@ -157,11 +161,17 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
     return "\n".join(parts)
 
 
+def unit(record: dict[str, Any]) -> str:
+    """What the evaluated items are: images for detection, items otherwise."""
+    return "images" if record.get("task") == "detection" else "items"
+
+
 def _interval_legend(record: dict[str, Any]) -> str:
     settings = record.get("bootstrap")
     if not settings:
         return "No confidence intervals (bootstrap.resamples is 0)."
-    return (f"Brackets: {settings['level']:.0%} confidence intervals from a paired bootstrap over items "
+    return (f"Brackets: {settings['level']:.0%} confidence intervals from a paired bootstrap over "
+            f"{unit(record)} "
             f"({settings['resamples']} resamples, seed {settings['seed']}); Wilson intervals where a "
             "proportion sits at 0 or 1. Entries without per-item predictions have none.")
 
@@ -176,7 +186,8 @@ def _significance_section(record: dict[str, Any]) -> list[str]:
              c["test"], str(c["items"]), c["verdict"]] for c in comparisons]
     return ["## Is the best candidate really better?", "",
             record.get("significance") or "", "",
-            f"Each row compares {comparisons[0]['a']} with another entry on the same resampled items; "
+            f"Each row compares {comparisons[0]['a']} with another entry on the same resampled "
+            f"{unit(record)}; "
             "the difference is the best candidate minus the other, in the metric's own units. p-values "
             "are adjusted with Holm–Bonferroni across every comparison of the run.", "",
             markdown_table(header, rows), ""]
@@ -206,9 +217,10 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
         each = entry.get("items_per_annotator")
         if coverage and (coverage["items"] < coverage["of"] or each):
             own = f" (each annotator on their own {each['min']}–{each['max']})" if each else ""
-            notes.append(f"{name} is scored on the {coverage['items']} of {coverage['of']} items its "
-                         f"annotators labelled{own}: not the same item set as the models; see "
-                         "'Candidates and humans on the same items'")
+            notes.append(f"{name} is scored on the {coverage['items']} of {coverage['of']} {unit(record)} "
+                         "its "
+                         f"annotators labelled{own}: not the same {unit(record)} as the models; see "
+                         f"'Candidates and humans on the same {unit(record)}'")
         if entry.get("ceiling"):
             notes.append(f"{name} is an {entry['ceiling']}")
         undefined = {m: r for m, r in entry["metric_notes"].items() if not r.startswith("needs ")}
@@ -219,9 +231,9 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
 
 AGREEMENT_NAMES = {"cohen_kappa": "Cohen's kappa", "fleiss_kappa": "Fleiss' kappa",
                    "krippendorff_alpha": "Krippendorff's alpha"}
-HUMAN_ROWS = ("mean_annotator", "majority_vote", "best_annotator")
+HUMAN_ROWS = ("mean_annotator", "majority_vote", "best_annotator", "annotator")
 PAIRED_SHORT = {"mean_annotator": "each annotator's items, averaged", "majority_vote": "the vote's items",
-                "best_annotator": "that annotator's items"}
+                "best_annotator": "that annotator's items", "annotator": "the annotator's images"}
 
 
 def _human_section(record: dict[str, Any]) -> list[str]:
@@ -238,7 +250,7 @@ def _human_section(record: dict[str, Any]) -> list[str]:
     level = record.get("human_level")
     if level:
         coverage = level.get("coverage") or {}
-        over = f", on {coverage['items']} of {coverage['of']} items" if coverage else ""
+        over = f", on {coverage['items']} of {coverage['of']} {unit(record)}" if coverage else ""
         parts += [f"Human level (the line in plots, `human` in the gate): **{level['name']}** "
                   f"(score {_fmt(level['score'])}{over}); rule: {level['rule']}.", ""]
     metrics = _strategy_metrics(record)
@@ -249,8 +261,10 @@ def _human_section(record: dict[str, Any]) -> list[str]:
     for prefix, rows in groups.items():
         first = rows[0]
         values = f" (group values: {', '.join(first['group_values'])})" if first.get("group_values") else ""
-        parts += [f"### {prefix}{values}", "", "- Agreement (the panel's label-noise estimate): "
-                  + "; ".join(_agreement_text(k, v) for k, v in first.get("agreement", {}).items())]
+        parts += [f"### {prefix}{values}", ""]
+        if first.get("agreement"):
+            parts.append("- Agreement (the panel's label-noise estimate): "
+                         + "; ".join(_agreement_text(k, v) for k, v in first["agreement"].items()))
         if "ignored_labels" in first and first["baseline"] not in noted:
             noted.add(first["baseline"])
             parts.append(f"- {first['path']}: {first['ignored_labels']}")
@@ -289,11 +303,17 @@ def _human_row_text(entry: dict[str, Any], metrics: list[str]) -> str:
         coverage = entry["coverage"]
         return (f"majority_vote of {entry['n_annotators']} annotators, on {coverage['items']} of "
                 f"{coverage['of']} items; {entry['tied_items']} tied item(s), tie rule '{entry['tie_rule']}'")
+    if row == "annotator":  # detection: one annotator's boxes, scored like a detector
+        coverage = entry["coverage"]
+        return (f"annotator: {entry['path']}, scored like a detector on {coverage['items']} of "
+                f"{coverage['of']} images")
     return f"{row}: {entry.get('annotator')} ({entry.get('n_items')} items), an {entry.get('ceiling')}"
 
 
 def _paired_table(humans: list[dict[str, Any]], record: dict[str, Any]) -> list[str]:
-    names = list(humans[0].get("paired", {}).get("candidates", {}))
+    # A row without a paired block covers every item (a detection annotator on all images).
+    humans = [h for h in humans if "paired" in h]
+    names = list(humans[0]["paired"].get("candidates", {})) if humans else []
     if not names:
         return []
     satisficing = record["strategy"]["name"] == "satisficing"
@@ -301,7 +321,7 @@ def _paired_table(humans: list[dict[str, Any]], record: dict[str, Any]) -> list[
     def cell(score: float | None, feasible: bool = True) -> str:
         return _fmt(score) + (" ✗" if satisficing and score is not None and not feasible else "")
 
-    header = ["human row", "items", "candidates scored on", "human", *names]
+    header = ["human row", unit(record), "candidates scored on", "human", *names]
     rows = []
     for entry in humans:
         paired = entry["paired"]
@@ -311,12 +331,13 @@ def _paired_table(humans: list[dict[str, Any]], record: dict[str, Any]) -> list[
                      *[cell(paired["candidates"][c]["score"], paired["candidates"][c]["feasible"])
                        if c in paired["candidates"] else MISSING for c in names]])
     full = {e["name"]: e for e in record["entries"]}
-    rows.append(["full set (leaderboard)", str(record["data"]["n_items"]), "all evaluated items", MISSING,
-                 *[cell(full[c]["score"], full[c]["feasible"]) if c in full else MISSING for c in names]])
-    return ["### Candidates and humans on the same items", "",
+    rows.append(["full set (leaderboard)", str(record["data"]["n_items"]), f"all evaluated {unit(record)}",
+                 MISSING, *[cell(full[c]["score"], full[c]["feasible"]) if c in full else MISSING
+                            for c in names]])
+    return [f"### Candidates and humans on the same {unit(record)}", "",
             "Human rows cover only what their annotators labelled, so every candidate is also scored by the "
-            "strategy on each human row's own items (paired: compare across a row). The last row repeats "
-            "the candidates' full-set scores, over a different item set"
+            f"strategy on each human row's own {unit(record)} (paired: compare across a row). The last row "
+            f"repeats the candidates' full-set scores, over different {unit(record)}"
             + ("; ✗ = infeasible under the constraints." if satisficing else "."), "",
             markdown_table(header, rows), ""]
 

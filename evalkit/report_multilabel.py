@@ -1,4 +1,5 @@
-"""The multi-label parts of ``report.md``: per-label average precision and the labels ``map`` leaves out.
+"""Per-class parts of ``report.md``: per-label (multilabel) or per-category (detection) average precision,
+and the classes without a positive that the mean leaves out.
 
 Reads only the ``metrics.json`` record, like the rest of the report, so ``evalkit compare`` and re-rendering
 give the same text.
@@ -19,6 +20,10 @@ def excluded_labels_note(record: dict[str, Any]) -> list[str]:
         return []
     n_labels = len(data.get("classes", []))
     shown = ", ".join(excluded[:10]) + (", ..." if len(excluded) > 10 else "")
+    if record.get("task") == "detection":
+        return [f"{len(excluded)} of {n_labels} categories have no ground-truth object ({shown}): their AP "
+                "is undefined (null in per_class), and COCO's mean AP leaves them out instead of counting "
+                "them as 0"]
     return [f"{len(excluded)} of {n_labels} labels have no positive item in the truth ({shown}): their "
             "average precision is undefined (null in per_class), and map and map_weighted leave them out "
             "instead of counting them as 0"]
@@ -32,7 +37,9 @@ def per_label_ap_table(record: dict[str, Any]) -> tuple[list[str], list[list[str
     data = record.get("data", {})
     positives = data.get("label_positives", {})
     labels = list(data.get("classes") or entries[0]["per_class"])
-    header = ["label", "positives", *(e["name"] for e in entries)]
+    detection = record.get("task") == "detection"
+    header = ["category" if detection else "label", "objects" if detection else "positives",
+              *(e["name"] for e in entries)]
     rows = []
     for label in labels:
         cells = [label, str(positives.get(label, MISSING))]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit import __version__
+from evalkit import __version__, detection_data
 from evalkit.baselines.human_reference import human_level
 from evalkit.comparison import Comparison
 from evalkit.confidence import Assessment, significance_summary
@@ -40,6 +40,8 @@ def data_summary(evalset: EvalSet) -> dict[str, Any]:
         data["label_positives"] = positives
         # Left out of map (never counted as 0); the report says how many.
         data["labels_without_positives"] = [c for c, n in positives.items() if n == 0]
+    if evalset.task == "detection":
+        data |= detection_data.data_summary(evalset)
     return data
 
 

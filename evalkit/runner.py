@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from tqdm.auto import tqdm
 
-from evalkit import multilabel_data
+from evalkit import detection_data, multilabel_data
 from evalkit.baselines import check_baseline, run_baseline
 from evalkit.baselines.human_reference import complete as complete_human_rows
 from evalkit.candidates import check_candidate, run_candidate
@@ -54,6 +54,8 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         check_baseline(name, baseline, registry)
     if cfg.task == "multilabel":
         multilabel_data.check_experiment(cfg)
+    if cfg.task == "detection":
+        detection_data.check_experiment(cfg)
 
     data = cfg.data
     evalset = load_evalset(
@@ -80,7 +82,7 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
                                         data.id_column))
     # Best annotators and same-item (paired) human/candidate numbers need the strategy and every entry.
     entries = complete_human_rows(entries, cfg.baselines, strategy, evalset, registry)
-    if cfg.task == "multilabel":  # per-label AP and the labels map leaves out, for metrics.json
+    if cfg.task in ("multilabel", "detection"):  # per-class AP (and labels map leaves out), for metrics.json
         for entry in entries:
             if entry.predictions is not None:
                 entry.details |= per_class_details(evalset, entry.predictions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from evalkit.baselines import external, human, rule, simple_ml
+from evalkit.baselines import external, human, human_detection, rule, simple_ml
 from evalkit.config import BaselineConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError
@@ -37,9 +37,11 @@ def check_baseline(name: str, cfg: BaselineConfig, registry: Mapping[str, Metric
 
 def run_baseline(name: str, cfg: BaselineConfig, evalset: EvalSet, registry: Mapping[str, MetricSpec],
                  resolve: Callable[[str, str], Path], id_column: str) -> list[Entry]:
-    """The baseline's leaderboard entries (a human panel gives two)."""
+    """The baseline's leaderboard entries (a human panel gives a row per group and kind of row)."""
     if cfg.kind == "external":
         return [external.run(name, cfg)]
+    if cfg.kind == "human" and evalset.task == "detection":
+        return [human_detection.run(name, cfg, evalset, registry, resolve)]
     if cfg.kind == "human":
         return human.run(name, cfg, evalset, registry, resolve, id_column)
     entry = rule.run(name, cfg, evalset, resolve) if cfg.kind == "rule" else simple_ml.run(name, cfg, evalset)

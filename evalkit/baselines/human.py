@@ -100,7 +100,8 @@ def check(name: str, cfg: BaselineConfig) -> None:
     where = f"baselines.{name}"
     if not cfg.path:
         raise ConfigError(f"{where}: a human baseline needs 'path' to a CSV/Parquet file with "
-                          "columns id, annotator, label (and optionally group)")
+                          "columns id, annotator, label (and optionally group); for detection, to the "
+                          "annotator's COCO annotation or results file")
     if cfg.tie_rule not in TIE_RULES:
         raise ConfigError(f"{where}.tie_rule: '{cfg.tie_rule}' is not one of {', '.join(TIE_RULES)}")
     if cfg.min_items < 1:

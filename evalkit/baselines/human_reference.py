@@ -40,6 +40,7 @@ import numpy as np
 
 from evalkit.baselines.human import HumanEntry, mean_with_spread, row_name
 from evalkit.config import BaselineConfig
+from evalkit.detection_data import restrict_predictions
 from evalkit.entry import Entry
 from evalkit.evalset import EvalSet
 from evalkit.metrics.compute import compute_metrics
@@ -56,6 +57,7 @@ PAIRED_HOW = {
     "mean_annotator": "each candidate scored on each averaged annotator's items, then averaged over them",
     "majority_vote": "each candidate scored on the items the majority vote scores",
     "best_annotator": "each candidate scored on the best annotator's items",
+    "annotator": "each candidate scored on the images the annotator covered",
 }
 
 
@@ -74,9 +76,11 @@ def complete(entries: Sequence[Entry], baselines: Mapping[str, BaselineConfig], 
             if best is not None:
                 completed.append(best)
     candidates = [e for e in entries if e.role == "candidate" and e.predictions is not None]
-    scoring = {m: registry[m] for m in strategy.metrics_used if m in registry and registry[m].fn is not None}
+    scoring = {m: registry[m] for m in strategy.metrics_used
+               if m in registry and registry[m].needs != "declared"}
     for entry in completed:
-        if isinstance(entry, HumanEntry):
+        # A detection annotator who covered every image is compared on the leaderboard itself.
+        if isinstance(entry, HumanEntry) and (evalset.task != "detection" or entry.item_sets()):
             entry.details["paired"] = paired(entry, candidates, strategy, evalset, scoring, registry)
     return completed
 
@@ -117,7 +121,7 @@ def paired(row: HumanEntry, candidates: Sequence[Entry], strategy: Strategy, eva
     declared = {m for m, s in registry.items() if s.needs == "declared"}
     for candidate in candidates:
         assert candidate.predictions is not None
-        per_set = [compute_metrics(scoring, evalset, _subset(candidate.predictions, items)).values
+        per_set = [compute_metrics(scoring, evalset, _subset(candidate.predictions, items, evalset)).values
                    for items in item_sets]
         metrics: dict[str, float | None] = dict(mean_with_spread(per_set)[0])
         metrics |= {m: v for m, v in candidate.metrics.items() if m in declared}
@@ -134,10 +138,12 @@ def paired(row: HumanEntry, candidates: Sequence[Entry], strategy: Strategy, eva
     return result
 
 
-def _subset(predictions: Predictions, items: np.ndarray) -> Predictions:
+def _subset(predictions: Predictions, items: np.ndarray, evalset: EvalSet) -> Predictions:
     """A full-set candidate's predictions restricted to ``items`` (eval-set positions)."""
     if predictions.item_index is not None:
         raise ValueError("paired comparison expects full-set candidate predictions")
+    if predictions.detections is not None:  # detections are re-matched on those images alone
+        return restrict_predictions(predictions, evalset, items)
     return Predictions(labels=None if predictions.labels is None else predictions.labels[items],
                        scores=None if predictions.scores is None else predictions.scores[items],
                        item_index=items)

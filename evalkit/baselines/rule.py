@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evalkit import detection_data
 from evalkit.config import BaselineConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, EvalkitError
@@ -47,16 +48,23 @@ def load_function(path: Path, function: str, *, where: str) -> Callable[..., Any
 
 
 def run(name: str, cfg: BaselineConfig, evalset: EvalSet, resolve: Callable[[str, str], Path]) -> Entry:
-    """Call the rule with the eval set's feature table (index: item ids) and score what it returns."""
+    """Call the rule and score what it returns.
+
+    The rule gets the eval set's feature table (index: item ids); for detection, the truth's images and
+    categories (see :mod:`evalkit.detection_data`).
+    """
     where = f"baselines.{name}"
     file, function = split_spec(cfg.function, where=where)
     path = resolve(file, f"{where}.function")
     rule = load_function(path, function, where=where)
-    if evalset.features is None:
+    if evalset.task == "detection":
+        arguments: tuple[Any, ...] = detection_data.rule_arguments(evalset)
+    elif evalset.features is None:
         raise ConfigError(f"{where}: a rule needs feature columns, and the truth table has none")
-    features = select_features(evalset.features, cfg.features, where=where)
+    else:
+        arguments = (select_features(evalset.features, cfg.features, where=where).copy(),)
     try:
-        output = rule(features.copy())
+        output = rule(*arguments)
     except Exception as exc:  # user code: report, don't crash
         raise EvalkitError(f"{where}: {path.name}:{function} raised {type(exc).__name__}: {exc}") from None
     predictions = predictions_from_output(output, evalset, source=f"{path.name}:{function}")

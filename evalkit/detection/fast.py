@@ -70,13 +70,26 @@ def _weights(prepared: Prepared, weights: np.ndarray, ndim: int) -> np.ndarray:
     return w.astype(np.float64)
 
 
-def summarize(prepared: Prepared, image_weights: np.ndarray | None = None) -> DetectionStats:
-    """The 12 COCO stats and per-class AP; with ``image_weights``, as if image i appeared that many times."""
+def accumulate(prepared: Prepared, image_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """COCOeval's ``eval['precision']`` at maxDets=100, (T, R, K, A), and the six reported recalls (6, T, K).
+
+    -1 marks a category without counted ground truth in that area range, as in COCOeval.
+    """
     w = (np.ones((1, prepared.n_images)) if image_weights is None
          else _weights(prepared, image_weights, 1)[None, :])
     ((precision, recall),) = precision_recall(prepared.curves, w)
-    return DetectionStats.from_arrays(summary_stats(precision[0], recall[0]),
-                                      per_class_ap(precision[0, :, :, :, 0]), prepared.category_names)
+    return precision[0], recall[0]
+
+
+def stats_of(prepared: Prepared, precision: np.ndarray, recall: np.ndarray) -> DetectionStats:
+    """The 12 COCO stats and per-class AP from :func:`accumulate`'s arrays."""
+    return DetectionStats.from_arrays(summary_stats(precision, recall), per_class_ap(precision[:, :, :, 0]),
+                                      prepared.category_names)
+
+
+def summarize(prepared: Prepared, image_weights: np.ndarray | None = None) -> DetectionStats:
+    """The 12 COCO stats and per-class AP; with ``image_weights``, as if image i appeared that many times."""
+    return stats_of(prepared, *accumulate(prepared, image_weights))
 
 
 def summarize_many(prepared: Prepared, weights: np.ndarray, *, per_class: bool = False) -> np.ndarray:

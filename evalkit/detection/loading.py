@@ -55,10 +55,19 @@ def read_json(path: str | os.PathLike) -> Any:
             data = f.read()
     except OSError as e:
         raise DataError(f"{source}: cannot read ({e.strerror}); fix: check the path") from None
+    if not data.strip():
+        raise DataError(f"{source}: the file is empty; fix: write the COCO JSON (annotations or results) "
+                        "into it")
     try:
         return _loads(data)
     except (_DecodeError, UnicodeDecodeError, ValueError) as e:
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        first_error = e
+    try:
+        # Python's json writes NaN and Infinity, which orjson (strict JSON) refuses; read them, so that
+        # the checks can name the record and field that holds one instead of failing on a character.
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        msg = str(first_error).splitlines()[0] if str(first_error) else type(first_error).__name__
         raise DataError(f"{source}: malformed JSON ({msg}); fix: write the file with a JSON encoder"
                         ) from None
 

@@ -8,10 +8,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from evalkit.detection.stats import DetectionStats
 from evalkit.evalset import EvalSet
 from evalkit.metrics import multilabel as ml
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
+
+# Why a COCO number is undefined: COCOeval reports -1 when no counted (non-crowd) object is in its range.
+_NO_OBJECT = "undefined: the truth has no {} object (not crowd) in the evaluated images"
+UNDEFINED_DETECTION = {name: _NO_OBJECT.format(size) for names, size in (
+    (("APs", "ARs"), "small (area < 32²)"), (("APm", "ARm"), "medium (32² to 96²)"),
+    (("APl", "ARl"), "large (area > 96²)")) for name in names}
 
 
 @dataclass
@@ -25,6 +32,8 @@ class MetricValues:
 def compute_metrics(registry: Mapping[str, MetricSpec], evalset: EvalSet,
                     predictions: Predictions) -> MetricValues:
     """Every label- and score-based metric in ``registry`` for ``predictions`` against the truth."""
+    if predictions.detections is not None:
+        return detection_metrics(registry, predictions.detections.stats)
     result = MetricValues()
     y_true = predictions.truth(evalset)
     for spec in registry.values():
@@ -46,12 +55,29 @@ def compute_metrics(registry: Mapping[str, MetricSpec], evalset: EvalSet,
     return result
 
 
+def detection_metrics(registry: Mapping[str, MetricSpec], stats: DetectionStats) -> MetricValues:
+    """The COCO numbers in ``registry``; -1 (no counted ground truth in that range) is null, with why."""
+    result = MetricValues()
+    for name, value in stats.as_dict().items():
+        if name not in registry:
+            continue
+        if value >= 0:
+            result.values[name] = value
+        else:
+            result.values[name] = None
+            result.notes[name] = UNDEFINED_DETECTION.get(name, "undefined: no ground truth to score against")
+    return result
+
+
 def per_class_details(evalset: EvalSet, predictions: Predictions) -> dict[str, object]:
-    """Multilabel: each label's average precision by name, and the labels ``map`` leaves out.
+    """Per-class AP by name: each label's (multilabel), each category's (detection).
 
     A label with no positive among the scored items has no AP (null), never 0 or -1; it is listed under
-    ``excluded_labels``. Empty when the entry gives no scores.
+    ``excluded_labels`` (multilabel). Empty when the entry gives no scores.
     """
+    if predictions.detections is not None:  # detection: AP .50:.95 per category (area all, 100 dets)
+        per_category = predictions.detections.stats.per_class
+        return {"per_class": {name: (None if ap < 0 else ap) for name, ap in per_category.items()}}
     if predictions.scores is None:
         return {}
     y_true = predictions.truth(evalset)

@@ -2,7 +2,8 @@
 
 Direction is part of a metric's identity and is looked up here by strategies, ranking, the gate and
 the plots; nothing downstream guesses it. ``needs`` says which predictions a metric reads:
-``labels``, ``scores``, or ``declared`` for cost metrics that are measured or stated, not computed.
+``labels``, ``scores``, ``detections`` (COCO results) or ``declared`` for cost metrics that are measured or
+stated, not computed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from evalkit.detection.params import STAT_NAMES
 from evalkit.errors import ConfigError
 from evalkit.metrics import classification as clf
 from evalkit.metrics import multilabel as ml
@@ -70,14 +72,18 @@ def _multilabel(metric: ml.MultilabelMetric) -> MetricSpec:
 
 MULTILABEL = {name: _multilabel(metric) for name, metric in ml.MULTILABEL_METRICS.items()}
 
+# The 12 COCO numbers (pycocotools' COCOeval.stats, by name); all higher-is-better and in [0, 1]. They are
+# computed together from one matching (evalkit.metrics.detection), so no per-metric function.
+DETECTION = {name: MetricSpec(name, True, "detections", True) for name in STAT_NAMES}
+
 COST = {
     "latency_ms": MetricSpec("latency_ms", False, "declared", False),
     "model_size_kb": MetricSpec("model_size_kb", False, "declared", False),
 }
 
 TASK_METRICS: dict[str, dict[str, MetricSpec]] = {"binary": BINARY, "multiclass": MULTICLASS,
-                                                  "multilabel": MULTILABEL}
-HEADLINE_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "multilabel": "map"}
+                                                  "multilabel": MULTILABEL, "detection": DETECTION}
+HEADLINE_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "multilabel": "map", "detection": "mAP"}
 DIRECTIONS = {"higher": True, "lower": False}
 
 

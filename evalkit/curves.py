@@ -8,8 +8,10 @@ every figure later without the predictions or the models. The document is small 
 - numbers are rounded to ``DIGITS`` significant decimals, so reruns write identical bytes.
 
 Binary tasks get one curve pair, for the positive class; multiclass tasks get one-vs-rest curves
-per class. Entries that give labels only get a confusion matrix and no curves; entries without
-predictions (external numbers, the mean-annotator row) get nothing.
+per class; detection gets COCO's precision–recall curves at IoU 0.50 and 0.75 (``curve_classes``
+``IoU=0.50``, ``IoU=0.75``; no ROC, since detection has no true negatives). Entries that give labels
+only get a confusion matrix and no curves; entries without predictions (external numbers, the
+mean-annotator row) get nothing.
 
 Format (``format: 1``)::
 
@@ -148,6 +150,8 @@ def curve_record(entries: Iterable[Entry], evalset: EvalSet, *,
     document without entries and a ``note``, so its curve figures are skipped, saying why.
     """
     data: dict[str, Any] = {}
+    if evalset.task == "detection":
+        return detection_curve_record(entries, evalset)
     if evalset.task not in CURVE_TASKS:
         return {"format": FORMAT, "task": evalset.task, "classes": list(evalset.classes), "curve_classes": [],
                 "entries": data, "note": f"no curves for task '{evalset.task}' yet"}
@@ -158,3 +162,41 @@ def curve_record(entries: Iterable[Entry], evalset: EvalSet, *,
                             **prediction_curves(entry.predictions, evalset, max_points=max_points)}
     return {"format": FORMAT, "task": evalset.task, "classes": list(evalset.classes),
             "curve_classes": [name for _, name in _curve_classes(evalset)], "entries": data}
+
+
+DETECTION_CURVE_IOUS = (0.5, 0.75)
+
+
+def detection_pr_points(precision: np.ndarray, iou: float) -> dict[str, Any] | None:
+    """COCO's precision–recall curve at one IoU threshold, averaged over categories (area all, 100 dets).
+
+    ``precision`` is COCOeval's (T, 101, K, A) array. Categories without ground truth (-1) are left
+    out, as in the AP; the mean of the 101 points is then exactly AP at that IoU. None when no
+    category has ground truth.
+    """
+    from evalkit.detection.params import IOU_THRESHOLDS, RECALL_THRESHOLDS
+
+    at_iou = precision[int(np.flatnonzero(np.isclose(IOU_THRESHOLDS, iou))[0]), :, :, 0]  # (R, K)
+    valid = at_iou[0] > -1
+    if not valid.any():
+        return None
+    curve = at_iou[:, valid].mean(axis=1)
+    return {"recall": _rounded(RECALL_THRESHOLDS), "precision": _rounded(curve),
+            "ap": round(float(curve.mean()), DIGITS)}
+
+
+def detection_curve_record(entries: Iterable[Entry], evalset: EvalSet) -> dict[str, Any]:
+    """``curves.json`` for detection: each entry's precision–recall curves at IoU 0.50 and 0.75."""
+    names = [f"IoU={iou:.2f}" for iou in DETECTION_CURVE_IOUS]
+    data: dict[str, Any] = {}
+    for entry in entries:
+        detections = None if entry.predictions is None else entry.predictions.detections
+        if detections is None:
+            continue
+        precision = detections.accumulated[0]
+        points = {name: {"pr": pr} for name, iou in zip(names, DETECTION_CURVE_IOUS, strict=True)
+                  if (pr := detection_pr_points(precision, iou)) is not None}
+        data[entry.name] = {"role": entry.role, "kind": entry.kind, "curves": points,
+                            "images": detections.prepared.n_images}
+    return {"format": FORMAT, "task": "detection", "classes": list(evalset.classes), "curve_classes": names,
+            "entries": data}

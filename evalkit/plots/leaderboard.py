@@ -136,6 +136,9 @@ def _label_values(ax: Axes, entries: list[dict[str, Any]]) -> None:
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"})
 
 
+SUBTITLE_WIDTH = 80
+
+
 def _subtitle(record: dict[str, Any], strongest: dict[str, Any] | None) -> str:
     parts: list[str] = []
     best = rec.entry_by_name(record, record.get("best"))
@@ -147,7 +150,9 @@ def _subtitle(record: dict[str, Any], strongest: dict[str, Any] | None) -> str:
         parts.append(f"lower bound: {strongest['name']} {strongest['score']:.3f}")
     if record.get("margin") is not None:
         parts.append(f"margin {record['margin']:+.3f}")
-    return rec.strategy_text(record) + "\n" + "   ·   ".join(parts)
+    line = "   ·   ".join(parts)
+    # Long entry names would push one line past the figure's edge: then one fact per line.
+    return rec.strategy_text(record) + "\n" + (line if len(line) <= SUBTITLE_WIDTH else "\n".join(parts))
 
 
 def _legend(record: dict[str, Any], entries: list[dict[str, Any]], strongest: dict[str, Any] | None,

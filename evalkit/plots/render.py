@@ -22,6 +22,7 @@ from evalkit.html_report import html_report
 from evalkit.plots import NothingToDraw
 from evalkit.plots import record as rec
 from evalkit.plots.confusion import confusion_figure
+from evalkit.plots.detection import detection_pr_figure, per_class_figure
 from evalkit.plots.leaderboard import leaderboard_figure
 from evalkit.plots.metric_bars import metrics_figure
 from evalkit.plots.satisficing import satisficing_figure
@@ -47,6 +48,20 @@ class FigureSpec:
     applies: Callable[[dict[str, Any]], bool] = lambda record: True
 
 
+def _not_detection(record: dict[str, Any]) -> bool:
+    # Detection has no true negatives (so no ROC curve) and no confusion matrix of labels.
+    return record.get("task") != "detection"
+
+
+def _has_per_class(record: dict[str, Any]) -> bool:
+    return record.get("task") in ("detection", "multilabel")
+
+
+def _pr_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
+    draw = detection_pr_figure if curves.get("task") == "detection" else pr_figure
+    return draw(record, curves)
+
+
 FIGURES = (
     FigureSpec("leaderboard",
                "Leaderboard: the single number per entry, the lower bound and the best candidate",
@@ -55,10 +70,13 @@ FIGURES = (
                "Constraints: what each candidate gives up, and which ones the constraints rule out",
                satisficing_figure, applies=rec.is_satisficing),
     FigureSpec("metrics", "Every metric per entry", metrics_figure),
-    FigureSpec("pr_curves", "Precision–recall curves", pr_figure, needs_curves=True),
-    FigureSpec("roc_curves", "ROC curves", roc_figure, needs_curves=True),
+    FigureSpec("pr_curves", "Precision–recall curves", _pr_figure, needs_curves=True),
+    FigureSpec("roc_curves", "ROC curves", roc_figure, needs_curves=True, applies=_not_detection),
     FigureSpec("confusion", "Confusion matrices of the best candidate and the strongest baseline",
-               confusion_figure, needs_curves=True),
+               confusion_figure, needs_curves=True, applies=_not_detection),
+    FigureSpec("per_class_ap",
+               "AP per class: where the best candidate is strong and weak, against the baseline",
+               per_class_figure, applies=_has_per_class),
 )
 
 

@@ -1,0 +1,1 @@
+# Makes examples/ ship as evalkit.bundled.examples, so the example experiments run from any directory.

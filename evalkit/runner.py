@@ -48,14 +48,15 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     check_settings(cfg.bootstrap)
     if not cfg.candidates:
         raise ConfigError("no candidates: add at least one under 'candidates:'")
-    for name, candidate in cfg.candidates.items():
-        check_candidate(name, candidate, registry)
-    for name, baseline in cfg.baselines.items():
-        check_baseline(name, baseline, registry)
+    # The task's own rules first: they say what applies at all (no estimators for detection, ...).
     if cfg.task == "multilabel":
         multilabel_data.check_experiment(cfg)
     if cfg.task == "detection":
         detection_data.check_experiment(cfg)
+    for name, candidate in cfg.candidates.items():
+        check_candidate(name, candidate, registry)
+    for name, baseline in cfg.baselines.items():
+        check_baseline(name, baseline, registry)
 
     data = cfg.data
     evalset = load_evalset(

@@ -44,7 +44,10 @@ def test_good_files_load_and_evaluate(files) -> None:
 def test_malformed_json(files, tmp_path) -> None:
     gt_path, _, _, _ = files
     expect(gt_path, write(tmp_path, "bad.json", '[{"image_id": 1,'), "bad.json", "malformed JSON")
-    expect(write(tmp_path, "bad_gt.json", ""), files[1], "bad_gt.json", "malformed JSON")
+
+
+def test_empty_file_is_called_empty_not_malformed(files, tmp_path) -> None:
+    expect(write(tmp_path, "bad_gt.json", ""), files[1], "bad_gt.json", "the file is empty")
 
 
 def test_missing_file(files, tmp_path) -> None:

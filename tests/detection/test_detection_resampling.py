@@ -1,4 +1,4 @@
-"""Image-level bootstrap and image subsets: re-weighting or restricting a matching is COCOeval on that data."""
+"""Image-level bootstrap and image subsets: re-weighting or restricting a matching is COCOeval on them."""
 
 from __future__ import annotations
 

@@ -337,13 +337,15 @@ def check_baselines(subject: str, entry: Mapping[str, Any], record: Mapping[str,
                     rules: GateRules) -> list[Check]:
     """``must_beat`` and ``within``: the gated candidate's score against other entries' scores.
 
-    ``must_beat: all`` means every baseline with a score, as the leaderboard's "beats every baseline"
-    does (check_run notes the others); a baseline named explicitly without a score fails.
+    ``must_beat: all`` means every baseline with a score that is not an optimistic ceiling, as the
+    leaderboard's "beats every baseline" does (check_run notes the others); a baseline named explicitly
+    without a score fails.
     """
     entries = _entries(record)
     baseline_rules = list(rules.baselines)
     if rules.beat_all:
-        baselines = [e for e in entries.values() if e.get("role") == "baseline"]
+        # An optimistic ceiling (best_annotator) is not a lower bound, as on the leaderboard.
+        baselines = [e for e in entries.values() if e.get("role") == "baseline" and "ceiling" not in e]
         scored = [e for e in baselines if _number(e.get("score", _ABSENT))[0] is not None]
         if not scored:
             return [Check(subject, "must_beat all", FAIL, "this run has no baseline with a score to beat")]

@@ -205,6 +205,17 @@ def test_must_beat_all_compares_with_scored_baselines_and_notes_the_others():
     assert any("majority" in note for note in result.notes)
 
 
+def test_must_beat_all_leaves_out_an_optimistic_ceiling_as_the_leaderboard_does():
+    ceiling = entry("panel/best_annotator", "baseline", score=0.99) | {"ceiling": "optimistic ceiling: ..."}
+    run = record(entry("model"), entry("rule", "baseline", score=0.90), ceiling)
+    result = gate(run, run, {"must_beat": "all"})
+    assert result.passed
+    assert [c.name for c in result.checks if "must_beat" in c.rule] == ["best: must_beat rule"]
+    # named explicitly, the ceiling is checked like any entry
+    assert the(gate(run, run, {"must_beat": ["panel/best_annotator"]}),
+               "best: must_beat panel/best_annotator").status == FAIL
+
+
 def test_must_beat_all_fails_when_no_baseline_has_a_score():
     run = record(entry("model"), entry("majority", "baseline", metrics={"precision": None}))
     assert the(gate(run, run, {"must_beat": "all"}), "best: must_beat all").status == FAIL

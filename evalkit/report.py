@@ -278,6 +278,8 @@ def _agreement_text(key: str, stat: dict[str, Any]) -> str:
         fact = stat["note"]
     elif "pairs" in stat:
         fact = f"mean over {stat['pairs']} annotator pair(s) sharing {stat['min_shared_items']}+ items"
+        if stat.get("pairs_undefined"):  # e.g. a pair where one annotator gave a single label throughout
+            fact += f"; {stat['pairs_undefined']} more pair(s) left out, their kappa undefined"
     else:
         fact = f"{stat['items']} items"
     return f"{AGREEMENT_NAMES.get(key, key)} {_fmt(stat['value'])} ({fact})"

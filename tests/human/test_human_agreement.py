@@ -111,3 +111,12 @@ def test_a_single_annotator_has_no_agreement():
     result = panel_agreement(*panel([1, 0, 1]), 2, min_shared=1)
     assert result["cohen_kappa"]["value"] is None
     assert result["krippendorff_alpha"]["value"] is None
+
+
+def test_the_report_says_how_many_pairs_were_left_out_with_an_undefined_kappa():
+    from evalkit.report import _agreement_text
+
+    stat = {"value": 0.9, "pairs": 226, "min_shared_items": 10, "pairs_undefined": 20}
+    assert _agreement_text("cohen_kappa", stat) == (
+        "Cohen's kappa 0.9000 (mean over 226 annotator pair(s) sharing 10+ items; 20 more pair(s) left out, "
+        "their kappa undefined)")

@@ -1,7 +1,8 @@
 """COCO-scale benchmark: pycocotools vs faster-coco-eval vs evalkit, end to end (load + evaluate).
 
-Run: ``PYTHONPATH=. python benchmarks/coco.py``. The workload is generated deterministically (seeded)
-and written to a temporary directory, so every tool reads the same JSON files from disk.
+Run: ``pip install -e ".[benchmarks]"`` (adds faster-coco-eval), then ``python benchmarks/coco.py``. The
+workload is generated deterministically (seeded) and written to a temporary directory, so every tool
+reads the same JSON files from disk.
 """
 
 from __future__ import annotations
@@ -152,6 +153,12 @@ def main(n_resamples: int = 200, repeat: int = 3, seed: int = 0) -> None:
     """Generate the workload, time the three tools and the bootstrap, check exactness, print a table."""
     from evalkit.detection import prepare_tables, summarize, summarize_many
     from evalkit.detection.loading import load_coco
+
+    try:
+        import faster_coco_eval  # noqa: F401
+    except ImportError:
+        raise SystemExit("benchmarks/coco.py times faster-coco-eval too: "
+                         "pip install -e '.[benchmarks]'") from None
 
     gt, dets = make_workload(seed)
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")

@@ -2,8 +2,12 @@
 
 Scale-out stays with Hydra's launchers (joblib, submitit for Slurm, Ray): each job evaluates some
 entries (``select=[...]``) and writes its own run directory; this command re-scores the union with the
-runs' shared strategy and writes one ``metrics.json``, ``leaderboard.csv`` and ``report.md``.
+runs' shared strategy and writes one ``metrics.json``, ``leaderboard.csv``, ``report.md`` and the figures.
 Runs must share task, strategy and data fingerprint, or their numbers are not comparable.
+
+Each entry keeps the interval its own job computed (the resamples are the same for a given seed and
+data), but significance tests against the best candidate need its predictions beside the other
+entry's, so a merged record has none: run the entries in one job when you need them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from evalkit.config import StrategyConfig
 from evalkit.entry import Entry
 from evalkit.errors import DataError, EvalkitError
 from evalkit.metrics.registry import metric_registry
+from evalkit.plots.render import read_curves, render_run, save_curves
 from evalkit.record_io import METRICS_FILE, read_record
 from evalkit.report import markdown_report, terminal_table
 from evalkit.results import STANDARD_KEYS, build_record, write_run
@@ -74,6 +79,21 @@ def merge_records(records: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
     return merged
 
 
+def merge_curves(documents: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The union of the runs' ``curves.json`` entries (first occurrence of a name wins, as for metrics).
+
+    None when no run saved curve data; the merged figures that need it are then skipped, saying why.
+    """
+    saved = [d for d in documents if d is not None]
+    if not saved:
+        return None
+    entries: dict[str, Any] = {}
+    for document in saved:
+        for name, data in document["entries"].items():
+            entries.setdefault(name, data)
+    return saved[0] | {"entries": entries}
+
+
 def main(args: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m evalkit compare",
@@ -88,8 +108,12 @@ def main(args: list[str]) -> int:
     try:
         runs = find_runs(options.runs)
         merged = merge_records([(run, read_record(run)) for run in runs])
+        curves = merge_curves([read_curves(run) for run in runs])
         out = options.out or options.runs[0] / "merged"
+        if curves is not None:
+            save_curves(out, curves)
         write_run(out, merged, markdown_report(merged))
+        render_run(out, merged, curves)
     except EvalkitError as exc:
         print(f"evalkit: error: {exc}", file=sys.stderr)
         return exc.exit_code

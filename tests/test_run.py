@@ -143,6 +143,11 @@ def test_one_job_per_entry_sweep_merges_into_the_same_leaderboard_as_one_run(tmp
         return [(e["name"], e["score"]) for e in record["entries"]]
     assert ranked(both) == ranked(one)
     assert both["verdict"] == one["verdict"] and len(both["merged_from"]) == 2
+    # the merged folder is a run folder like any other: curve data from every job, and the figures
+    curves = json.loads((tmp_path / "merged" / "curves.json").read_text())
+    assert set(curves["entries"]) == {"model", "other"}
+    assert {"leaderboard.png", "pr_curves.png"} <= {p.name for p in (tmp_path / "merged" / "plots").iterdir()}
+    assert "](plots/leaderboard.png)" in (tmp_path / "merged" / "report.md").read_text()
 
 
 def test_compare_refuses_runs_on_different_data(tmp_path):

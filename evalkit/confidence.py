@@ -18,6 +18,7 @@ only some items (a human panel) is compared with the best candidate on the items
 from __future__ import annotations
 
 import math
+import warnings
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from evalkit.detection_data import restrict_predictions
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError
 from evalkit.evalset import EvalSet
+from evalkit.metrics.compute import compute_metrics
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
 from evalkit.strategies import Strategy
@@ -146,7 +148,8 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
                 names_used = tuple(m for m in strategy.metrics_used
                                    if registry[m].fn is not None and entry.metrics.get(m) is not None)
                 if names_used:
-                    values[entry.name] = _per_resample(entry, names_used, evalset, registry, resampler)
+                    values[entry.name] = _per_resample(entry.predictions, names_used, evalset, registry,
+                                                       resampler)
     no_data = [e.name for e in entries if e.name not in values]
     if no_data:
         result.notes.append(f"no interval for {', '.join(no_data)}: no per-item predictions "
@@ -224,30 +227,35 @@ def _metrics_of(entries: list[Entry], name: str) -> Mapping[str, float | None]:
     return next(e.metrics for e in entries if e.name == name)
 
 
-def _per_resample(entry: Entry, names: tuple[str, ...], evalset: EvalSet,
+def _per_resample(preds: Predictions, names: tuple[str, ...], evalset: EvalSet,
                   registry: Mapping[str, MetricSpec], resampler: Resampler) -> dict[str, np.ndarray]:
     """Metric values per resample for tasks without a vectorized family (multilabel).
 
     evalkit's own metric functions take the resample's item weights directly (no index resampling,
-    no scikit-learn call); to keep it quick, only the strategy's metrics are bootstrapped.
+    no scikit-learn call); to keep it quick, only the strategy's metrics are bootstrapped. Rows that
+    stand for weighted pseudo-items (a human panel's subset, a vote's settled ties) take their item's
+    weight times their own.
     """
-    preds = entry.predictions
-    assert preds is not None
     out = {m: np.empty(resampler.resamples) for m in names}
+    y_rows = preds.truth(evalset)
+    own_weight = np.ones(len(y_rows)) if preds.weight is None else preds.weight
     for start, block in resampler.blocks():
         for offset, weights in enumerate(block):
+            row_weights = (weights if preds.item_index is None else weights[preds.item_index]) * own_weight
             for metric in names:
                 spec = registry[metric]
                 given = preds.labels if spec.needs == "labels" else preds.scores
                 assert spec.fn is not None
-                out[metric][start + offset] = spec.fn(preds.truth(evalset), given,
-                                                      n_classes=evalset.n_classes,
-                                                      sample_weight=weights.astype(np.float64))
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")  # a resample without positives is undefined: NaN
+                    value = spec.fn(y_rows, given, n_classes=evalset.n_classes, sample_weight=row_weights)
+                out[metric][start + offset] = value if value is not None else np.nan
     return out
 
 
 def _restricted(best: Entry, items: np.ndarray, names: list[str], evalset: EvalSet, strategy: Strategy,
-                resampler: Resampler) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+                resampler: Resampler,
+                registry: Mapping[str, MetricSpec]) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """The best candidate's bootstrap values and estimates on a subset of items (paired with it)."""
     preds = best.predictions
     assert preds is not None
@@ -258,6 +266,13 @@ def _restricted(best: Entry, items: np.ndarray, names: list[str], evalset: EvalS
         stats = own.stats.as_dict()
         arrays = {m: arrays[m] for m in names if stats[m] >= 0}
         estimates = {m: stats[m] for m in arrays}
+    elif evalset.task not in VECTORIZED_TASKS:  # multilabel: evalkit's weighted metric functions
+        sub = Predictions(labels=None if preds.labels is None else preds.labels[items],
+                          scores=None if preds.scores is None else preds.scores[items], item_index=items)
+        arrays = _per_resample(sub, tuple(names), evalset, registry, resampler)
+        point = compute_metrics({m: registry[m] for m in names}, evalset, sub).values
+        estimates = {m: float(v) for m, v in point.items() if v is not None}
+        arrays = {m: arrays[m] for m in estimates}
     else:
         labels = None if preds.labels is None else preds.labels[items]
         scores = None if preds.scores is None else preds.scores[items]
@@ -295,7 +310,7 @@ def _compare_best(best: Entry, others: list[Entry], values: dict[str, dict[str, 
         if partial:
             assert covered is not None
             a_values, a_estimates = _restricted(best, covered, sorted(values[best.name]), evalset,
-                                                strategy, resampler)
+                                                strategy, resampler, registry)
         else:
             a_values = dict(values[best.name]) | ({"score": scores[best.name]} if best.name in scores else {})
             a_estimates = {m: float(best.metrics[m]) for m in values[best.name]} | \

@@ -62,10 +62,6 @@ def check_experiment(cfg: RunConfig) -> None:
                           "on its own); remove it")
     if not cfg.data.label_delimiter:
         raise ConfigError("data.label_delimiter is empty; set it to the text between label names, e.g. '|'")
-    for name, baseline in cfg.baselines.items():
-        if baseline.kind == "human":
-            raise ConfigError(f"baselines.{name}: human panels are not supported for task multilabel yet; "
-                              "state the panel's numbers as kind: external (metrics + source) instead")
 
 
 # --- ground truth ---------------------------------------------------------------------------------------
@@ -251,7 +247,8 @@ def _score_matrix(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndar
     return np.column_stack([_numeric(table, n, source) for n in names])
 
 
-def _predicted_labels(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:
+def predicted_label_matrix(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:
+    """The label sets of a table as an (rows, labels) 0/1 matrix, from either layout; None without labels."""
     prefix = f"{PREDICTED_LABEL_COLUMN}_"
     layout, columns = _label_columns(table.columns, PREDICTED_LABEL_COLUMN, prefix, exclude="",
                                      source=source)
@@ -276,7 +273,7 @@ def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str
     """Validate a multi-label predictions table and align it to the eval set's items and labels."""
     aligned = align_by_id(table, evalset, source=source, id_column=id_column)
     scores = _score_matrix(aligned, evalset, source)
-    labels = _predicted_labels(aligned, evalset, source)
+    labels = predicted_label_matrix(aligned, evalset, source)
     if labels is None and scores is None:
         first = evalset.classes[0]
         raise DataError(f"{source}: no prediction columns; add one score column per label "

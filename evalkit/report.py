@@ -265,6 +265,8 @@ def _human_section(record: dict[str, Any]) -> list[str]:
         if first.get("agreement"):
             parts.append("- Agreement (the panel's label-noise estimate): "
                          + "; ".join(_agreement_text(k, v) for k, v in first["agreement"].items()))
+        if first.get("scores"):  # multilabel: what the ranking metrics of people are computed from
+            parts.append(f"- Scores: {first['scores']}")
         if "ignored_labels" in first and first["baseline"] not in noted:
             noted.add(first["baseline"])
             parts.append(f"- {first['path']}: {first['ignored_labels']}")

@@ -49,6 +49,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.agreement import label_counts, panel_agreement
+from evalkit.baselines import human_multilabel
 from evalkit.config import BaselineConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, DataError
@@ -123,7 +124,9 @@ def read_annotations(path: Path, evalset: EvalSet, id_column: str, cfg: Baseline
     table = read_table(path, what="annotations")
     column = id_column_of(table, id_column) or "id"
     group_column = cfg.group_column or (DEFAULT_GROUP if DEFAULT_GROUP in table.columns else None)
-    needed = [column, cfg.annotator_column, cfg.label_column] + ([group_column] if group_column else [])
+    multilabel = evalset.task == "multilabel"  # a label set per row, in either layout; empty = no label
+    needed = [column, cfg.annotator_column] + ([] if multilabel else [cfg.label_column]) \
+        + ([group_column] if group_column else [])
     require_columns(table, needed, path=path, what="annotations",
                     hint="an annotations file has one row per (item, annotator): id, annotator, label "
                          "(other names: set the baseline's annotator_column / label_column / group_column)")
@@ -138,7 +141,10 @@ def read_annotations(path: Path, evalset: EvalSet, id_column: str, cfg: Baseline
     annotations = pd.DataFrame({
         "item": position.loc[ids[known]].to_numpy(),
         "annotator": as_keys(table[cfg.annotator_column]),
-        "label": evalset.encode(as_keys(table[cfg.label_column]), source=str(path), field=cfg.label_column),
+        # a class code, or (multilabel) a 0/1 vector over the truth's labels
+        "label": (human_multilabel.label_sets(table, evalset, cfg.label_column, str(path)) if multilabel
+                  else evalset.encode(as_keys(table[cfg.label_column]), source=str(path),
+                                      field=cfg.label_column)),
         "group": as_keys(table[group_column]) if group_column else None,
     })
     duplicated = annotations.duplicated(["item", "annotator"])
@@ -263,10 +269,17 @@ def run(name: str, cfg: BaselineConfig, evalset: EvalSet, registry: Mapping[str,
 def _group_rows(name: str, group: str | None, rows: pd.DataFrame, cfg: BaselineConfig, evalset: EvalSet,
                 registry: Mapping[str, MetricSpec], path: Path, ignored: int) -> list[HumanEntry]:
     items, annotators, labels = (rows[c].to_numpy() for c in ("item", "annotator", "label"))
-    common: dict[str, Any] = {
-        "baseline": name, "group": group, "path": str(path),
-        "agreement": panel_agreement(items, annotators, labels, evalset.n_classes, min_shared=cfg.min_items),
-    }
+    multilabel = evalset.task == "multilabel"
+    if multilabel:
+        labels = np.stack(list(labels)) if len(labels) else np.zeros((0, evalset.n_classes), dtype=np.int64)
+        agreement = human_multilabel.agreement(items, annotators, labels, evalset.classes,
+                                               min_shared=cfg.min_items)
+    else:
+        agreement = panel_agreement(items, annotators, labels, evalset.n_classes, min_shared=cfg.min_items)
+    common: dict[str, Any] = {"baseline": name, "group": group, "path": str(path), "agreement": agreement}
+    if multilabel:
+        common["scores"] = ("an annotator's 0/1 labels are their scores; the vote's score for a label is the "
+                            "share of the item's annotators who gave it")
     if group is not None:
         common["group_values"] = sorted(rows["group"].unique())
     if ignored:
@@ -275,16 +288,18 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, cfg: BaselineC
     per_annotator: dict[str, dict[str, Any]] = {}
     averaged: dict[str, Predictions] = {}
     for annotator, own_rows in rows.groupby("annotator", sort=True):
-        own = Predictions(labels=own_rows["label"].to_numpy(), scores=None,
-                          item_index=own_rows["item"].to_numpy())
+        own = (human_multilabel.annotator_predictions(own_rows["item"].to_numpy(),
+                                                      np.stack(own_rows["label"].to_list()))
+               if multilabel else Predictions(labels=own_rows["label"].to_numpy(), scores=None,
+                                              item_index=own_rows["item"].to_numpy()))
         values = compute_metrics(registry, evalset, own).values
         enough = len(own_rows) >= cfg.min_items
         per_annotator[str(annotator)] = {"n_items": len(own_rows), "averaged": enough,
                                          "metrics": {k: v for k, v in values.items() if v is not None}}
         if enough:
             averaged[str(annotator)] = own
-    label_only = {m: "needs scores; annotators give labels only"
-                  for m, s in registry.items() if s.needs == "scores"}
+    label_only = {} if multilabel else {m: "needs scores; annotators give labels only"
+                                        for m, s in registry.items() if s.needs == "scores"}
     bounded = {m for m, s in registry.items() if s.bounded}
     means, spread, interval = mean_with_spread([per_annotator[a]["metrics"] for a in averaged],
                                                bounded=bounded)
@@ -308,7 +323,8 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, cfg: BaselineC
                             group=group, row="mean_annotator", annotators=averaged,
                             best_wanted=cfg.best_annotator)
 
-    votes, ties = majority_vote(items, labels, evalset.n_classes, cfg.tie_rule, cfg.seed)
+    votes, ties = (human_multilabel.majority_vote(items, labels, cfg.tie_rule, cfg.seed, source=str(path))
+                   if multilabel else majority_vote(items, labels, evalset.n_classes, cfg.tie_rule, cfg.seed))
     computed = compute_metrics(registry, evalset, votes)
     vote_details = common | {"n_annotators": len(per_annotator), "tie_rule": cfg.tie_rule, "tied_items": ties,
                              "coverage": _coverage([votes.item_index], evalset.n_items)}

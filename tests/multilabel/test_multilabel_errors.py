@@ -89,8 +89,6 @@ def test_bad_multilabel_truth_file(case, tmp_path):
 
 
 CONFIG_CASES = {
-    "human panel": ({"baselines": {"panel": {"kind": "human", "path": "panel.csv"}}},
-                    "baselines.panel: human panels are not supported for task multilabel"),
     "positive label": ({"data": {"path": "truth.csv", "positive_label": 1}}, "data.positive_label"),
     "single-label built-in dataset": ({"data": {"name": "iris"}}, "not a built-in multilabel dataset"),
     "empty delimiter": ({"data": {"path": "truth.csv", "label_delimiter": ""}}, "data.label_delimiter"),

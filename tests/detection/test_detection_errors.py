@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from builders import detection_experiment, write_json
+from coco_experiments import detection_experiment, write_json
 from coco_synth import TOL
 
 from evalkit.detection.reference import reference_stats

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from builders import worse_copy
+from coco_experiments import worse_copy
 from coco_synth import TOL, duplicate_images, make_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

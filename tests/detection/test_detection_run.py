@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import (
+from coco_experiments import (
     HUMAN_IMAGES,
     annotator_file,
     as_results,

@@ -346,7 +346,30 @@ def _compare_best(best: Entry, others: list[Entry], values: dict[str, dict[str, 
     return rows
 
 
-def significance_summary(comparisons: list[dict[str, Any]], level: float) -> str | None:
+def resolution_note(comparisons: list[dict[str, Any]], level: float, resamples: int) -> str | None:
+    """Say so when too few resamples make every paired-bootstrap test 'not distinguishable' after Holm.
+
+    A paired bootstrap cannot give a p-value below 2 / (R + 1); Holm multiplies the smallest by the
+    number of comparisons m, so with m * 2 / (R + 1) above 1 - level no bootstrap-tested difference
+    can be called real, however large.
+
+    >>> resolution_note([{"test": "paired bootstrap"}] * 10, 0.95, 100)[:40]
+    'with 100 resamples no paired-bootstrap d'
+    """
+    alpha = 1 - level
+    if not any(r["test"] == "paired bootstrap" for r in comparisons):
+        return None
+    if len(comparisons) * 2 / (resamples + 1) <= alpha:
+        return None
+    needed = math.ceil(2 * len(comparisons) / alpha)
+    floor = 2 / (resamples + 1)
+    return (f"with {resamples} resamples no paired-bootstrap difference can reach p < {alpha:.2g} after Holm "
+            f"across {len(comparisons)} comparisons (the smallest attainable p is {floor:.3g}), "
+            f"so 'not distinguishable' may only mean too few resamples: set bootstrap.resamples >= {needed}")
+
+
+def significance_summary(comparisons: list[dict[str, Any]], level: float,
+                         resamples: int | None = None) -> str | None:
     """One line: against whom the best candidate's score lead is real, and against whom it is noise."""
     score_rows = [r for r in comparisons if r["metric"] == "score"]
     if not score_rows:
@@ -362,5 +385,6 @@ def significance_summary(comparisons: list[dict[str, Any]], level: float) -> str
         parts.append(f"not distinguishable from {', '.join(groups['not distinguishable'])}")
     if groups.get("worse"):
         parts.append(f"worse than {', '.join(groups['worse'])}")
+    note = resolution_note(comparisons, level, resamples) if resamples else None
     return (f"Significance ({level:.0%}, paired bootstrap, Holm-adjusted): {best} is "
-            + "; ".join(parts) + ".")
+            + "; ".join(parts) + "." + (f" Caution: {note}." if note else ""))

@@ -100,7 +100,8 @@ def _assessment_fields(assessment: Assessment | None) -> dict[str, Any]:
     if assessment is None:
         return {"bootstrap": None}
     return {"bootstrap": assessment.settings, "comparisons": assessment.comparisons,
-            "significance": significance_summary(assessment.comparisons, assessment.settings["level"]),
+            "significance": significance_summary(assessment.comparisons, assessment.settings["level"],
+                                                 assessment.settings["resamples"]),
             "uncertainty_notes": assessment.notes}
 
 

@@ -140,6 +140,18 @@ def test_summary_names_who_the_best_is_and_is_not_distinguishable_from():
                                                 "distinguishably better than x; not distinguishable from y.")
 
 
+def test_summary_warns_when_too_few_resamples_make_every_bootstrap_test_fail_after_holm():
+    rows = [{"a": "m", "b": f"x{i}", "metric": "score", "verdict": "not distinguishable",
+             "test": "paired bootstrap"} for i in range(10)]
+    # 100 resamples: the smallest p is 2/101 ≈ 0.0198, times 10 comparisons under Holm ≈ 0.198 > 0.05
+    few = significance_summary(rows, 0.95, 100)
+    assert "Caution: with 100 resamples" in few and "bootstrap.resamples >= 400" in few
+    # 400 resamples: 10 * 2/401 < 0.05, so a real difference can show
+    assert "Caution" not in significance_summary(rows, 0.95, 400)
+    mcnemar_only = [dict(r, test="exact McNemar") for r in rows]
+    assert "Caution" not in significance_summary(mcnemar_only, 0.95, 100)
+
+
 def test_multilabel_map_intervals_match_map_on_resampled_items():
     from evalkit.metrics import multilabel as ml
 

@@ -219,12 +219,9 @@ def _detection_values(entries: list[Entry], resampler: Resampler,
     matched = {e.name: (e.predictions.detections.prepared, e.predictions.item_index) for e in entries
                if e.predictions is not None and e.predictions.detections is not None}
     values = detection_bootstrap(matched, resampler, progress=progress)
-    return {name: {m: v for m, v in own.items() if by_metric.get(m) is not None}
-            for name, own in values.items() for by_metric in [_metrics_of(entries, name)]}
-
-
-def _metrics_of(entries: list[Entry], name: str) -> Mapping[str, float | None]:
-    return next(e.metrics for e in entries if e.name == name)
+    metrics = {e.name: e.metrics for e in entries}
+    return {name: {m: v for m, v in own.items() if metrics[name].get(m) is not None}
+            for name, own in values.items()}
 
 
 def _per_resample(preds: Predictions, names: tuple[str, ...], evalset: EvalSet,
@@ -249,7 +246,7 @@ def _per_resample(preds: Predictions, names: tuple[str, ...], evalset: EvalSet,
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore")  # a resample without positives is undefined: NaN
                     value = spec.fn(y_rows, given, n_classes=evalset.n_classes, sample_weight=row_weights)
-                out[metric][start + offset] = value if value is not None else np.nan
+                out[metric][start + offset] = value
     return out
 
 

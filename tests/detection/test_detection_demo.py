@@ -118,3 +118,13 @@ def test_per_class_figure_shows_every_category_for_the_best_and_the_strongest_ba
         for category, ap in rows[name]["per_class"].items():
             assert bars[f"ap:{name}:{category}"] == pytest.approx(ap)
     assert len(bars) == 2 * len(rows["two_stage"]["per_class"])
+
+
+def test_plot_redraws_the_detection_figures_byte_for_byte_from_the_saved_files(demo, tmp_path):
+    _, run_dir = demo
+    for name in ("metrics.json", "curves.json"):
+        (tmp_path / name).write_bytes((run_dir / name).read_bytes())
+    assert run_cli("plot", str(tmp_path)).code == 0
+    for drawn in (run_dir / "plots").iterdir():
+        assert (tmp_path / "plots" / drawn.name).read_bytes() == drawn.read_bytes(), drawn.name
+    assert (tmp_path / "report.html").read_bytes() == (run_dir / "report.html").read_bytes()

@@ -51,7 +51,8 @@ def satisficing_figure(record: dict[str, Any]) -> Figure:
         raise NothingToDraw("no entry reports both the optimized metric and a constrained one")
     ncols = min(2, len(drawable))
     nrows = math.ceil(len(drawable) / ncols)
-    figure = style.new_figure(5.6 * ncols + 0.4, 4.6 * nrows + 0.7)
+    # One panel alone would be too narrow for the title and the legend row: at least two panels' width.
+    figure = style.new_figure(5.6 * max(ncols, 2) + 0.4, 4.6 * nrows + 0.7)
     axes = figure.subplots(nrows, ncols, squeeze=False).ravel()
     for ax in axes[len(drawable):]:
         ax.set_visible(False)
@@ -98,14 +99,16 @@ def _panel(ax: Axes, record: dict[str, Any], constraint: Constraint, optimize: s
                 gid=f"point:{entry['name']}", zorder=5)
         labels.append(PointLabel(x, y, entry["name"], colour=style.BLACK if best else style.DARK_GREY,
                                  bold=best))
-    _limits(ax, [*xs, constraint.threshold], [*ys, *(c.threshold for c in on_optimized)], log_x)
+    strongest = rec.entry_by_name(record, record.get("strongest_baseline"))
+    bound = None if strongest is None else _value(strongest, optimize)
+    # The lower bound is in view even when that baseline has no point here (no value of this metric).
+    _limits(ax, [*xs, constraint.threshold], [*ys, bound, *(c.threshold for c in on_optimized)], log_x)
     _threshold(ax, constraint, vertical=True)
     for other in on_optimized:
         _threshold(ax, other, vertical=False)
-    strongest = rec.entry_by_name(record, record.get("strongest_baseline"))
-    if strongest is not None and _value(strongest, optimize) is not None:
-        ax.axhline(_value(strongest, optimize), color=style.LOWER_BOUND, linestyle=(0, (5, 3)), linewidth=1.0,
-                   gid="lower_bound", zorder=3)
+    if bound is not None:
+        ax.axhline(bound, color=style.LOWER_BOUND, linestyle=(0, (5, 3)), linewidth=1.0, gid="lower_bound",
+                   zorder=3)
     direction = record.get("metric_directions", {}).get(metric)
     ax.set_xlabel(f"{metric}" + (f" ({direction} is better)" if direction else "") + (", log scale" if log_x
                                                                                        else ""))

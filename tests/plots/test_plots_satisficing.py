@@ -84,3 +84,21 @@ def test_only_for_the_satisficing_strategy():
                                    "higher_is_better": True})
     with pytest.raises(NothingToDraw, match="not satisficing"):
         satisficing_figure(record)
+
+
+def test_the_lower_bound_stays_in_view_when_that_baseline_has_no_point_on_the_panel():
+    # A human annotator states no latency, so it has no point on the latency panel; its score is the
+    # lower bound all the same, far above every candidate.
+    strategy = {"name": "satisficing", "optimize": "precision", "higher_is_better": True,
+                "constraints": {"latency_ms": "<= 30"}}
+    entries = [make_entry("human", "baseline", "human", 0.9, metrics={"precision": 0.9}),
+               make_entry("fast", "candidate", "predictions", 0.4,
+                          metrics={"precision": 0.4, "latency_ms": 9}),
+               make_entry("slow", "candidate", "predictions", 0.5, feasible=False,
+                          metrics={"precision": 0.5, "latency_ms": 85})]
+    figure = satisficing_figure(make_record(entries, best="fast", strongest="human", strategy=strategy))
+    line = by_gid(figure, "lower_bound")
+    low, high = panel(figure, "latency_ms").get_ylim()
+    assert line.get_ydata()[0] == pytest.approx(0.9)
+    assert low < 0.9 < high
+    assert figure.get_figwidth() >= 11  # one panel still leaves room for the title and the legend row

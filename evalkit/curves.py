@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
+from evalkit.detection.params import IOU_THRESHOLDS, RECALL_THRESHOLDS
 from evalkit.entry import Entry
 from evalkit.evalset import EvalSet
 from evalkit.predictions import Predictions
@@ -174,8 +175,6 @@ def detection_pr_points(precision: np.ndarray, iou: float) -> dict[str, Any] | N
     out, as in the AP; the mean of the 101 points is then exactly AP at that IoU. None when no
     category has ground truth.
     """
-    from evalkit.detection.params import IOU_THRESHOLDS, RECALL_THRESHOLDS
-
     at_iou = precision[int(np.flatnonzero(np.isclose(IOU_THRESHOLDS, iou))[0]), :, :, 0]  # (R, K)
     valid = at_iou[0] > -1
     if not valid.any():

@@ -204,10 +204,7 @@ def restricted(truth: DetectionTruth, table: DetectionTable, positions: np.ndarr
 def restrict_predictions(predictions: Predictions, evalset: EvalSet, positions: np.ndarray) -> Predictions:
     """A full-set entry's detections re-matched on the images at ``positions`` only (for paired numbers)."""
     assert predictions.detections is not None
-    truth = truth_of(evalset)
-    return Predictions(labels=None, scores=None, item_index=positions,
-                       detections=Detections(predictions.detections.table,
-                                             restricted(truth, predictions.detections.table, positions)))
+    return _matched(truth_of(evalset), predictions.detections.table, positions)
 
 
 def predictions_from_file(path: Path, evalset: EvalSet, *, allow_annotations: bool = False) -> Predictions:

@@ -217,10 +217,10 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
         each = entry.get("items_per_annotator")
         if coverage and (coverage["items"] < coverage["of"] or each):
             own = f" (each annotator on their own {each['min']}–{each['max']})" if each else ""
-            notes.append(f"{name} is scored on the {coverage['items']} of {coverage['of']} {unit(record)} "
-                         "its "
-                         f"annotators labelled{own}: not the same {unit(record)} as the models; see "
-                         f"'Candidates and humans on the same {unit(record)}'")
+            items = unit(record)
+            notes.append(f"{name} is scored on the {coverage['items']} of {coverage['of']} {items} its "
+                         f"annotators labelled{own}: not the same {items} as the models; see "
+                         f"'Candidates and humans on the same {items}'")
         if entry.get("ceiling"):
             notes.append(f"{name} is an {entry['ceiling']}")
         undefined = {m: r for m, r in entry["metric_notes"].items() if not r.startswith("needs ")}

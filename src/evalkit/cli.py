@@ -23,15 +23,25 @@ def usage() -> str:
              "Which model is best by one agreed number, and is it really better than the baselines?", "",
              "commands:"]
     lines += [f"  {name:<9} {text}" for name, (_, text) in COMMANDS.items()]
-    lines += ["", "`python -m evalkit COMMAND --help` for a command's options."]
+    lines += ["", "`python -m evalkit COMMAND --help` for a command's options; "
+              "`python -m evalkit --version` for the version."]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Dispatch to a command; returns the process exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help", "help"):
+    if not args:
+        print(usage(), file=sys.stderr)
+        print("evalkit: error: name a command (the built-in demo: python -m evalkit run)", file=sys.stderr)
+        return 2
+    if args[0] in ("-h", "--help", "help"):
         print(usage())
+        return 0
+    if args[0] in ("-V", "--version", "version"):
+        from evalkit import __version__
+
+        print(f"evalkit {__version__}")
         return 0
     command, rest = args[0], args[1:]
     if command not in COMMANDS:

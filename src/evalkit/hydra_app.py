@@ -7,6 +7,8 @@ Ray) for free; every job writes its own run directory, and ``evalkit compare`` m
 from __future__ import annotations
 
 import importlib.resources
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,13 +19,12 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from evalkit.config import defaults_node, validate
-from evalkit.curves import curve_record
-from evalkit.errors import EvalkitError
+from evalkit.errors import ConfigError, EvalkitError
 from evalkit.paths import PathResolver
-from evalkit.plots.render import render_run, save_curves
-from evalkit.report import markdown_report, terminal_table
-from evalkit.results import to_record, write_run
-from evalkit.runner import run_experiment
+from evalkit.run_args import preflight
+
+# The modules that do the work (scikit-learn, SciPy, pandas, matplotlib) are imported inside
+# run_job, so `evalkit run --help` prints before they load.
 
 CONFIG_PACKAGE = "evalkit.bundled.conf"
 RUN_DIR = "results/${now:%Y-%m-%d_%H-%M-%S}"
@@ -42,6 +43,12 @@ def bundled_conf_dir() -> Path:
 def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver, *,
             echo: bool = True) -> dict[str, Any]:
     """Validate, run, write the results into ``run_dir`` and print the leaderboard; returns metrics.json."""
+    from evalkit.curves import curve_record
+    from evalkit.plots.render import render_run, save_curves
+    from evalkit.report import markdown_report, terminal_table
+    from evalkit.results import to_record, write_run
+    from evalkit.runner import run_experiment
+
     config = validate(cfg)
     result = run_experiment(config, paths)
     record = to_record(result)
@@ -92,31 +99,83 @@ def _wrap_user_config(args: list[str]) -> list[str]:
     return out
 
 
+def _refuse_split_keys_for_own_data(cfg: DictConfig, cli_keys: frozenset[str]) -> None:
+    """``data.seed``/``data.test_size`` split a built-in dataset; on a user's file they change nothing."""
+    given = sorted(k for k in ("data.seed", "data.test_size") if k in cli_keys)
+    if given and cfg.get("data", {}).get("path"):
+        raise ConfigError(
+            f"{given[0]} only splits a built-in dataset (data.name); with data.path your file is the "
+            "evaluation set and every value would give the same run: sweep bootstrap.seed or a strategy "
+            "option instead (e.g. -m strategy.optimize=precision,f1)")
+
+
 @hydra.main(version_base="1.3", config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
     try:
+        resolver = _resolver_from_hydra()
+        _refuse_split_keys_for_own_data(cfg, resolver.cli_keys)
         run_job(OmegaConf.to_container(cfg, resolve=True), Path(HydraConfig.get().runtime.output_dir),
-                _resolver_from_hydra())
+                resolver)
     except EvalkitError as exc:
         print(f"evalkit: error: {exc}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
 
 
+def _hydra_error_line(exc: Exception) -> str | None:
+    """One line for an error Hydra raises while composing the config (not while running the job)."""
+    import yaml
+    from hydra.errors import HydraException, MissingConfigException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark
+        where = f"{mark.name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else "a config file"
+        what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        return f"{where}: YAML syntax error: {what}; fix the file at that line"
+    if isinstance(exc, MissingConfigException):
+        first = re.sub(r"^In '[^']*': ", "", str(exc).strip().splitlines()[0])
+        options = f" (available: {', '.join(exc.options)})" if exc.options else ""
+        return f"{first}{options}; `python -m evalkit run --help` lists the built-in options"
+    if isinstance(exc, HydraException | OmegaConfBaseException):
+        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+        lines = [line for line in lines if not line.startswith("To append to your config")]
+        return "; ".join(lines[:2]) if lines else type(exc).__name__
+    return None
+
+
 def main(args: list[str]) -> int:
     """Run Hydra with ``args``; results go under ``results/`` unless the user sets the run dirs."""
+    try:
+        preflight(args, bundled_conf_dir())
+    except EvalkitError as exc:
+        print(f"evalkit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     defaults = []
     if not any(a.startswith("hydra.run.dir=") for a in args):
         defaults.append(f"hydra.run.dir={RUN_DIR}")
     if not any(a.startswith("hydra.sweep.dir=") for a in args):
         defaults.append(f"hydra.sweep.dir={SWEEP_DIR}")
-    saved = sys.argv
-    sys.argv = [f"{Path(saved[0]).name} run", *_wrap_user_config(args), *defaults]
+    saved_argv, saved_full_error = sys.argv, os.environ.get("HYDRA_FULL_ERROR")
+    sys.argv = [f"{Path(saved_argv[0]).name} run", *_wrap_user_config(args), *defaults]
+    # Hydra prints its own traceback for composition errors unless asked to raise them; evalkit turns
+    # them into one line below.
+    os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         _hydra_main()
     except SystemExit as exc:
-        # Hydra exits 1 on config-composition errors (unknown group option, bad override): those are
-        # input errors, which evalkit reports with exit code 2 like all others.
+        # Hydra exits 1 on some config-composition errors (unknown group option, bad override): those
+        # are input errors, which evalkit reports with exit code 2 like all others.
         return 2 if exc.code == 1 else int(exc.code or 0)
+    except Exception as exc:
+        line = _hydra_error_line(exc)
+        if line is None:
+            raise
+        print(f"evalkit: error: {line}", file=sys.stderr)
+        return 2
     finally:
-        sys.argv = saved
+        sys.argv = saved_argv
+        if saved_full_error is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = saved_full_error
     return 0

@@ -1,9 +1,9 @@
 """Benchmark: vectorized paired bootstrap against the naive loop (resample indices, call sklearn).
 
-Run from the repository root::
+Run after installing evalkit (``pip install -e .``)::
 
-    PYTHONPATH=$PWD python benchmarks/bootstrap.py            # 1,000 resamples of 1,000,000 items
-    PYTHONPATH=$PWD python benchmarks/bootstrap.py --items 100000 --resamples 200
+    python benchmarks/bootstrap.py            # 1,000 resamples of 1,000,000 items
+    python benchmarks/bootstrap.py --items 100000 --resamples 200
 
 The fast path is timed on all resamples. The naive loop is timed on the first ``--naive``
 resamples only (it takes about a second per resample at a million items) and extrapolated

@@ -121,3 +121,11 @@ def test_help_loads_none_of_the_heavy_libraries(args: list[str]):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0"], f"help imported: {done.stdout}"
+
+
+def test_run_help_lists_every_config_group_and_built_in_experiment():
+    result = run_cli("run", "--help")
+    assert result.code == 0
+    assert "experiment: detection_demo, iris, multilabel_demo" in result.stdout
+    assert "strategy: average, formula, map, map_within_latency, satisficing" in result.stdout
+    assert "--config-dir DIR --config-name NAME" in result.stdout and "--cfg job" in result.stdout

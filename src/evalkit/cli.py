@@ -10,7 +10,7 @@ import importlib
 import sys
 
 COMMANDS = {
-    "run": ("evalkit.hydra_app", "run an experiment (Hydra: overrides, -m multirun, "
+    "run": ("evalkit.run_command", "run an experiment (Hydra: overrides, -m multirun, "
             "--config-dir/--config-name); no arguments: the built-in demo"),
     "gate": ("evalkit.gate.command", "check a run against a stored reference (exit 0 pass, 1 fail, 2 error)"),
     "plot": ("evalkit.plots.command", "redraw a run's figures and HTML report from its saved results"),

@@ -6,7 +6,6 @@ Ray) for free; every job writes its own run directory, and ``evalkit compare`` m
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 import re
 import sys
@@ -20,24 +19,17 @@ from omegaconf import DictConfig, OmegaConf
 
 from evalkit.config import defaults_node, validate
 from evalkit.errors import ConfigError, EvalkitError
-from evalkit.paths import PathResolver
-from evalkit.run_args import preflight
+from evalkit.paths import CONFIG_PACKAGE, PathResolver, bundled_conf_dir
 
 # The modules that do the work (scikit-learn, SciPy, pandas, matplotlib) are imported inside
 # run_job, so `evalkit run --help` prints before they load.
 
-CONFIG_PACKAGE = "evalkit.bundled.conf"
 RUN_DIR = "results/${now:%Y-%m-%d_%H-%M-%S}"
 SWEEP_DIR = "results/multirun/${now:%Y-%m-%d_%H-%M-%S}"
 DEFAULTS_NAME = "evalkit_defaults"
 EXPERIMENT_NAME = "evalkit_experiment"
 
 ConfigStore.instance().store(name=DEFAULTS_NAME, node=defaults_node())
-
-
-def bundled_conf_dir() -> Path:
-    """The directory of evalkit's built-in configs, wherever evalkit is installed."""
-    return Path(str(importlib.resources.files(CONFIG_PACKAGE)))
 
 
 def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver, *,
@@ -144,12 +136,8 @@ def _hydra_error_line(exc: Exception) -> str | None:
 
 
 def main(args: list[str]) -> int:
-    """Run Hydra with ``args``; results go under ``results/`` unless the user sets the run dirs."""
-    try:
-        preflight(args, bundled_conf_dir())
-    except EvalkitError as exc:
-        print(f"evalkit: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    """Run Hydra with ``args`` (checked by :mod:`evalkit.run_command` first); results go under
+    ``results/`` unless the user sets the run dirs."""
     defaults = []
     if not any(a.startswith("hydra.run.dir=") for a in args):
         defaults.append(f"hydra.run.dir={RUN_DIR}")

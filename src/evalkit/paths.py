@@ -7,8 +7,16 @@ a path given as a command-line override resolves against the current directory, 
 
 from __future__ import annotations
 
+import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
+
+CONFIG_PACKAGE = "evalkit.bundled.conf"
+
+
+def bundled_conf_dir() -> Path:
+    """The directory of evalkit's built-in configs (the repository's conf/), wherever evalkit is installed."""
+    return Path(str(importlib.resources.files(CONFIG_PACKAGE)))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ COMMANDS = {
     "gate": ("evalkit.gate.command", "check a run against a stored reference (exit 0 pass, 1 fail, 2 error)"),
     "plot": ("evalkit.plots.command", "redraw a run's figures and HTML report from its saved results"),
     "compare": ("evalkit.merge", "merge the run directories of a multirun into one leaderboard"),
+    "extrapolate": ("evalkit.learning_curve.command",
+                    "extrapolate a learning curve (n, score): labels needed for a target score"),
 }
 
 
@@ -22,7 +24,7 @@ def usage() -> str:
     lines = ["usage: python -m evalkit COMMAND [ARGS]", "",
              "Which model is best by one agreed number, and is it really better than the baselines?", "",
              "commands:"]
-    lines += [f"  {name:<9} {text}" for name, (_, text) in COMMANDS.items()]
+    lines += [f"  {name:<12} {text}" for name, (_, text) in COMMANDS.items()]
     lines += ["", "`python -m evalkit COMMAND --help` for a command's options; "
               "`python -m evalkit --version` for the version."]
     return "\n".join(lines)

@@ -1,0 +1,138 @@
+"""Benchmark: does extrapolating a learning curve predict the score at the full training size?
+
+Run after installing evalkit::
+
+    python benchmarks/learning_curve.py              # every dataset x learner, 5 seeds per size
+    python benchmarks/learning_curve.py --seeds 3 --quick
+
+For each scikit-learn dataset and learner it measures a real learning curve (stratified subsets of
+the training split at geometric sizes 16 * 2**(k/2) up to the whole split, several seeds per size,
+accuracy on a fixed test split), then keeps only the sizes up to 10% (and 25%) of the largest and
+predicts the mean score at the largest size three ways, all in this run:
+
+- evalkit's ``extrapolate`` (weighted fits, family chosen on held-out sizes, bootstrap interval);
+- "last measured": the score at the largest kept size, i.e. assume the curve is flat from there;
+- a plain power law ``a - b * n**(-c)`` fitted to all runs by unweighted least squares.
+
+It prints the mean and median absolute error of each, and how often evalkit's interval holds the
+measured score at the largest size (its stated level is 0.95 unless --level says otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from scipy.optimize import curve_fit
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from evalkit.learning_curve import extrapolate
+
+
+def datasets(quick: bool):
+    yield "digits", *load_digits(return_X_y=True)
+    yield "breast_cancer", *load_breast_cancer(return_X_y=True)
+    n = 6000 if quick else 20000
+    yield "synthetic_20f", *make_classification(n_samples=n, n_features=20, n_informative=8, flip_y=0.05,
+                                                 class_sep=0.8, random_state=0)
+
+
+LEARNERS = {
+    "logreg": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+    "naive_bayes": GaussianNB,
+    "tree": lambda: DecisionTreeClassifier(min_samples_leaf=3, random_state=0),
+    "knn": lambda: KNeighborsClassifier(5),
+}
+
+
+def measure(x, y, learner, seeds: int) -> tuple[np.ndarray, np.ndarray]:
+    x_pool, x_test, y_pool, y_test = train_test_split(x, y, test_size=0.3, stratify=y, random_state=0)
+    n_max = len(y_pool)
+    sizes = sorted({int(16 * 2 ** (k / 2)) for k in range(40) if 16 * 2 ** (k / 2) < n_max} | {n_max})
+    n_out, s_out = [], []
+    for size in sizes:
+        for seed in range(seeds if size < n_max else 1):
+            if size < n_max:
+                idx, _ = train_test_split(np.arange(n_max), train_size=size, stratify=y_pool,
+                                          random_state=seed)
+            else:
+                idx = np.arange(n_max)
+            if len(np.unique(y_pool[idx])) < 2:
+                continue
+            model = LEARNERS[learner]().fit(x_pool[idx], y_pool[idx])
+            n_out.append(size)
+            s_out.append(float((model.predict(x_test) == y_test).mean()))
+    return np.array(n_out, dtype=float), np.array(s_out)
+
+
+def plain_power_law(n: np.ndarray, s: np.ndarray, at: float) -> float:
+    scale = n.max()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p, _ = curve_fit(lambda x, a, b, c: a - b * x ** (-c), n / scale, s, p0=[s.max(), 0.1, 0.5],
+                             maxfev=20000)
+        return float(p[0] - p[1] * (at / scale) ** (-p[2]))
+    except RuntimeError:
+        return float(s[n == n.max()].mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--level", type=float, default=0.95)
+    parser.add_argument("--resamples", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="a smaller synthetic set")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    rows = []
+    for name, x, y in datasets(args.quick):
+        for learner in LEARNERS:
+            n, s = measure(x, y, learner, args.seeds)
+            n_max = n.max()
+            truth = float(s[n == n_max].mean())
+            for share in (0.10, 0.25):
+                keep = n <= share * n_max
+                if len(np.unique(n[keep])) < 4:
+                    continue
+                out = extrapolate(n[keep], s[keep], at=[n_max], level=args.level, resamples=args.resamples,
+                                  max_factor=1e9)
+                p = out["predictions"][0]
+                last = float(s[n == n[keep].max()].mean())
+                rows.append({"case": f"{name}/{learner}", "share": share, "truth": truth,
+                             "evalkit": p.get("score", last), "reliable": out["reliable"],
+                             "low": p.get("low", np.nan), "high": p.get("high", np.nan), "last": last,
+                             "power_law": plain_power_law(n[keep], s[keep], n_max)})
+    header = ("case", "kept", "measured", "evalkit", "interval", "last", "pow.law")
+    print("{:<28} {:>5} {:>9} {:>8} {:>17} {:>7} {:>8}".format(*header))
+    for r in rows:
+        print(f"{r['case']:<28} {r['share']:>5.0%} {r['truth']:>9.4f} {r['evalkit']:>8.4f} "
+              f"[{r['low']:.4f}, {r['high']:.4f}] {r['last']:>7.4f} {r['power_law']:>8.4f}"
+              f"{'' if r['reliable'] else '  (unreliable)'}")
+    print()
+    for share in (0.10, 0.25):
+        sub = [r for r in rows if r["share"] == share]
+        if not sub:
+            continue
+        print(f"fitted on sizes up to {share:.0%} of the largest, predicting the largest "
+              f"({len(sub)} curves):")
+        for method in ("evalkit", "last", "power_law"):
+            err = np.array([abs(r[method] - r["truth"]) for r in sub])
+            print(f"  {method:<10} mean abs error {err.mean():.4f}   median {np.median(err):.4f}")
+        covered = [r["low"] <= r["truth"] <= r["high"] for r in sub if np.isfinite(r["low"])]
+        print(f"  evalkit interval coverage {np.mean(covered):.2f} of {len(covered)} "
+              f"(stated {args.level:.2f})")
+    print(f"\n{time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Monotone saturating curve families for learning curves: score as a function of training-set size.
+
+Every family rises towards an asymptote ``a`` (scores are oriented so that higher is better; the
+caller flips lower-is-better metrics). Sizes enter as ``x = n / n_ref`` with ``n_ref`` the largest
+measured size, so every parameter is of order one and the fits are well conditioned.
+
+- ``pow3``, the inverse power law ``a - b * x**(-c)`` (Figueroa et al. 2012): the default;
+- ``pow4``, ``a - b * (x + d)**(-c)``: bends later at small sizes, where pow3 is often too steep;
+- ``exp3``, ``a - b * exp(-c * x)``: saturates faster than any power law, the optimist's curve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Params = Sequence[float]
+
+
+@dataclass(frozen=True)
+class CurveFamily:
+    """One family: its formula, how to start and bound a fit, and its inverse (the size for a score)."""
+
+    name: str
+    formula: str
+    curve: Callable[..., np.ndarray]
+    start: Callable[[np.ndarray, np.ndarray], list[float]]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    inverse: Callable[[float, Params], float]
+
+    @property
+    def n_params(self) -> int:
+        return len(self.lower)
+
+
+def _pow3(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    return a - b * np.power(x, -c)
+
+
+def _pow3_inverse(target: float, p: Params) -> float:
+    a, b, c = p
+    if target >= a:
+        return float("inf")
+    return float((b / (a - target)) ** (1.0 / c)) if b > 0 else 0.0
+
+
+def _pow4(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
+    return a - b * np.power(x + d, -c)
+
+
+def _pow4_inverse(target: float, p: Params) -> float:
+    a, b, c, d = p
+    if target >= a:
+        return float("inf")
+    return max(float((b / (a - target)) ** (1.0 / c)) - d, 0.0) if b > 0 else 0.0
+
+
+def _exp3(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    return a - b * np.exp(-c * x)
+
+
+def _exp3_inverse(target: float, p: Params) -> float:
+    a, b, c = p
+    if target >= a:
+        return float("inf")
+    if b <= 0 or a - target >= b:
+        return 0.0
+    return float(-np.log((a - target) / b) / c)
+
+
+def _start(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """A guess at the asymptote and the gap from the first to the last point."""
+    top = float(np.max(y))
+    gap = max(top - float(np.min(y)), 1e-3)
+    return top + 0.1 * gap, gap
+
+
+FAMILIES: dict[str, CurveFamily] = {
+    "pow3": CurveFamily(
+        "pow3", "a - b * n^(-c)", _pow3,
+        lambda x, y: [_start(x, y)[0], _start(x, y)[1] * float(np.min(x)) ** 0.5, 0.5],
+        (-np.inf, 0.0, 1e-3), (np.inf, np.inf, 5.0), _pow3_inverse),
+    "pow4": CurveFamily(
+        "pow4", "a - b * (n + d)^(-c)", _pow4,
+        lambda x, y: [_start(x, y)[0], _start(x, y)[1] * float(np.min(x)) ** 0.5, 0.5, 0.0],
+        (-np.inf, 0.0, 1e-3, 0.0), (np.inf, np.inf, 5.0, 10.0), _pow4_inverse),
+    "exp3": CurveFamily(
+        "exp3", "a - b * exp(-c * n)", _exp3,
+        lambda x, y: [_start(x, y)[0], _start(x, y)[1] * 2.0, 1.0 / max(float(np.median(x)), 1e-6)],
+        (-np.inf, 0.0, 1e-6), (np.inf, np.inf, 1e4), _exp3_inverse),
+}

@@ -1,0 +1,140 @@
+"""Learning-curve extrapolation: closed-form curves are recovered, intervals cover, and the answer says
+when the curve cannot support a number."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.errors import DataError
+from evalkit.learning_curve import extrapolate
+from evalkit.learning_curve.families import FAMILIES
+from tests.conftest import run_cli
+
+SIZES = np.array([32, 64, 128, 256, 512, 1024, 2048])
+A, B, C = 0.95, 0.8, 0.4  # score = A - B * n**(-C)
+
+
+def true_score(n: float) -> float:
+    return A - B * n ** -C
+
+
+def true_labels(target: float) -> float:
+    return (B / (A - target)) ** (1 / C)
+
+
+def noisy_curve(seed: int, runs: int = 5, noise: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    n = np.repeat(SIZES, runs)
+    return n, true_score(n) + rng.normal(0, noise, n.size)
+
+
+def test_an_exact_power_law_is_recovered_in_items_not_units():
+    n = SIZES.astype(float)
+    out = extrapolate(n, [true_score(k) for k in n], at=[8192], targets=[0.93], resamples=50)
+    assert out["family"] == "pow3" and out["reliable"]
+    assert out["asymptote"] == pytest.approx(A, abs=1e-6)
+    assert out["predictions"][0]["score"] == pytest.approx(true_score(8192), abs=1e-6)
+    target = out["targets"][0]
+    assert target["status"] == "ok"
+    assert target["labels"] == pytest.approx(true_labels(0.93), rel=1e-4)
+    assert target["more"] == pytest.approx(true_labels(0.93) - 2048, rel=1e-4)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_each_family_inverts_its_own_curve(name: str):
+    family = FAMILIES[name]
+    params = {"pow3": (0.9, 0.3, 0.7), "pow4": (0.9, 0.3, 0.7, 0.2), "exp3": (0.9, 0.5, 3.0)}[name]
+    x = np.array([0.05, 0.3, 1.0, 4.0])
+    for xi, yi in zip(x, family.curve(x, *params), strict=True):
+        assert family.inverse(float(yi), params) == pytest.approx(xi, rel=1e-9)
+    assert family.inverse(params[0] + 0.01, params) == float("inf")  # above the asymptote: never
+
+
+def test_intervals_cover_the_true_score_and_labels_at_about_their_level():
+    # 30 noisy curves from a known power law: the 90% intervals must hold the truth most of the time
+    # (a loose bound: 30 draws leave a binomial standard error of about 5 points).
+    covered_score = covered_labels = 0
+    draws = 30
+    for seed in range(draws):
+        n, score = noisy_curve(seed)
+        out = extrapolate(n, score, at=[4096], targets=[0.93], level=0.9, resamples=120, seed=seed)
+        p, t = out["predictions"][0], out["targets"][0]
+        covered_score += p["low"] <= true_score(4096) <= p["high"]
+        high = np.inf if t.get("high") is None else t["high"]
+        covered_labels += t["status"] == "ok" and t["low"] <= true_labels(0.93) <= high
+    assert covered_score / draws >= 0.75
+    assert covered_labels / draws >= 0.75
+
+
+def test_lower_is_better_scores_are_handled_by_orientation():
+    n = SIZES.astype(float)
+    loss = [0.05 + 0.8 * k ** -0.4 for k in n]  # a falling error rate
+    out = extrapolate(n, loss, at=[4096], targets=[0.07], higher_is_better=False, resamples=50)
+    assert out["asymptote"] == pytest.approx(0.05, abs=1e-6)
+    assert out["predictions"][0]["score"] == pytest.approx(0.05 + 0.8 * 4096 ** -0.4, abs=1e-6)
+    assert out["targets"][0]["labels"] == pytest.approx((0.8 / 0.02) ** (1 / 0.4), rel=1e-4)
+
+
+def test_targets_beyond_the_curve_get_a_statement_not_a_number():
+    n = SIZES.astype(float)
+    out = extrapolate(n, [true_score(k) for k in n], at=[10 * 2048 + 1],
+                      targets=[0.99, 0.949, 0.5], resamples=50)
+    assert "beyond the measured range" in out["predictions"][0]["status"]
+    above, too_far, reached = out["targets"]
+    assert "beyond the fitted asymptote" in above["status"] and "labels" not in above
+    assert "beyond what the curve supports" in too_far["status"] and "labels" not in too_far
+    assert reached["status"] == "reached" and reached["more"] == 0
+
+
+def test_a_flat_curve_is_called_unreliable_and_gets_no_number():
+    rng = np.random.default_rng(0)
+    n = np.repeat(SIZES, 3)
+    out = extrapolate(n, 0.8 + rng.normal(0, 0.01, n.size), at=[4096], targets=[0.85], resamples=50)
+    assert not out["reliable"]
+    assert "flat" in out["reliability_note"]
+    assert "score" not in out["predictions"][0] and "labels" not in out["targets"][0]
+
+
+def test_too_few_sizes_is_refused():
+    with pytest.raises(DataError, match="3 distinct size"):
+        extrapolate([10, 20, 40, 40], [0.5, 0.6, 0.7, 0.71])
+
+
+def test_the_command_prints_labels_and_money(tmp_path: Path):
+    n, score = noisy_curve(1)
+    pd.DataFrame({"n": n, "score": score}).to_csv(tmp_path / "curve.csv", index=False)
+    result = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--target", "0.93", "--at", "4096",
+                     "--cost-per-label", "0.08", "--currency", "USD", "--resamples", "60")
+    assert result.code == 0, result.stderr
+    assert "target 0.93: about" in result.stdout and "USD" in result.stdout
+    assert "at n=4,096: score" in result.stdout
+    as_json = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--target", "0.93", "--json",
+                      "--cost-per-label", "0.08", "--resamples", "60")
+    answer = json.loads(as_json.stdout)
+    target = answer["targets"][0]
+    assert target["cost"]["more"] == pytest.approx(target["more"] * 0.08)
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ("n,value\n1,2\n", "no column 'score'"),
+    ("n,score\n10,0.5\n20,high\n40,0.7\n80,0.8\n", "'high' is not a number"),
+    ("n,score\n10,0.5\n20,0.6\n", "2 distinct size"),
+    ("n,score\n-10,0.5\n20,0.6\n40,0.7\n80,0.8\n", "positive whole number"),
+])
+def test_bad_curve_files_get_one_line(tmp_path: Path, content: str, fragment: str):
+    (tmp_path / "curve.csv").write_text(content)
+    result = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--target", "0.9")
+    assert result.code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and fragment in lines[0] and "curve.csv" in lines[0]
+
+
+def test_negative_cost_is_refused(tmp_path: Path):
+    (tmp_path / "curve.csv").write_text("n,score\n10,0.5\n20,0.6\n40,0.7\n80,0.75\n")
+    result = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--cost-per-label", "-1")
+    assert result.code == 2 and "cost" in result.stderr

@@ -282,3 +282,34 @@ def test_a_huge_metric_value_is_refused_not_compared(project):
     (project / "run" / "metrics.json").write_text(text)
     line = _one_error_line(_gate(project, project / "run", *_outputs(project)))
     assert "entries[0].metrics.recall is an integer of" in line
+
+
+@pytest.mark.parametrize(("damage", "fragment"), [
+    (lambda r: r["entries"][0].update(name=["model"]), "entries[0] is not an object with a text 'name'"),
+    (lambda r: r["entries"].append(copy.deepcopy(r["entries"][0])), "two entries are named 'model'"),
+    (lambda r: r["entries"][0].update(metrics=[0.9]), "entries[0].metrics has the wrong type (list)"),
+    (lambda r: r["entries"][0].update(violations=[{"x": 1}]), "entries[0].violations holds a value"),
+    (lambda r: r.update(best=["model"]), "'best' has the wrong type (list)"),
+    (lambda r: r.update(strategy="satisficing"), "'strategy' has the wrong type (str)"),
+])
+def test_a_run_record_of_the_wrong_shape_is_one_line_and_every_output_says_so(project, damage, fragment):
+    run = copy.deepcopy(ACCEPTED)
+    damage(run)
+    result = _gate(project, run, *_outputs(project))
+    assert fragment in _one_error_line(result)
+    assert json.loads((project / "out" / "g.json").read_text())["verdict"] == "error"
+
+
+def test_an_internal_error_still_writes_every_output_before_it_propagates(project, monkeypatch):
+    from evalkit.gate import command
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(command, "check_run", broken)
+    with pytest.raises(ZeroDivisionError):
+        command.main([str(project / "accepted"), "--reference", str(project / "reference.json"),
+                      *_outputs(project)])
+    verdict = json.loads((project / "out" / "g.json").read_text())
+    assert verdict["verdict"] == "error" and "internal error" in verdict["error"]
+    assert "could not run" in (project / "out" / "gate.md").read_text()

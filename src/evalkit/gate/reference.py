@@ -133,6 +133,9 @@ def parse_reference(doc: Mapping[str, Any], *, where: str) -> Reference:
         if not isinstance(entry, dict):
             raise DataError(f"{where}: baselines.{name} is not an object; {update_hint(where)}")
     best = doc.get("best")
+    if best is not None and not isinstance(best, str):
+        raise DataError(f"{where}: best is not a candidate name ({type(best).__name__}); "
+                        f"{update_hint(where)}")
     if best is not None and best not in candidates:
         raise DataError(f"{where}: best '{best}' is not among its candidates; {update_hint(where)}")
     rules = parse_rules(doc["gate"], where=f"{where}: gate")

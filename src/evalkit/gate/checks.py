@@ -498,7 +498,8 @@ def _baseline(subject: str, entry: Mapping[str, Any], rule: BaselineRule,
                                               f"experiment, or remove '{HUMAN}' from the gate rules and "
                                               "--update")
         label, raw_other = f"human level ({human.get('name', '?')})", human.get("score", _ABSENT)
-        source = entries.get(human.get("name"))  # the row human_level copies, when it is in the run
+        row = human.get("name")
+        source = entries.get(row) if isinstance(row, str) else None  # the row human_level copies
         if source is not None:
             tampered = check_recomputed(subject, source, record)
             if tampered is None and not agrees(raw_other, _number(source.get("score", _ABSENT))[0]):

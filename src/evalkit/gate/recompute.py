@@ -45,7 +45,8 @@ def expected_direction(strategy: Mapping[str, Any], directions: Mapping[str, Any
     if name in ("average", "map"):
         return True
     if name == "satisficing":
-        direction = directions.get(strategy.get("optimize"))
+        optimize = strategy.get("optimize")
+        direction = directions.get(optimize) if isinstance(optimize, str) else None
         if direction not in ("higher", "lower"):
             raise Unrecomputable(f"the direction of the optimized metric {strategy.get('optimize')!r} is not "
                                  "in the run's metric_directions")
@@ -142,7 +143,7 @@ def _average(strategy: Mapping[str, Any], directions: Mapping[str, Any],
         raise Unrecomputable(f"the average strategy is malformed (metrics {metrics!r}, weights {weights!r})")
     total = 0.0
     for metric, weight in zip(metrics, weights, strict=True):
-        direction = directions.get(metric)
+        direction = directions.get(metric) if isinstance(metric, str) else None
         if direction not in ("higher", "lower"):
             raise Unrecomputable(f"the direction of averaged metric {metric!r} is not in the run's "
                                  "metric_directions")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,4 +205,63 @@ def validate(cfg: DictConfig | dict) -> RunConfig:
     assert isinstance(result, RunConfig)
     if result.task not in TASKS:
         raise ConfigError(f"unknown task '{result.task}'; valid tasks: {', '.join(TASKS)}")
+    check_entry_names(result)
     return result
+
+
+def name_problem(name: object) -> str | None:
+    r"""Why ``name`` cannot name an entry (or a part of one), or None when it can.
+
+    Names end up in terminal tables, Markdown, CSV and XML: a newline or another control character
+    would break a row or inject a heading, and XML cannot even carry some of them.
+
+    >>> name_problem("logreg") is None, name_problem("two\nlines")
+    (True, "contains the control character '\\n'")
+    """
+    if not isinstance(name, str) or not name.strip():
+        return "is empty"
+    for char in name:
+        if unicodedata.category(char) in _CONTROL_CATEGORIES:
+            return f"contains the control character {char!r}"
+    return None
+
+
+# Cc: C0/C1 controls (newline, tab, escape, ...); Zl/Zp: the Unicode line and paragraph separators.
+_CONTROL_CATEGORIES = ("Cc", "Zl", "Zp")
+
+
+def check_entry_names(cfg: RunConfig) -> None:
+    """Entry names must be unique across candidates, baselines and the rows baselines generate.
+
+    Every output finds an entry by its name (ranks, intervals, comparisons, the gate); two entries of
+    one name would share a row. A human panel ``P`` generates rows ``P/<row>`` and ``P/<group>/<row>``
+    (``P/majority_vote``, ``P/crowd/mean_annotator``, ``P/best_annotator``, a detection annotator's
+    ``P/annotator``), so no other name may begin with ``P/``. Checked before any data is read.
+    """
+    sections = {"candidates": list(cfg.candidates), "baselines": list(cfg.baselines)}
+    for section, names in sections.items():
+        for name in names:
+            problem = name_problem(name)
+            if problem is not None:
+                raise ConfigError(f"{section}.{name!r}: the entry name {problem}; rename it (names appear in "
+                                  "tables, reports and CI outputs)")
+    for name, baseline in cfg.baselines.items():
+        for group in baseline.groups:
+            problem = name_problem(group)
+            if problem is not None:
+                raise ConfigError(f"baselines.{name}.groups.{group!r}: the group name {problem}; rename it "
+                                  "(it becomes part of the row names)")
+    for name in cfg.candidates:
+        if name in cfg.baselines:
+            raise ConfigError(f"candidates.{name} and baselines.{name}: a candidate and a baseline are both "
+                              f"named '{name}'; entry names must be unique across candidates and baselines "
+                              "(the leaderboard, the comparisons and the gate find entries by name); "
+                              "rename one")
+    panels = [name for name, baseline in cfg.baselines.items() if baseline.kind == "human"]
+    for panel in panels:
+        for section, names in sections.items():
+            for name in names:
+                if name != panel and name.startswith(f"{panel}/"):
+                    raise ConfigError(f"{section}.{name}: the name collides with the rows of the human "
+                                      f"baseline baselines.{panel}, which are named {panel}/... (e.g. "
+                                      f"{panel}/majority_vote, {panel}/mean_annotator); rename one")

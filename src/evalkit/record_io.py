@@ -17,6 +17,9 @@ from typing import Any
 from evalkit.errors import DataError
 
 METRICS_FILE = "metrics.json"
+# Deeper than any file evalkit writes (metrics.json nests about 6 levels), shallow enough that code
+# walking the document recursively can never hit Python's recursion limit.
+MAX_JSON_DEPTH = 64
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -63,10 +66,45 @@ def read_record(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid JSON ({exc}); re-run the experiment to rewrite it") from None
+    record = parse_json(text, source=str(path), hint="re-run the experiment to rewrite it")
     if not isinstance(record, dict) or not isinstance(record.get("entries"), list):
         raise DataError(f"{path}: not an evalkit {METRICS_FILE} (no 'entries' list); re-run the experiment")
     return record
+
+
+def parse_json(text: str, *, source: str, hint: str) -> Any:
+    """``text`` as plain JSON data, or a DataError naming ``source`` and ending with ``hint``.
+
+    Plain: no interpolation or resolution of any kind (``${...}`` stays a string). Besides malformed
+    JSON, refuses what would crash a reader later: nesting deeper than :data:`MAX_JSON_DEPTH` and
+    integers too large for a float (a 5000-digit number cannot even be converted to text).
+    """
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                        f"{hint}") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits
+        raise DataError(f"{source}: holds an integer too long to read (over 4300 digits); {hint}") from None
+    except RecursionError:
+        raise DataError(f"{source}: nested too deeply to read (more than {MAX_JSON_DEPTH} levels); "
+                        f"{hint}") from None
+    _check_plain(doc, source=source, hint=hint)
+    return doc
+
+
+def _check_plain(doc: Any, *, source: str, hint: str) -> None:
+    # Iterative, so the check itself cannot overflow the stack it protects.
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise DataError(f"{source}: nested too deeply at {where or 'the top'} (more than "
+                            f"{MAX_JSON_DEPTH} levels); {hint}")
+        if isinstance(value, dict):
+            stack += [(v, f"{where}.{k}" if where else str(k), depth + 1) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)]
+        elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1023:
+            raise DataError(f"{source}: {where or 'the document'} is an integer of {value.bit_length()} "
+                            f"bits, too large for a number; {hint}")

@@ -18,6 +18,7 @@ from evalkit import __version__, detection_data
 from evalkit.baselines.human_reference import human_level
 from evalkit.comparison import Comparison
 from evalkit.confidence import Assessment, significance_summary
+from evalkit.detection import params
 from evalkit.entry import Entry
 from evalkit.evalset import EvalSet
 from evalkit.metrics.registry import MetricSpec
@@ -42,7 +43,18 @@ def data_summary(evalset: EvalSet) -> dict[str, Any]:
         data["labels_without_positives"] = [c for c, n in positives.items() if n == 0]
     if evalset.task == "detection":
         data |= detection_data.data_summary(evalset)
+        data["coco_params"] = coco_params()
     return data
+
+
+def coco_params() -> dict[str, Any]:
+    """The COCO evaluation settings the detection numbers were computed with (the gate compares them)."""
+    def span(values: Any) -> dict[str, Any]:
+        return {"from": float(values[0]), "to": float(values[-1]), "count": len(values)}
+
+    return {"iou_thresholds": span(params.IOU_THRESHOLDS),
+            "recall_thresholds": span(params.RECALL_THRESHOLDS), "max_dets": list(params.MAX_DETS),
+            "area_ranges": dict(zip(params.AREA_LABELS, params.AREA_RANGES.tolist(), strict=True))}
 
 
 def to_record(result: RunResult) -> dict[str, Any]:
@@ -77,6 +89,9 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
         "strategy": strategy.describe() | {"higher_is_better": strategy.higher_is_better},
         "data": data,
         "metric_directions": {m: registry[m].direction for m in used},
+        # What each metric is, for the gate: a reference accepted under other definitions must not pass.
+        "metric_definitions": {m: {"direction": registry[m].direction, "needs": registry[m].needs,
+                                   "bounded": registry[m].bounded} for m in used},
         "entries": rows,
         "best": comparison.best, "strongest_baseline": comparison.strongest_baseline,
         "margin": comparison.margin, "beats_all_baselines": comparison.beats_all_baselines,

@@ -13,9 +13,9 @@ from evalkit.baselines.human_reference import complete as complete_human_rows
 from evalkit.candidates import check_candidate, run_candidate
 from evalkit.comparison import Comparison, compare
 from evalkit.confidence import Assessment, assess, check_settings
-from evalkit.config import RunConfig
+from evalkit.config import RunConfig, name_problem
 from evalkit.entry import Entry
-from evalkit.errors import ConfigError
+from evalkit.errors import ConfigError, DataError
 from evalkit.evalset import EvalSet, load_evalset
 from evalkit.metrics.compute import per_class_details
 from evalkit.metrics.registry import MetricSpec, metric_registry
@@ -83,6 +83,7 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
                                         data.id_column))
     # Best annotators and same-item (paired) human/candidate numbers need the strategy and every entry.
     entries = complete_human_rows(entries, cfg.baselines, strategy, evalset, registry)
+    check_generated_names(entries)
     if cfg.task in ("multilabel", "detection"):  # per-class AP (and labels map leaves out), for metrics.json
         for entry in entries:
             if entry.predictions is not None:
@@ -93,3 +94,22 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     assessment = assess(entries, evalset, registry, strategy, comparison.best, cfg.bootstrap,
                         progress=progress)
     return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment)
+
+
+def check_generated_names(entries: list[Entry]) -> None:
+    """Every entry name is usable and unique, rows generated from data included.
+
+    The config's names are checked before any work (config.check_entry_names); a human panel's row
+    names also hold group values read from its annotations file, which only now are known.
+    """
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        problem = name_problem(entry.name)
+        if problem is not None:
+            raise DataError(f"entry {entry.name!r}: the name {problem}; it comes from the group values of a "
+                            "human panel's annotations file: fix them there, or set the baseline's groups")
+        if entry.name in seen:
+            other = seen[entry.name]
+            raise ConfigError(f"two entries are named '{entry.name}' (a {other.kind} {other.role} and a "
+                              f"{entry.kind} {entry.role}); entry names must be unique: rename one")
+        seen[entry.name] = entry

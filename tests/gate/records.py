@@ -32,7 +32,13 @@ MODEL_METRICS = {"precision": 0.95, "recall": 0.92, "roc_auc": 0.97, "latency_ms
 def entry(name: str, role: str = "candidate", *, score: Any = None, feasible: bool = True,
           metrics: dict[str, Any] | None = None, ci: dict[str, list[float]] | None = None,
           violations: list[str] | None = None) -> dict[str, Any]:
-    """An entry as metrics.json has it; ``score`` defaults to its precision."""
+    """An entry as metrics.json has it; ``score`` defaults to its precision.
+
+    A ``score`` given without ``metrics`` is also the value of the metrics the test strategies
+    optimize (precision, log_loss), so the gate, which recomputes scores, finds the record consistent.
+    """
+    if metrics is None and score is not None:
+        metrics = MODEL_METRICS | {"precision": score, "log_loss": score}
     metrics = dict(MODEL_METRICS if metrics is None else metrics)
     doc = {"name": name, "role": role, "kind": "estimator" if role == "candidate" else "rule",
            "metrics": metrics, "score": metrics.get("precision") if score is None else score,

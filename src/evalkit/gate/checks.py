@@ -20,7 +20,8 @@ from typing import Any
 
 from evalkit.errors import ConfigError
 from evalkit.gate.fmt import fmt, fmt_signed
-from evalkit.gate.reference import Reference
+from evalkit.gate.recompute import Unrecomputable, agrees, expected_direction, recompute
+from evalkit.gate.reference import Reference, definition
 from evalkit.gate.rules import HUMAN, SCORE, BaselineRule, GateRules, MetricRule, canonical_rules
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
@@ -71,7 +72,10 @@ def check_run(record: Mapping[str, Any], reference: Reference, *,
               allow_data_change: bool = False) -> GateResult:
     """Apply the reference's rules to the run ``record`` (a metrics.json document)."""
     checks = [check_data(record, reference, allow_data_change=allow_data_change),
-              check_strategy(record, reference), check_rules_current(record, reference)]
+              check_definition(record, reference), check_strategy(record, reference),
+              check_score_direction(record), check_rules_current(record, reference)]
+    if reference.rules.beat_all:
+        checks += check_baselines_present(record, reference)
     for subject, run_entry, ref_entry, selection in _gated(record, reference):
         checks += selection
         if run_entry is not None:
@@ -105,6 +109,124 @@ def check_data(record: Mapping[str, Any], reference: Reference, *, allow_data_ch
         return Check(RUN, "data", WARN, f"{problem}; allowed by --allow-data-change")
     return Check(RUN, "data", FAIL, f"{problem}; metrics on other data are not comparable. If the change "
                                     "is intended, pass --allow-data-change or accept the run with --update")
+
+
+def check_definition(record: Mapping[str, Any], reference: Reference) -> Check:
+    """What defines the numbers (task, classes, positive label, IoU type, COCO parameters, metric
+    definitions) must be the reference's: the same data scored another way gives other numbers."""
+    run_definition = definition(record)
+    if run_definition == reference.definition:
+        return Check(RUN, "definition", PASS, f"the numbers are defined as in the reference "
+                                              f"({_describe_definition(run_definition)})")
+    changed = sorted(k for k in run_definition.keys() | reference.definition.keys()
+                     if run_definition.get(k) != reference.definition.get(k))
+    details = "; ".join(f"{k}: {_brief(reference.definition.get(k))} → {_brief(run_definition.get(k))}"
+                        for k in changed)
+    return Check(RUN, "definition", FAIL, f"what defines the numbers changed ({details}); values defined "
+                                          "differently cannot be compared. If the change is intended, accept "
+                                          "the run as the new reference: `python -m evalkit gate RUN_DIR "
+                                          "--reference REFERENCE --update`")
+
+
+def _describe_definition(d: Mapping[str, Any]) -> str:
+    parts = [f"task {d.get('task')}"]
+    if d.get("positive_label") is not None:
+        parts.append(f"positive label {d.get('positive_label')!r}")
+    if d.get("iou_type") is not None:
+        parts.append(f"IoU type {d.get('iou_type')}")
+    return ", ".join(parts)
+
+
+def _brief(value: Any) -> str:
+    """A changed definition value for a one-line message: short values whole, long ones summarized."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def check_score_direction(record: Mapping[str, Any]) -> Check:
+    """``higher_is_better`` must follow from the strategy's definition: a flipped flag would turn every
+    regression of the score into an improvement."""
+    strategy = record.get("strategy")
+    if not isinstance(strategy, Mapping):
+        return Check(RUN, "score direction", FAIL, "the run records no strategy, so its score cannot be "
+                                                   "checked")
+    try:
+        expected = expected_direction(strategy, record.get("metric_directions") or {})
+    except Unrecomputable as exc:
+        return Check(RUN, "score direction", FAIL, f"{exc}, so the run's scores cannot be recomputed; re-run "
+                                                   "the experiment to rewrite its metrics.json")
+    recorded, better = strategy.get("higher_is_better"), "higher" if expected else "lower"
+    if recorded is not expected:
+        return Check(RUN, "score direction", FAIL, f"the run records higher_is_better {recorded!r}, but its "
+                                                   f"strategy makes {better} scores better; the record was "
+                                                   "altered: re-run the experiment")
+    return Check(RUN, "score direction", PASS, f"{better} scores are better, as the strategy defines")
+
+
+def check_baselines_present(record: Mapping[str, Any], reference: Reference) -> list[Check]:
+    """``must_beat: all``: every baseline of the reference that had a score must still have one, or
+    "beats every baseline" would pass by removing the baselines it does not beat."""
+    entries = _entries(record)
+    checks = []
+    for name, accepted in reference.baselines.items():
+        if accepted.get("ceiling") or _number(accepted.get("score", _ABSENT))[0] is None:
+            continue  # never compared under must_beat all
+        entry = entries.get(name)
+        if entry is None or entry.get("role") != "baseline":
+            problem = "is not in this run" if entry is None else f"is a {entry.get('role')} in this run"
+            checks.append(Check(RUN, f"baseline {name}", FAIL,
+                                f"baseline '{name}' of the reference {problem}, so must_beat all cannot "
+                                "compare with it; restore it, or accept its removal with --update"))
+        elif _number(entry.get("score", _ABSENT))[0] is None:
+            reason = entry.get("score_reason")
+            checks.append(Check(RUN, f"baseline {name}", FAIL,
+                                f"baseline '{name}' had a score in the reference but has none in this run"
+                                f"{f' ({reason})' if reason else ''}, so must_beat all cannot compare with "
+                                "it; fix it, or accept the change with --update"))
+    if not checks:
+        checks.append(Check(RUN, "baselines", PASS, f"every baseline of the reference is in the run "
+                                                    f"({len(reference.baselines)})"))
+    return checks
+
+
+def check_recomputed(subject: str, entry: Mapping[str, Any], record: Mapping[str, Any], *,
+                     where: str = "the run") -> Check | None:
+    """The entry's stored score and feasibility must follow from its metrics under the recorded strategy.
+
+    None when they do (the caller decides whether that is worth a passing check).
+    """
+    strategy = record.get("strategy")
+    name = entry.get("name")
+    require_all = entry.get("role") == "candidate"
+    try:
+        if not isinstance(strategy, Mapping):
+            raise Unrecomputable(f"{where} records no strategy")
+        expected = recompute(strategy, record.get("metric_directions") or {}, entry.get("metrics"),
+                             require_all=require_all)
+    except Unrecomputable as exc:
+        return Check(subject, "score recomputed", FAIL,
+                     f"{name}'s score cannot be recomputed from its metrics: {exc}")
+    stored = entry.get("score", _ABSENT)
+    problems = []
+    if not agrees(None if stored is _ABSENT else stored, expected.score):
+        problems.append(f"its stored score {_show_raw(stored)} is not {_show_raw(expected.score)}, what the "
+                        "strategy gives for its metrics")
+    if require_all and entry.get("feasible") is not expected.feasible:
+        stored_as = "feasible" if entry.get("feasible") is True else "infeasible"
+        problems.append(f"it is stored as {stored_as} but its metrics make it "
+                        f"{'feasible' if expected.feasible else 'infeasible'}")
+    if not problems:
+        return None
+    fix = "re-run the experiment" if where == "the run" else "rewrite the reference from a run with --update"
+    return Check(subject, "score recomputed", FAIL, f"{name} in {where}: {'; '.join(problems)}; the record "
+                                                    "was altered or is incomplete, so it cannot be trusted: "
+                                                    f"{fix}")
+
+
+def _show_raw(value: Any) -> str:
+    if value is _ABSENT or value is None:
+        return "null"
+    return fmt(value) if isinstance(value, float) else repr(value)
 
 
 def check_strategy(record: Mapping[str, Any], reference: Reference) -> Check:
@@ -188,7 +310,16 @@ def check_candidate(subject: str, entry: Mapping[str, Any], ref_entry: Mapping[s
                     record: Mapping[str, Any], reference: Reference) -> list[Check]:
     """Feasibility, the score, every gated metric and every baseline rule, for one gated candidate."""
     rules = reference.rules
-    checks = [check_feasible(subject, entry, ref_entry)]
+    recomputed = [check_recomputed(subject, entry, record)]
+    if ref_entry is not None:
+        ref_record = {"strategy": reference.strategy, "metric_directions": reference.metric_directions}
+        accepted = {"role": "candidate", "name": _name_of(ref_entry, reference)} | ref_entry
+        recomputed.append(check_recomputed(subject, accepted, ref_record, where="the reference"))
+    checks = [c for c in recomputed if c is not None]
+    if not checks:
+        checks.append(Check(subject, "score recomputed", PASS, f"{entry.get('name')}'s score and feasibility "
+                                                               "follow from its metrics"))
+    checks.append(check_feasible(subject, entry, ref_entry))
     higher = (record.get("strategy") or {}).get("higher_is_better")
     ref_score = ref_entry.get("score", _ABSENT) if ref_entry is not None else _ABSENT
     checks += check_metric(subject, rules.score, value=entry.get("score", _ABSENT), reference=ref_score,
@@ -367,11 +498,24 @@ def _baseline(subject: str, entry: Mapping[str, Any], rule: BaselineRule,
                                               f"experiment, or remove '{HUMAN}' from the gate rules and "
                                               "--update")
         label, raw_other = f"human level ({human.get('name', '?')})", human.get("score", _ABSENT)
+        row = human.get("name")
+        source = entries.get(row) if isinstance(row, str) else None  # the row human_level copies
+        if source is not None:
+            tampered = check_recomputed(subject, source, record)
+            if tampered is None and not agrees(raw_other, _number(source.get("score", _ABSENT))[0]):
+                tampered = Check(subject, name, FAIL,
+                                 f"human_level's score {_show_raw(raw_other)} is not the score of its row "
+                                 f"{source.get('name')}; the record was altered: re-run the experiment")
+            if tampered is not None:
+                return Check(subject, name, FAIL, tampered.message)
     elif rule.name not in entries:
         return Check(subject, name, FAIL, f"'{rule.name}' is not in this run; restore it, or change the gate "
                                           "rules and --update")
     else:
         label, raw_other = rule.name, entries[rule.name].get("score", _ABSENT)
+        tampered = check_recomputed(subject, entries[rule.name], record)
+        if tampered is not None:
+            return Check(subject, name, FAIL, tampered.message)
     score, why = _number(entry.get("score", _ABSENT))
     if score is None:
         return Check(subject, name, FAIL, f"{entry.get('name')}'s score {why}")
@@ -395,3 +539,7 @@ def _baseline(subject: str, entry: Mapping[str, Any], rule: BaselineRule,
         limit = f"worse by ≤ {rule.amount:g}"
     how = f"better by {fmt(gain)}" if gain >= 0 else f"worse by {fmt(-gain)}"
     return Check(subject, name, PASS if ok else FAIL, f"{pair}: {how}; required: {need}", score, other, limit)
+
+
+def _name_of(ref_entry: Mapping[str, Any], reference: Reference) -> str:
+    return next((n for n, e in reference.candidates.items() if e is ref_entry), "?")

@@ -9,6 +9,7 @@ shows the reason instead of a missing report.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -91,7 +92,17 @@ def main(args: list[str]) -> int:
             return update(ns.run, ns.reference)
     except EvalkitError as exc:
         return _error(exc)
-    verdict = evaluate(ns.run, ns.reference, allow_data_change=ns.allow_data_change)
+    try:
+        verdict = evaluate(ns.run, ns.reference, allow_data_change=ns.allow_data_change)
+    except Exception as exc:
+        # A bug, not bad input: CI must still find the requested outputs saying the gate could not run
+        # (a missing gate.xml reads as "no tests"), then the error propagates as an internal error.
+        crashed = Verdict(ns.run, str(ns.reference),
+                          error=f"internal error ({type(exc).__name__}); please report it")
+        with contextlib.suppress(EvalkitError):  # the internal error below is the one to report
+            write_outputs(crashed, junit=ns.junit, markdown=ns.markdown, json_path=ns.json,
+                          environ=os.environ)
+        raise
     if verdict.result is not None:
         print(outputs.text(verdict))
     write_error = None

@@ -16,9 +16,10 @@ from typing import Any
 
 from evalkit.errors import DataError
 from evalkit.gate.rules import GateRules, canonical_rules, parse_rules
-from evalkit.record_io import json_safe
+from evalkit.record_io import json_safe, parse_json
 
-FORMAT_VERSION = 1
+# 2: records what defines the numbers (``definition``) and the run's baselines (``baselines``).
+FORMAT_VERSION = 2
 FORMAT_KEY = "evalkit_reference"
 _ABOUT = ("Accepted results for `python -m evalkit gate`. Rewrite with `python -m evalkit gate RUN_DIR "
           "--reference THIS_FILE --update`, review the diff, commit.")
@@ -38,6 +39,8 @@ class Reference:
     best: str | None
     candidates: dict[str, dict[str, Any]]
     accepted: dict[str, Any]
+    definition: dict[str, Any]
+    baselines: dict[str, dict[str, Any]]
 
 
 def update_hint(path: Path | str) -> str:
@@ -53,18 +56,38 @@ def build_reference(record: Mapping[str, Any], gate: dict[str, Any]) -> dict[str
                     "violations": list(e.get("violations") or []), "metrics": dict(e.get("metrics") or {})}
         for e in record.get("entries", []) if e.get("role") == "candidate"
     }
+    baselines = {e["name"]: {"kind": e.get("kind"), "score": e.get("score"), "ceiling": "ceiling" in e}
+                 for e in record.get("entries", []) if e.get("role") == "baseline"}
     return json_safe({
         FORMAT_KEY: FORMAT_VERSION,
         "about": _ABOUT,
         "accepted_run": {"created": record.get("created"), "evalkit_version": record.get("evalkit_version")},
         "task": record.get("task"),
         "data": {k: data.get(k) for k in ("fingerprint", "n_items", "source")},
+        "definition": definition(record),
         "strategy": record.get("strategy"),
         "metric_directions": record.get("metric_directions") or {},
         "gate": gate,
         "best": record.get("best"),
         "candidates": candidates,
+        "baselines": baselines,
     })
+
+
+def definition(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What defines a run's numbers besides its data and strategy: the task, the class order and the
+    positive class (F1 of the other class is another number), the IoU type and COCO parameters
+    (detection), and each metric's definition (direction, what it needs, its range).
+
+    The data fingerprint covers the items and their labels but not these: changing
+    ``data.positive_label`` keeps the fingerprint and changes every threshold metric.
+    """
+    data = record.get("data") or {}
+    if not isinstance(data, Mapping):
+        data = {}
+    return {"task": record.get("task"), "classes": data.get("classes"),
+            "positive_label": data.get("positive_label"), "iou_type": data.get("iou_type"),
+            "coco_params": data.get("coco_params"), "metrics": record.get("metric_definitions")}
 
 
 def to_json(doc: Mapping[str, Any]) -> str:
@@ -84,11 +107,7 @@ def load_reference_doc(path: Path) -> dict[str, Any]:
         raise DataError(f"{path}: cannot be read ({exc}); {update_hint(path)}") from None
     if not text.strip():
         raise DataError(f"{path}: reference is empty; {update_hint(path)}")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: reference is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                        f"{exc.msg}); {update_hint(path)}") from None
+    doc = parse_json(text, source=f"{path}: reference", hint=update_hint(path))
     if not isinstance(doc, dict):
         raise DataError(f"{path}: reference is not a JSON object; {update_hint(path)}")
     return doc
@@ -101,7 +120,7 @@ def parse_reference(doc: Mapping[str, Any], *, where: str) -> Reference:
         problem = (f"has no '{FORMAT_KEY}' key, so it is not an evalkit gate reference" if version is None
                    else f"has format {version!r}; this evalkit reads format {FORMAT_VERSION}")
         raise DataError(f"{where}: {problem}; {update_hint(where)}")
-    for key in ("gate", "data", "strategy", "metric_directions", "candidates"):
+    for key in ("gate", "data", "strategy", "metric_directions", "candidates", "definition", "baselines"):
         if not isinstance(doc.get(key), dict):
             raise DataError(f"{where}: '{key}' is missing or not an object; {update_hint(where)}")
     candidates = doc["candidates"]
@@ -110,14 +129,21 @@ def parse_reference(doc: Mapping[str, Any], *, where: str) -> Reference:
     for name, entry in candidates.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("metrics"), dict):
             raise DataError(f"{where}: candidates.{name} has no 'metrics' object; {update_hint(where)}")
+    for name, entry in doc["baselines"].items():
+        if not isinstance(entry, dict):
+            raise DataError(f"{where}: baselines.{name} is not an object; {update_hint(where)}")
     best = doc.get("best")
+    if best is not None and not isinstance(best, str):
+        raise DataError(f"{where}: best is not a candidate name ({type(best).__name__}); "
+                        f"{update_hint(where)}")
     if best is not None and best not in candidates:
         raise DataError(f"{where}: best '{best}' is not among its candidates; {update_hint(where)}")
     rules = parse_rules(doc["gate"], where=f"{where}: gate")
     # Canonical (every default filled in), so a hand-written rules block compares equal to the config's.
     return Reference(rules=rules, gate=canonical_rules(doc["gate"], where=f"{where}: gate"),
                      data=doc["data"], strategy=doc["strategy"], metric_directions=doc["metric_directions"],
-                     best=best, candidates=candidates, accepted=doc.get("accepted_run") or {})
+                     best=best, candidates=candidates, accepted=doc.get("accepted_run") or {},
+                     definition=doc["definition"], baselines=doc["baselines"])
 
 
 def read_reference(path: Path) -> Reference:

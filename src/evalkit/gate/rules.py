@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from evalkit.config import GateConfig, GateMetricRule, validate
+from evalkit.config import GateConfig, GateMetricRule
 from evalkit.errors import ConfigError
 
 BEST = "best"
@@ -59,14 +59,60 @@ class GateRules:
 
 
 def load_gate_config(raw: Any, *, where: str) -> GateConfig:
-    """``raw`` (a dict) checked against the :class:`GateConfig` schema; ``where`` prefixes errors."""
+    """``raw`` (a dict) checked against the :class:`GateConfig` schema; ``where`` prefixes errors.
+
+    Read as plain data, never through OmegaConf: rules come from a reference file or a run's
+    metrics.json, and resolving a ``${oc.env:...}`` found there would copy a secret into the gate's
+    messages and outputs. A string like that is just a wrong value here.
+    """
+    fields = _plain_fields(raw, GateConfig, where)
+    score = _metric_fields(fields.get("score", {}), f"{where}.score")
+    metrics = _mapping(fields.get("metrics", {}), f"{where}.metrics")
+    within = _mapping(fields.get("within", {}), f"{where}.within")
+    significance = fields.get("significance", False)
+    if not isinstance(significance, bool):
+        raise ConfigError(f"{where}.significance: expected true or false, got {significance!r}")
+    return GateConfig(
+        candidates=fields.get("candidates", BEST),
+        score=score,
+        metrics={name: _metric_fields(rule, f"{where}.metrics.{name}") for name, rule in metrics.items()},
+        must_beat=fields.get("must_beat"),
+        margin=_plain_number(fields.get("margin", 0.0), f"{where}.margin"),
+        within={name: _plain_number(v, f"{where}.within.{name}") for name, v in within.items()},
+        significance=significance)
+
+
+def _plain_fields(raw: Any, schema: type, where: str) -> dict[str, Any]:
+    """``raw``'s keys, each one a field of the dataclass ``schema`` (else a ConfigError listing them)."""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: expected a mapping of gate rules, got {type(raw).__name__}")
+    valid = [f.name for f in dataclasses.fields(schema)]
+    for key in raw:
+        if key not in valid:
+            raise ConfigError(f"{where}: unknown key {str(key)!r}; valid keys here: {', '.join(valid)}")
+    return dict(raw)
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and k for k in value):
+        raise ConfigError(f"{where}: expected a mapping from names to rules, got {type(value).__name__}")
+    return dict(value)
+
+
+def _metric_fields(raw: Any, where: str) -> GateMetricRule:
+    fields = _plain_fields(raw, GateMetricRule, where)
+    return GateMetricRule(**{k: None if v is None else _plain_number(v, f"{where}.{k}")
+                             for k, v in fields.items()})
+
+
+def _plain_number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}: expected a number, got {value!r}")
     try:
-        # validate() gives the schema's key paths and valid-key hints; only the gate section is set.
-        return validate({"gate": dict(raw)}).gate
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+        return float(value)
+    except OverflowError:  # an integer too large for a float
+        raise ConfigError(f"{where}: expected a number, got an integer of {value.bit_length()} bits"
+                          ) from None
 
 
 def canonical_rules(raw: Any, *, where: str) -> dict[str, Any]:
@@ -131,6 +177,8 @@ def _metric_rule(name: str, rule: GateMetricRule, where: str, *, allow_empty: bo
 
 
 def _amount(value: Any, where: str) -> float:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2 ** 53:
+        value = math.inf  # too large to be a margin (and math.isfinite would overflow on a huge integer)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise ConfigError(f"{where}: expected a number >= 0 (in the score's own direction), got {value!r}")
     return float(value)

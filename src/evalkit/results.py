@@ -19,6 +19,7 @@ from evalkit.baselines.human_reference import human_level
 from evalkit.comparison import Comparison
 from evalkit.confidence import Assessment, significance_summary
 from evalkit.entry import Entry
+from evalkit.escaping import csv_cell
 from evalkit.evalset import EvalSet
 from evalkit.metrics.registry import MetricSpec
 from evalkit.record_io import METRICS_FILE, atomic_write, json_safe
@@ -116,8 +117,19 @@ def leaderboard_frame(record: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def leaderboard_csv(record: dict[str, Any]) -> str:
+    """``leaderboard.csv``: the leaderboard frame, with text cells a spreadsheet would run as a formula
+    (a name like ``=HYPERLINK(...)``) neutralised; numbers are written as they are."""
+    frame = leaderboard_frame(record)
+    for column in frame.columns:
+        if frame[column].map(lambda value: isinstance(value, str)).any():
+            frame[column] = frame[column].map(csv_cell)
+    frame.columns = [csv_cell(column) for column in frame.columns]  # declared cost metrics are names too
+    return frame.to_csv(index=False)
+
+
 def write_run(run_dir: Path, record: dict[str, Any], report_md: str) -> None:
     """Write the run's files; ``metrics.json`` last, so its presence means the run is complete."""
-    atomic_write(run_dir / "leaderboard.csv", leaderboard_frame(record).to_csv(index=False))
+    atomic_write(run_dir / "leaderboard.csv", leaderboard_csv(record))
     atomic_write(run_dir / "report.md", report_md)
     atomic_write(run_dir / METRICS_FILE, json.dumps(record, indent=2, allow_nan=False) + "\n")

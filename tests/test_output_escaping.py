@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from evalkit.escaping import csv_cell, markdown_code, markdown_text, visible, xml_text
 from evalkit.html_report import inline, markdown_to_html
+from evalkit.plots.leaderboard import leaderboard_figure
 from tests.conftest import run_cli
 from tests.experiments import basic_config, scores_frame, truth_frame, write_experiment
 from tests.gate.records import entry, record, with_metric, write_run
@@ -27,6 +28,7 @@ SCRIPT = '<script>alert("name")</script>'
 IMAGE = "<img src=x onerror=alert(1)>"
 LINK = "*bold* [click](javascript:alert(1))"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
+MATH = "$\\frac{a}$ costs $5"  # invalid mathtext: figures must show it as text, not parse it
 SOURCE = "<script>alert(1)</script>\n# Injected heading\n| fake | table |\n- fake item"
 ANNOTATOR = "<b>ann</b>\n## Injected annotator"
 # The headings report.md may have for this run; anything else starting with '#' was injected.
@@ -73,17 +75,27 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         columns=["id", "annotator", "label"])
     config = basic_config(
         candidates={SCRIPT: {"predictions": "preds/a.csv"}, IMAGE: {"predictions": "preds/b.csv"},
-                    LINK: {"predictions": "preds/c.csv"}, FORMULA: {"predictions": "preds/d.csv"}},
+                    LINK: {"predictions": "preds/c.csv"}, FORMULA: {"predictions": "preds/d.csv"},
+                    MATH: {"predictions": "preds/e.csv"}},
         baselines={"paper": {"kind": "external", "metrics": {"accuracy": 0.55}, "source": SOURCE},
                    "panel": {"kind": "human", "path": "panel.csv", "best_annotator": True}},
         bootstrap={"resamples": 20, "seed": 0})
     files = {"truth.csv": truth, "panel.csv": panel}
-    files |= {f"preds/{k}.csv": scores_frame(truth, seed=s) for s, k in enumerate("abcd", start=1)}
+    files |= {f"preds/{k}.csv": scores_frame(truth, seed=s) for s, k in enumerate("abcde", start=1)}
     write_experiment(root, config, files)
     result = run_cli("run", "--config-dir", str(root), "--config-name", "exp",
                      f"hydra.run.dir={root / 'out'}")
     assert result.code == 0, result.stderr
     return root / "out"
+
+
+def test_figures_show_names_with_dollar_signs_as_text(hostile_run):
+    record = json.loads((hostile_run / "metrics.json").read_text())
+    figure = leaderboard_figure(record)
+    figure.canvas.draw()  # raised on the invalid mathtext before names were plain text
+    texts = {t.get_text() for t in figure.findobj(lambda a: hasattr(a, "get_text"))}
+    assert any(MATH in text for text in texts)
+    assert (hostile_run / "plots" / "leaderboard.png").is_file()
 
 
 def test_report_md_has_no_injected_heading_list_table_or_html(hostile_run):
@@ -102,7 +114,7 @@ def test_report_html_shows_the_names_as_text_and_has_no_tag_of_theirs(hostile_ru
     assert page.tags <= PAGE_TAGS, page.tags - PAGE_TAGS
     assert "onerror" not in page.attributes and "href" not in page.attributes
     text = "".join(page.text)
-    for name in (SCRIPT, IMAGE, LINK, FORMULA):
+    for name in (SCRIPT, IMAGE, LINK, FORMULA, MATH):
         assert name in text  # exactly the name, neither lost nor half-rendered
     assert visible(SOURCE) in text and visible(ANNOTATOR) in text  # newlines shown, not obeyed
 
@@ -200,3 +212,28 @@ def test_escaped_text_renders_as_exactly_that_text(text):
 ])
 def test_markdown_text_escapes_what_has_meaning_and_only_that(text, escaped):
     assert markdown_text(text) == escaped
+
+
+def test_coco_category_names_are_escaped_in_the_per_category_table(tmp_path):
+    categories = [{"id": 1, "name": SCRIPT}, {"id": 2, "name": "# dog | [x](javascript:y)"}]
+    images = [{"id": i, "width": 100, "height": 100, "file_name": f"{i}.jpg"} for i in (1, 2)]
+    boxes = [{"id": n, "image_id": i, "category_id": c, "bbox": [10.0 * c, 10.0, 30.0, 30.0], "area": 900.0,
+              "iscrowd": 0} for n, (i, c) in enumerate([(1, 1), (1, 2), (2, 1), (2, 2)], start=1)]
+    detections = [{"image_id": b["image_id"], "category_id": b["category_id"], "bbox": b["bbox"],
+                   "score": 0.9} for b in boxes]
+    (tmp_path / "truth.json").write_text(json.dumps({"images": images, "annotations": boxes,
+                                                     "categories": categories}))
+    (tmp_path / "dets.json").write_text(json.dumps(detections))
+    config = {"task": "detection", "data": {"path": "truth.json"},
+              "candidates": {"detector": {"predictions": "dets.json"}}, "strategy": {"name": "map"},
+              "bootstrap": {"resamples": 0}}
+    write_experiment(tmp_path, config, {})
+    result = run_cli("run", "--config-dir", str(tmp_path), "--config-name", "exp",
+                     f"hydra.run.dir={tmp_path / 'out'}")
+    assert result.code == 0, result.stderr
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "| \\<script>alert(\"name\")\\</script> | 2 |" in report
+    assert "| \\# dog \\| \\[x\\](javascript:y) | 2 |" in report
+    assert not any(line.startswith("# dog") for line in report.splitlines())
+    text = "".join(_parse((tmp_path / "out" / "report.html").read_text()).text)
+    assert SCRIPT in text and "# dog | [x](javascript:y)" in text

@@ -98,8 +98,13 @@ def styled(draw: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+# Entry names reach titles, legends and labels: "$...$" in a name must stay text, not become
+# mathtext (which renders markup, and raises on invalid markup). Applied after any user style.
+NAMES_ARE_TEXT: dict[str, Any] = {"text.parse_math": False}
+
+
 def _look() -> contextlib.AbstractContextManager[None]:
-    return matplotlib.style.context([BASE_RC, *_user_styles.get()])
+    return matplotlib.style.context([BASE_RC, *_user_styles.get(), NAMES_ARE_TEXT])
 
 
 def settle_layout(figure: Figure, max_passes: int = 4) -> None:

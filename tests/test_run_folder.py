@@ -143,8 +143,10 @@ def test_a_failed_run_leaves_a_folder_that_holds_the_users_files_alone(tmp_path)
     ("def stop(features):\n    sys.exit(0)\n", "rules.py:stop called sys.exit(0)"),
     ("sys.exit(3)\n\ndef stop(features):\n    return features['x1'] > 0\n",
      "importing the rule file called sys.exit(3)"),
+    ("def stop(features):\n    raise ValueError('first line\\n# second line')\n",
+     "rules.py:stop raised ValueError: first line\\n# second line"),  # one line, the newline shown
 ])
-def test_a_rule_that_calls_sys_exit_is_an_error_naming_it(tmp_path, body, where):
+def test_a_rule_that_calls_sys_exit_or_raises_is_an_error_naming_it(tmp_path, body, where):
     (tmp_path / "rules.py").write_text("import sys\n\n" + body)
     root = experiment(tmp_path, baselines={"r": {"kind": "rule", "function": "rules.py:stop"}})
     result = run(root, tmp_path / "out")

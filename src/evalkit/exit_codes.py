@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 
 from evalkit.errors import EvalkitError
+from evalkit.escaping import visible
 
 BAD_INPUT = 2
 INTERNAL_ERROR = 3
@@ -27,14 +28,15 @@ def report(exc: BaseException) -> int:
     but ``0``): a user needs the one line; whoever fixes the bug asks for the rest.
     """
     if isinstance(exc, EvalkitError):
-        print(f"evalkit: error: {exc}", file=sys.stderr)
+        # One line even when the message quotes a value holding a newline or a terminal escape.
+        print(f"evalkit: error: {visible(exc)}", file=sys.stderr)
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         print("evalkit: interrupted", file=sys.stderr)
         return INTERRUPTED
     if os.environ.get(DEBUG_ENV, "0") not in ("", "0"):
         traceback.print_exception(exc, file=sys.stderr)
-    detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    detail = visible(" ".join(f"{type(exc).__name__}: {exc}".split())[:300])
     print(f"evalkit: internal error ({detail}): this is a bug in evalkit, not a problem with your input; "
           f"please report it with the command you ran (set {DEBUG_ENV}=1 to print the traceback)",
           file=sys.stderr)

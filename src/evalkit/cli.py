@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from evalkit.exit_codes import guarded
+
 COMMANDS = {
     "run": ("evalkit.run_command", "run an experiment (Hydra: overrides, -m multirun, "
             "--config-dir/--config-name); no arguments: the built-in demo"),
@@ -55,4 +57,4 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError:
         print(f"evalkit: error: the '{command}' command is not available in this version", file=sys.stderr)
         return 2
-    return int(module.main(rest))
+    return guarded(module.main, rest)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import re
+import string
 from collections.abc import Mapping
 from html import escape
 
@@ -38,27 +39,56 @@ code { font-size: 13px; background: #f6f8fa; padding: 1px 4px; border-radius: 4p
 """
 
 _IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)$")
-_INLINE = [
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
+_EMPHASIS = [
     (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
     (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"<em>\1</em>"),
 ]
+_PUNCTUATION = frozenset(string.punctuation)
+_HOLE = "\x00"  # marks a piece already rendered (escaped character, code span) inside the text
 _CELL_CLASS = {"NO": "no", "fragile": "fragile"}
 
 
 def inline(text: str) -> str:
-    """Escape ``text`` and render its inline marks (code first, so marks inside code stay literal)."""
-    out = escape(text, quote=False)
-    pieces = re.split(r"(<code>.*?</code>)", re.sub(*_INLINE[0], out))
-    for pattern, replacement in _INLINE[1:]:
-        pieces = [p if p.startswith("<code>") else pattern.sub(replacement, p) for p in pieces]
-    return "".join(pieces)
+    """Escape ``text`` and render its inline marks, as CommonMark reads them: a backslash before
+    punctuation makes it literal (``evalkit.escaping.markdown_text`` relies on this), a code span
+    (fenced by a run of backticks) is literal inside, then ``**bold**`` and ``*italic*``."""
+    text = text.replace(_HOLE, "")
+    held: list[str] = []
+    plain: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in _PUNCTUATION:
+            held.append(escape(text[i + 1], quote=False))
+            plain.append(f"{_HOLE}{len(held) - 1}{_HOLE}")
+            i += 2
+            continue
+        if char == "`":
+            ticks = "`" * (len(text[i:]) - len(text[i:].lstrip("`")))
+            close = re.compile(rf"(?<!`){ticks}(?!`)").search(text, i + len(ticks))
+            if close is not None:
+                code = text[i + len(ticks):close.start()]
+                if len(code) > 1 and code[0] == code[-1] == " " and code.strip():
+                    code = code[1:-1]
+                held.append(f"<code>{escape(code, quote=False)}</code>")
+                plain.append(f"{_HOLE}{len(held) - 1}{_HOLE}")
+                i = close.end()
+                continue
+            plain.append(ticks)
+            i += len(ticks)
+            continue
+        plain.append(char)
+        i += 1
+    out = escape("".join(plain), quote=False)
+    for pattern, replacement in _EMPHASIS:
+        out = pattern.sub(replacement, out)
+    return re.sub(f"{_HOLE}(\\d+){_HOLE}", lambda m: held[int(m.group(1))], out)
 
 
 def _cells(line: str) -> list[str]:
     """A table row's cells; ``\\|`` is a literal bar inside a cell (as markdown_table escapes it)."""
     inner = line.strip()[1:-1] if line.strip().endswith("|") else line.strip()[1:]
-    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", inner)]
+    return [c.strip() for c in re.split(r"(?<!\\)\|", inner)]
 
 
 def _table(lines: list[str]) -> str:

@@ -34,21 +34,23 @@ ConfigStore.instance().store(name=DEFAULTS_NAME, node=defaults_node())
 
 def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver, *,
             echo: bool = True) -> dict[str, Any]:
-    """Validate, run, write the results into ``run_dir`` and print the leaderboard; returns metrics.json."""
+    """Validate, run, write the results into ``run_dir`` and print the leaderboard; returns metrics.json.
+
+    The folder is locked from the start (a second run into it is refused at once, not after its
+    work), and written only once everything is computed, ``metrics.json`` last (see run_folder).
+    """
+    # The work's modules load here, not at import: `run --help` and errors in the arguments need none.
+    from evalkit import run_folder
     from evalkit.curves import curve_record
-    from evalkit.plots.render import render_run, save_curves
-    from evalkit.report import markdown_report, terminal_table
-    from evalkit.results import to_record, write_run
+    from evalkit.report import terminal_table
+    from evalkit.results import to_record
     from evalkit.runner import run_experiment
 
-    config = validate(cfg)
-    result = run_experiment(config, paths)
-    record = to_record(result)
-    # Curve data before metrics.json (which marks a complete run); figures after the numbers are safe.
-    curves = curve_record(result.entries, result.evalset)
-    save_curves(run_dir, curves)
-    write_run(run_dir, record, markdown_report(record))
-    render_run(run_dir, record, curves)
+    with run_folder.exclusive(run_dir):
+        config = validate(cfg)
+        result = run_experiment(config, paths)
+        record = to_record(result)
+        run_folder.write_run(run_dir, record, curve_record(result.entries, result.evalset))
     for warning in record["data"].get("warnings", []):  # e.g. COCO annotation ids renumbered
         print(f"evalkit: warning: {warning}", file=sys.stderr)
     if echo:
@@ -103,14 +105,28 @@ def _refuse_split_keys_for_own_data(cfg: DictConfig, cli_keys: frozenset[str]) -
 
 @hydra.main(version_base="1.3", config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
+    from omegaconf.errors import OmegaConfBaseException
+
+    from evalkit import exit_codes, run_folder
+    from evalkit.errors import ConfigError
+
+    hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
     try:
+        try:
+            container = OmegaConf.to_container(cfg, resolve=True)
+        except OmegaConfBaseException as exc:  # e.g. ${oc.env:UNSET}: the user's config, not a bug
+            raise ConfigError(f"the config cannot be resolved: {' '.join(str(exc).split())}") from None
         resolver = _resolver_from_hydra()
         _refuse_split_keys_for_own_data(cfg, resolver.cli_keys)
-        run_job(OmegaConf.to_container(cfg, resolve=True), Path(HydraConfig.get().runtime.output_dir),
-                resolver)
-    except EvalkitError as exc:
-        print(f"evalkit: error: {exc}", file=sys.stderr)
-        raise SystemExit(exc.exit_code) from None
+        run_job(container, run_dir, resolver)
+    except (KeyboardInterrupt, Exception) as exc:
+        # Hydra would print a traceback for any exception and exit 1: evalkit says one line instead
+        # (2 bad input, 3 internal error, 130 interrupted) and removes the folder Hydra made for the
+        # run if nothing but Hydra's own files is in it.
+        run_folder.remove_if_unused(run_dir, bookkeeping_dir=hydra_cfg.output_subdir,
+                                    log_file=f"{hydra_cfg.job.name}.log")
+        raise SystemExit(exit_codes.report(exc)) from None
 
 
 def _hydra_error_line(exc: Exception) -> str | None:

@@ -18,15 +18,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from evalkit import run_folder
 from evalkit.comparison import compare
 from evalkit.config import StrategyConfig
 from evalkit.entry import Entry
 from evalkit.errors import DataError, EvalkitError
 from evalkit.metrics.registry import metric_registry
-from evalkit.plots.render import read_curves, render_run, save_curves
+from evalkit.plots.render import read_curves
 from evalkit.record_io import METRICS_FILE, read_record
-from evalkit.report import markdown_report, terminal_table
-from evalkit.results import STANDARD_KEYS, build_record, write_run
+from evalkit.report import terminal_table
+from evalkit.results import STANDARD_KEYS, build_record
 from evalkit.strategies import build_strategy
 
 
@@ -110,10 +111,8 @@ def main(args: list[str]) -> int:
         merged = merge_records([(run, read_record(run)) for run in runs])
         curves = merge_curves([read_curves(run) for run in runs])
         out = options.out or options.runs[0] / "merged"
-        if curves is not None:
-            save_curves(out, curves)
-        write_run(out, merged, markdown_report(merged))
-        render_run(out, merged, curves)
+        with run_folder.exclusive(out):
+            run_folder.write_run(out, merged, curves)
     except EvalkitError as exc:
         print(f"evalkit: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from evalkit.confidence import FRAGILE_BELOW
+from evalkit.escaping import markdown_code
+from evalkit.escaping import markdown_text as md
 from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
 from evalkit.strategies.formula import metric_names_in_order, parse_formula
 
@@ -118,8 +120,9 @@ def describe_strategy(strategy: dict[str, Any]) -> str:
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    """A pipe table of plain-text cells, each escaped (names come from users' files)."""
+    lines = ["| " + " | ".join(map(md, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(map(md, row)) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -132,19 +135,23 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
     """
     data = record["data"]
     header, rows = _rows(record, list(record["metric_directions"]), inline_ci=True)
+    # Every piece of text that comes from the record goes through md(): names, paths and the
+    # external `source` are the user's, and a tampered metrics.json can hold anything.
     parts = [
         "# evalkit report", "",
-        f"**{record['verdict']}**", "",
-        f"- Task: {record['task']}; {data['n_items']} evaluated {unit(record)} from {data['source']}"
-        + (f" (positive class: {data['positive_label']})" if "positive_label" in data else "")
-        + (f" ({data['n_objects']} objects, {data['iou_type']} IoU)" if "n_objects" in data else ""),
-        f"- Strategy: {describe_strategy(record['strategy'])}",
-        f"- Data fingerprint: `{data['fingerprint'][:16]}…`; evalkit {record['evalkit_version']}; "
-        f"created {record['created']}", "",
+        f"**{md(record['verdict'])}**", "",
+        "- " + md(f"Task: {record['task']}; {data['n_items']} evaluated {unit(record)} from {data['source']}"
+                  + (f" (positive class: {data['positive_label']})" if "positive_label" in data else "")
+                  + (f" ({data['n_objects']} objects, {data['iou_type']} IoU)" if "n_objects" in data
+                     else "")),
+        "- " + md(f"Strategy: {describe_strategy(record['strategy'])}"),
+        f"- Data fingerprint: {markdown_code(str(data['fingerprint'])[:16] + '…')}; "
+        + md(f"evalkit {record['evalkit_version']}; created {record['created']}"), "",
         *figures_section(figures, skipped),
         "## Leaderboard", "",
-        "Directions: " + ", ".join(f"{m} ({d} is better)" for m, d in record["metric_directions"].items()),
-        "", _interval_legend(record), "", markdown_table(header, rows), "",
+        md("Directions: " + ", ".join(f"{m} ({d} is better)"
+                                      for m, d in record["metric_directions"].items())),
+        "", md(_interval_legend(record)), "", markdown_table(header, rows), "",
     ]
     parts += _significance_section(record)
     per_label = per_label_ap_table(record)
@@ -156,7 +163,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
                + list(record.get("uncertainty_notes") or []) + _entry_caveats(record)
                + excluded_labels_note(record))
     if caveats:
-        parts += ["## Caveats", "", *[f"- {c}" for c in caveats], ""]
+        parts += ["## Caveats", "", *[f"- {md(c)}" for c in caveats], ""]
     parts += _human_section(record)
     return "\n".join(parts)
 
@@ -185,11 +192,11 @@ def _significance_section(record: dict[str, Any]) -> list[str]:
              if c["ci"][0] is not None else MISSING, f"{c['p_value']:.4f}", f"{c['p_adjusted']:.4f}",
              c["test"], str(c["items"]), c["verdict"]] for c in comparisons]
     return ["## Is the best candidate really better?", "",
-            record.get("significance") or "", "",
-            f"Each row compares {comparisons[0]['a']} with another entry on the same resampled "
-            f"{unit(record)}; "
-            "the difference is the best candidate minus the other, in the metric's own units. p-values "
-            "are adjusted with Holm–Bonferroni across every comparison of the run.", "",
+            md(record.get("significance") or ""), "",
+            md(f"Each row compares {comparisons[0]['a']} with another entry on the same resampled "
+               f"{unit(record)}; "
+               "the difference is the best candidate minus the other, in the metric's own units. p-values "
+               "are adjusted with Holm–Bonferroni across every comparison of the run."), "",
             markdown_table(header, rows), ""]
 
 
@@ -251,8 +258,8 @@ def _human_section(record: dict[str, Any]) -> list[str]:
     if level:
         coverage = level.get("coverage") or {}
         over = f", on {coverage['items']} of {coverage['of']} {unit(record)}" if coverage else ""
-        parts += [f"Human level (the line in plots, `human` in the gate): **{level['name']}** "
-                  f"(score {_fmt(level['score'])}{over}); rule: {level['rule']}.", ""]
+        parts += [f"Human level (the line in plots, `human` in the gate): **{md(level['name'])}** "
+                  + md(f"(score {_fmt(level['score'])}{over}); rule: {level['rule']}."), ""]
     metrics = _strategy_metrics(record)
     groups: dict[str, list[dict[str, Any]]] = {}
     for entry in humans:
@@ -261,16 +268,16 @@ def _human_section(record: dict[str, Any]) -> list[str]:
     for prefix, rows in groups.items():
         first = rows[0]
         values = f" (group values: {', '.join(first['group_values'])})" if first.get("group_values") else ""
-        parts += [f"### {prefix}{values}", ""]
+        parts += [f"### {md(prefix + values)}", ""]
         if first.get("agreement"):
-            parts.append("- Agreement (the panel's label-noise estimate): "
-                         + "; ".join(_agreement_text(k, v) for k, v in first["agreement"].items()))
+            parts.append("- " + md("Agreement (the panel's label-noise estimate): "
+                                   + "; ".join(_agreement_text(k, v) for k, v in first["agreement"].items())))
         if first.get("scores"):  # multilabel: what the ranking metrics of people are computed from
-            parts.append(f"- Scores: {first['scores']}")
+            parts.append("- " + md(f"Scores: {first['scores']}"))
         if "ignored_labels" in first and first["baseline"] not in noted:
             noted.add(first["baseline"])
-            parts.append(f"- {first['path']}: {first['ignored_labels']}")
-        parts += [f"- {_human_row_text(entry, metrics)}" for entry in rows]
+            parts.append("- " + md(f"{first['path']}: {first['ignored_labels']}"))
+        parts += [f"- {md(_human_row_text(entry, metrics))}" for entry in rows]
         parts.append("")
     return parts + _paired_table(humans, record)
 
@@ -338,11 +345,11 @@ def _paired_table(humans: list[dict[str, Any]], record: dict[str, Any]) -> list[
     rows.append(["full set (leaderboard)", str(record["data"]["n_items"]), f"all evaluated {unit(record)}",
                  MISSING, *[cell(full[c]["score"], full[c]["feasible"]) if c in full else MISSING
                             for c in names]])
-    return [f"### Candidates and humans on the same {unit(record)}", "",
-            "Human rows cover only what their annotators labelled, so every candidate is also scored by the "
-            f"strategy on each human row's own {unit(record)} (paired: compare across a row). The last row "
-            f"repeats the candidates' full-set scores, over different {unit(record)}"
-            + ("; ✗ = infeasible under the constraints." if satisficing else "."), "",
+    return [f"### Candidates and humans on the same {md(unit(record))}", "",
+            md("Human rows cover only what their annotators labelled, so every candidate is also scored by "
+               f"the strategy on each human row's own {unit(record)} (paired: compare across a row). The "
+               f"last row repeats the candidates' full-set scores, over different {unit(record)}"
+               + ("; ✗ = infeasible under the constraints." if satisficing else ".")), "",
             markdown_table(header, rows), ""]
 
 
@@ -354,5 +361,5 @@ def figures_section(figures: Sequence[tuple[str, str]], skipped: Sequence[str]) 
     for caption, path in figures:
         parts += [f"![{caption}]({path})", "", f"*{caption}*", ""]
     if skipped:
-        parts += [*[f"- Not drawn: {note}" for note in skipped], ""]
+        parts += [*[f"- Not drawn: {md(note)}" for note in skipped], ""]
     return parts

@@ -1,7 +1,7 @@
-"""Writing a run's results: ``metrics.json`` (the record), ``leaderboard.csv`` and ``report.md``.
+"""A run's results as documents: ``metrics.json`` (the record) and ``leaderboard.csv``.
 
-Files are written only after the whole run succeeded, each atomically (a temporary file in the same
-directory, then ``os.replace``), and ``metrics.json`` last: its presence marks a complete run.
+:mod:`evalkit.run_folder` writes them (with the figures and reports) into the run folder, each
+atomically and ``metrics.json`` last: its presence marks a complete run.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,9 +19,10 @@ from evalkit.comparison import Comparison
 from evalkit.confidence import Assessment, significance_summary
 from evalkit.detection import params
 from evalkit.entry import Entry
+from evalkit.escaping import csv_cell
 from evalkit.evalset import EvalSet
 from evalkit.metrics.registry import MetricSpec
-from evalkit.record_io import METRICS_FILE, atomic_write, json_safe
+from evalkit.record_io import json_safe
 from evalkit.runner import RunResult
 from evalkit.strategies import Strategy
 
@@ -131,8 +131,17 @@ def leaderboard_frame(record: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_run(run_dir: Path, record: dict[str, Any], report_md: str) -> None:
-    """Write the run's files; ``metrics.json`` last, so its presence means the run is complete."""
-    atomic_write(run_dir / "leaderboard.csv", leaderboard_frame(record).to_csv(index=False))
-    atomic_write(run_dir / "report.md", report_md)
-    atomic_write(run_dir / METRICS_FILE, json.dumps(record, indent=2, allow_nan=False) + "\n")
+def leaderboard_csv(record: dict[str, Any]) -> str:
+    """``leaderboard.csv``: the leaderboard frame, with text cells a spreadsheet would run as a formula
+    (a name like ``=HYPERLINK(...)``) neutralised; numbers are written as they are."""
+    frame = leaderboard_frame(record)
+    for column in frame.columns:
+        if frame[column].map(lambda value: isinstance(value, str)).any():
+            frame[column] = frame[column].map(csv_cell)
+    frame.columns = [csv_cell(column) for column in frame.columns]  # declared cost metrics are names too
+    return frame.to_csv(index=False)
+
+
+def metrics_json(record: dict[str, Any]) -> str:
+    """``metrics.json``: the record as strict JSON (no NaN)."""
+    return json.dumps(record, indent=2, allow_nan=False) + "\n"

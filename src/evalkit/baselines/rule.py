@@ -38,6 +38,9 @@ def load_function(path: Path, function: str, *, where: str) -> Callable[..., Any
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # a script's `sys.exit()` at import time must not end evalkit silently
+        raise EvalkitError(f"{path}: importing the rule file called sys.exit({exc.code!r}); a rule file "
+                           "must only define functions") from None
     except Exception as exc:
         raise EvalkitError(f"{path}: importing the rule file failed: {type(exc).__name__}: {exc}") from None
     found = getattr(module, function, None)
@@ -65,6 +68,9 @@ def run(name: str, cfg: BaselineConfig, evalset: EvalSet, resolve: Callable[[str
         arguments = (select_features(evalset.features, cfg.features, where=where).copy(),)
     try:
         output = rule(*arguments)
+    except SystemExit as exc:  # would otherwise end the run with the rule's code and no message
+        raise EvalkitError(f"{where}: {path.name}:{function} called sys.exit({exc.code!r}); a rule must "
+                           "return one label per row (or a DataFrame with label/score columns)") from None
     except Exception as exc:  # user code: report, don't crash
         raise EvalkitError(f"{where}: {path.name}:{function} raised {type(exc).__name__}: {exc}") from None
     predictions = predictions_from_output(output, evalset, source=f"{path.name}:{function}")

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from evalkit.escaping import markdown_code, markdown_text, xml_text
 from evalkit.gate.checks import FAIL, PASS, WARN, Check, GateResult
 
 EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
@@ -74,21 +75,26 @@ def junit(verdict: Verdict) -> str:
     failures = sum(c.status == FAIL for c in checks)
     errors = int(verdict.result is None)
     counts = {"tests": str(len(checks) + errors), "failures": str(failures), "errors": str(errors)}
+    # Names, paths and messages come from the run and reference files: xml_text() keeps the document
+    # well-formed whatever control characters they hold.
+    x = xml_text
     suites = ET.Element("testsuites", name="evalkit gate", **counts)
     suite = ET.SubElement(suites, "testsuite", name="evalkit gate", skipped="0", **counts)
     properties = ET.SubElement(suite, "properties")
-    ET.SubElement(properties, "property", name="run", value=verdict.run)
-    ET.SubElement(properties, "property", name="reference", value=verdict.reference)
+    ET.SubElement(properties, "property", name="run", value=x(verdict.run))
+    ET.SubElement(properties, "property", name="reference", value=x(verdict.reference))
     for check in checks:
-        case = ET.SubElement(suite, "testcase", classname=f"evalkit.gate.{check.subject}", name=check.rule)
+        case = ET.SubElement(suite, "testcase", classname=x(f"evalkit.gate.{check.subject}"),
+                             name=x(check.rule))
         if check.status == FAIL:
-            failure = ET.SubElement(case, "failure", message=check.message, type="regression")
-            failure.text = _detail(check)
+            failure = ET.SubElement(case, "failure", message=x(check.message), type="regression")
+            failure.text = x(_detail(check))
         else:
-            ET.SubElement(case, "system-out").text = f"{check.status}: {check.message}"
+            ET.SubElement(case, "system-out").text = x(f"{check.status}: {check.message}")
     if verdict.result is None:
         case = ET.SubElement(suite, "testcase", classname="evalkit.gate", name="gate could not run")
-        ET.SubElement(case, "error", message=verdict.error or "", type="error").text = verdict.error
+        error = x(verdict.error or "")
+        ET.SubElement(case, "error", message=error, type="error").text = error
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -107,8 +113,8 @@ def _detail(check: Check) -> str:
 def markdown(verdict: Verdict) -> str:
     """A pull-request comment: the verdict, failures and warnings in a table, passed checks folded."""
     icon = {"pass": "✅", "fail": "❌", "error": "⛔"}[verdict.status]
-    lines = [f"### {icon} evalkit {verdict.headline()}", "",
-             f"Run `{verdict.run}` against reference `{verdict.reference}`.", ""]
+    lines = [f"### {icon} evalkit {markdown_text(verdict.headline())}", "",
+             f"Run {markdown_code(verdict.run)} against reference {markdown_code(verdict.reference)}.", ""]
     if verdict.result is None:
         lines += ["The gate fails closed: fix the input and re-run.", ""]
         return "\n".join(lines)
@@ -132,7 +138,8 @@ def _table(checks: list[Check]) -> list[str]:
 
 
 def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+    # One line, no markup: names and messages come from files the pull request may have changed.
+    return markdown_text(value)
 
 
 def to_json(verdict: Verdict) -> str:

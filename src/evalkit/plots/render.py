@@ -1,8 +1,8 @@
 """Drawing a run's figures and writing its reports: the I/O edge of the plotting code.
 
-``evalkit run`` calls :func:`save_curves` before the results are written (so ``metrics.json`` still
-marks a complete run, curve data included) and :func:`render_run` after them; ``evalkit plot``
-calls :func:`render_run` alone, from the saved files, without recomputing anything.
+``evalkit run`` and ``compare`` call :func:`save_curves` and :func:`render_run` through
+:func:`evalkit.run_folder.write_run`, before ``metrics.json`` (which marks a complete run);
+``evalkit plot`` calls :func:`render_run` alone, from the saved files, without recomputing anything.
 """
 
 from __future__ import annotations

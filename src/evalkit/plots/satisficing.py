@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -86,6 +87,9 @@ def _panel(ax: Axes, record: dict[str, Any], constraint: Constraint, optimize: s
     log_x = min(span) > 0 and max(span) / min(span) > LOG_RATIO
     if log_x:
         ax.set_xscale("log")
+        # The default log labels are mathtext ("10^2"), which evalkit's look turns off for names' sake.
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     labels = []
     for entry, x, y in zip(shown, xs, ys, strict=True):
         assert x is not None and y is not None

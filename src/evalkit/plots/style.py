@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,8 +98,13 @@ def styled(draw: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+# Entry names reach titles, legends and labels: "$...$" in a name must stay text, not become
+# mathtext (which renders markup, and raises on invalid markup). Applied after any user style.
+NAMES_ARE_TEXT: dict[str, Any] = {"text.parse_math": False}
+
+
 def _look() -> contextlib.AbstractContextManager[None]:
-    return matplotlib.style.context([BASE_RC, *_user_styles.get()])
+    return matplotlib.style.context([BASE_RC, *_user_styles.get(), NAMES_ARE_TEXT])
 
 
 def settle_layout(figure: Figure, max_passes: int = 4) -> None:
@@ -140,13 +146,18 @@ def save_figure(figure: Figure, stem: Path, formats: Sequence[str] = FORMATS) ->
         canvas.draw()  # the PNG comes straight from this raster: no second draw for savefig
         for fmt in formats:
             path = stem.with_suffix(f".{fmt}")
-            tmp = path.with_name(f".{path.name}.tmp")
-            if fmt == "png":
-                _write_png(tmp, np.asarray(canvas.buffer_rgba()), figure.dpi)
-            else:
-                with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
-                    figure.savefig(tmp, format=fmt, metadata={"Date": None, "Creator": None})
-            tmp.replace(path)
+            # Unique per process, and removed if interrupted: two writers never share a temporary file.
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            try:
+                if fmt == "png":
+                    _write_png(tmp, np.asarray(canvas.buffer_rgba()), figure.dpi)
+                else:
+                    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
+                        figure.savefig(tmp, format=fmt, metadata={"Date": None, "Creator": None})
+                tmp.replace(path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
             written.append(path)
     return written
 

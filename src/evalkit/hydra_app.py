@@ -18,7 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from evalkit.config import defaults_node, validate
-from evalkit.errors import ConfigError, EvalkitError
+from evalkit.errors import ConfigError
 from evalkit.paths import CONFIG_PACKAGE, PathResolver, bundled_conf_dir
 
 # The modules that do the work (scikit-learn, SciPy, pandas, matplotlib) are imported inside

@@ -13,7 +13,7 @@ from evalkit.errors import ConfigError, EvalkitError
 from evalkit.evalset import EvalSet
 from evalkit.fitting import build_estimator, fit_and_predict, select_features
 from evalkit.metrics.compute import compute_metrics
-from evalkit.metrics.registry import MetricSpec
+from evalkit.metrics.registry import MetricSpec, check_stated_value
 from evalkit.predictions import predictions_from_table
 from evalkit.tables import read_table
 
@@ -27,8 +27,8 @@ def check_candidate(name: str, cfg: CandidateConfig, registry: Mapping[str, Metr
 
 
 def check_declared(metrics: Mapping[str, float], registry: Mapping[str, MetricSpec], *, where: str) -> None:
-    """Declared metrics must be cost metrics (computed ones come from the predictions)."""
-    for metric in metrics:
+    """Declared metrics must be cost metrics (computed ones come from the predictions), finite and >= 0."""
+    for metric, value in metrics.items():
         spec = registry.get(metric)
         if spec is None:
             raise ConfigError(f"{where}.metrics: unknown metric '{metric}'; declare it under "
@@ -36,6 +36,8 @@ def check_declared(metrics: Mapping[str, float], registry: Mapping[str, MetricSp
         if spec.needs != "declared":
             raise ConfigError(f"{where}.metrics: '{metric}' is computed from the predictions; "
                               "remove it from the declared metrics")
+        # A negative latency would win a satisficing ranking; NaN/inf break the figures after metrics.json.
+        check_stated_value(spec, value, where=f"{where}.metrics.{metric}")
 
 
 def file_fingerprint(path: Path) -> str:

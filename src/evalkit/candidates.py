@@ -14,7 +14,7 @@ from evalkit.evalset import EvalSet
 from evalkit.fitting import build_estimator, fit_and_predict, select_features
 from evalkit.metrics.compute import compute_metrics
 from evalkit.metrics.registry import MetricSpec, check_stated_value
-from evalkit.predictions import predictions_from_table
+from evalkit.predictions import PREDICTED_LABEL_COLUMN, predictions_from_table
 from evalkit.tables import read_table
 
 
@@ -66,7 +66,8 @@ def run_candidate(name: str, cfg: CandidateConfig, evalset: EvalSet, registry: M
         if evalset.task == "detection":
             predictions = detection_data.predictions_from_file(path, evalset)
         else:
-            table = read_table(path, what="predictions")
+            table = read_table(path, what="predictions",
+                               text_columns=[id_column, "id", PREDICTED_LABEL_COLUMN])
             predictions = predictions_from_table(table, evalset, source=str(path), id_column=id_column)
         costs, kind = {}, "predictions"
         details.update(path=str(path), fingerprint=file_fingerprint(path))

@@ -25,6 +25,10 @@ def csv(rows: list[tuple]) -> str:
     return "\n".join(",".join(map(str, row)) for row in rows) + "\n"
 
 
+def files(truth: list[tuple], preds: list[tuple]) -> dict[str, str]:
+    return {"truth.csv": csv(truth), "preds/model.csv": csv(preds)}
+
+
 def run_ok(root: Path) -> dict:
     result, run_dir = run_experiment_dir(root)
     assert result.code == 0, result.stderr
@@ -63,14 +67,14 @@ def test_ids_that_look_missing_are_ids(tmp_path):
     ids = ["NA", "None", "nan", "null", "#N/A", "n/a"] + [str(i) for i in range(14)]
     truth = [("id", "label")] + [(i, k % 2) for k, i in enumerate(ids)]
     preds = [("id", "score")] + [(i, 0.9 if k % 2 else 0.1) for k, i in reversed(list(enumerate(ids)))]
-    root = write_experiment(tmp_path, basic_config(), {"truth.csv": csv(truth), "preds/model.csv": csv(preds)})
+    root = write_experiment(tmp_path, basic_config(), files(truth, preds))
     assert entry(run_ok(root), "model")["metrics"]["accuracy"] == 1.0
 
 
 def test_an_empty_id_is_still_refused(tmp_path):
     truth = [("id", "label")] + [(i, i % 2) for i in range(10)]
     preds = [("id", "score")] + [("" if i == 3 else i, 0.5) for i in range(10)]
-    root = write_experiment(tmp_path, basic_config(), {"truth.csv": csv(truth), "preds/model.csv": csv(preds)})
+    root = write_experiment(tmp_path, basic_config(), files(truth, preds))
     assert_clean_failure(*run_experiment_dir(root), "preds/model.csv", "'id'", "empty id")
 
 
@@ -80,14 +84,14 @@ def test_ids_001_and_1_are_different_items(tmp_path):
     truth = [("id", "label")] + [(i, k % 2) for k, i in enumerate(ids)]
     preds = [("id", "label")] + [(i, k % 2) for k, i in enumerate(ids)]
     preds[1] = ("001", 1)  # wrong only for item '001'
-    root = write_experiment(tmp_path, basic_config(), {"truth.csv": csv(truth), "preds/model.csv": csv(preds)})
+    root = write_experiment(tmp_path, basic_config(), files(truth, preds))
     assert entry(run_ok(root), "model")["metrics"]["accuracy"] == 19 / 20
 
 
 def test_an_id_written_differently_from_the_truth_is_refused_with_the_difference(tmp_path):
     truth = [("id", "label")] + [(f"{i:03d}", i % 2) for i in range(10)]
     preds = [("id", "score")] + [(i, 0.5) for i in range(10)]
-    root = write_experiment(tmp_path, basic_config(), {"truth.csv": csv(truth), "preds/model.csv": csv(preds)})
+    root = write_experiment(tmp_path, basic_config(), files(truth, preds))
     assert_clean_failure(*run_experiment_dir(root), "preds/model.csv", "not in the truth",
                          "'0' is not '000'", "matched as text")
 

@@ -9,6 +9,7 @@ are 0 (negative) and 1 (positive), so metric code never has to know which label 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -189,12 +190,16 @@ def _classes(task: str, keys: np.ndarray, positive_label: object, source: str) -
     return tuple(sorted(set(keys), key=_natural))
 
 
-def _natural(key: str) -> tuple[int, float | str]:
-    """Sort numeric labels numerically, then text labels alphabetically."""
-    try:
-        return (0, float(key))
-    except ValueError:
-        return (1, key)
+def _natural(key: str) -> tuple[int, float, str]:
+    """Sort numeric labels numerically, then text labels alphabetically.
+
+    ``nan`` is a text label here: a NaN sort key would make the class order depend on set order. Ties
+    in value (``1``, ``1e0``) are broken by the text, so the order never depends on the input's.
+    """
+    number = _number(key)
+    if number is None or math.isnan(number):
+        return (1, 0.0, key)
+    return (0, number, key)
 
 
 def load_evalset(task: str, data: DataConfig, *, truth_path: Path | None = None,

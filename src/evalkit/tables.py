@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def read_table(path: Path, *, what: str, text_columns: Collection[str] = ()) -> 
     try:
         table = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
         if suffix == ".csv":
+            _refuse_repeated_columns(path, what)
             # Read again as plain text: pandas' typed reading already turned '001' into 1 and 'NA' into NaN.
             positions = [i for i, c in enumerate(table.columns) if c in set(text_columns)]
             if positions:
@@ -52,6 +54,16 @@ def read_table(path: Path, *, what: str, text_columns: Collection[str] = ()) -> 
     if table.empty:
         raise DataError(f"{path}: the {what} file has a header but no rows")
     return table
+
+
+def _refuse_repeated_columns(path: Path, what: str) -> None:
+    """pandas renames a repeated column ('score', 'score.1') and reads the first: which one is meant?"""
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    # Unnamed columns ('', as spreadsheet exports leave them) are never read by name, so may repeat.
+    repeated = sorted(name for name, count in Counter(header).items() if count > 1 and name.strip())
+    if repeated:
+        raise DataError(f"{path}: the {what} file names column(s) {repeated[:5]} more than once; keep one "
+                        "column of each name")
 
 
 def _blank_is_missing(column: pd.Series) -> pd.Series:

@@ -194,3 +194,17 @@ def test_logit_scores_are_told_to_apply_a_sigmoid_not_to_divide(tmp_path):
     result, run_dir = run_experiment_dir(root)
     assert_clean_failure(result, run_dir, "'score'", "outside [0, 1]", "sigmoid")
     assert "divide by 100" not in result.stderr
+
+
+def test_a_column_named_twice_is_refused_not_read_by_pandas_renaming(tmp_path):
+    truth = [("id", "label")] + [(i, i % 2) for i in range(10)]
+    preds = [("id", "score", "score")] + [(i, 0.9 if i % 2 else 0.1, 0.5) for i in range(10)]
+    root = write_experiment(tmp_path, basic_config(), files(truth, preds))
+    assert_clean_failure(*run_experiment_dir(root), "preds/model.csv", "['score'] more than once")
+
+
+def test_surrounding_spaces_in_ids_and_labels_are_ignored(tmp_path):
+    truth = [("id", "label")] + [(f" {i}", f"{i % 2} ") for i in range(10)]
+    preds = [("id", "label")] + [(f"{i}\t", i % 2) for i in range(10)]
+    root = write_experiment(tmp_path, basic_config(), files(truth, preds))
+    assert entry(run_ok(root), "model")["metrics"]["accuracy"] == 1.0

@@ -159,3 +159,14 @@ def test_records_written_before_thresholds_were_numbers_still_read():
     assert canonical_description(old) == canonical_description(new)
     assert describe_constraints(old["constraints"]) == describe_constraints(new["constraints"]) \
         == "recall >= 0.95"
+
+
+@pytest.mark.parametrize("stored", [
+    {"op": ">=", "threshold": 10**400}, {"op": ">=", "threshold": float("nan")},
+    {"op": ["<"], "threshold": 1}, {"op": ">=", "threshold": "0.9"},
+])
+def test_a_stored_constraint_that_is_not_a_finite_number_is_a_config_error(stored):
+    from evalkit.errors import ConfigError
+    from evalkit.strategies.satisficing import parse_constraint
+    with pytest.raises(ConfigError, match="strategy.constraints.recall"):
+        parse_constraint("recall", stored)

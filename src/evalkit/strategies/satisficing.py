@@ -70,10 +70,14 @@ def parse_constraint(metric: str, text: str | Mapping[str, Any]) -> Constraint:
     where = f"strategy.constraints.{metric}"
     if isinstance(text, Mapping):
         op, threshold = text.get("op"), text.get("threshold")
-        if op not in OPERATORS or isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        if not isinstance(op, str) or op not in OPERATORS or isinstance(threshold, bool) \
+                or not isinstance(threshold, int | float):
             raise ConfigError(f"{where}: {dict(text)!r} is not a constraint; write it as {{op: '>=', "
-                              "threshold: 0.95}} or as text '>= 0.95'")
-        parsed = Constraint(metric, str(op), float(threshold))
+                              "threshold: 0.95} or as text '>= 0.95'")
+        try:
+            parsed = Constraint(metric, op, float(threshold))
+        except OverflowError:  # an integer too large for a float (a hand-edited metrics.json)
+            parsed = Constraint(metric, op, math.inf)
     else:
         match = _CONSTRAINT.match(str(text))
         if not match:
@@ -82,8 +86,10 @@ def parse_constraint(metric: str, text: str | Mapping[str, Any]) -> Constraint:
         parsed = Constraint(metric, match.group(1), float(match.group(2)))
     if not math.isfinite(parsed.threshold):
         # '>= 1e999' reads as infinity: no value meets it, and it cannot be drawn or compared.
-        raise ConfigError(f"{where}: the threshold {text!r} is not a finite number; write a threshold such "
-                          "as '>= 0.95'")
+        shown = str(text) if isinstance(text, str) else f"{parsed.op} {text.get('threshold')}"
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise ConfigError(f"{where}: the threshold in '{shown}' is not a finite number; write a threshold "
+                          "such as '>= 0.95'")
     return parsed
 
 

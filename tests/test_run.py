@@ -32,7 +32,8 @@ def test_metrics_json_has_the_documented_shape(demo_record):
     assert {"evalkit_version", "task", "strategy", "data", "entries", "best", "strongest_baseline",
             "margin"} <= set(demo_record)
     assert demo_record["strategy"] == {"name": "satisficing", "optimize": "precision",
-                                       "constraints": {"recall": ">= 0.95", "latency_ms": "<= 50"},
+                                       "constraints": {"recall": {"op": ">=", "threshold": 0.95},
+                                                       "latency_ms": {"op": "<=", "threshold": 50.0}},
                                        "higher_is_better": True}
     assert demo_record["data"]["n_items"] == 143 and len(demo_record["data"]["fingerprint"]) == 64
     for entry in demo_record["entries"]:

@@ -13,8 +13,8 @@ from evalkit.errors import ConfigError, EvalkitError
 from evalkit.evalset import EvalSet
 from evalkit.fitting import build_estimator, fit_and_predict, select_features
 from evalkit.metrics.compute import compute_metrics
-from evalkit.metrics.registry import MetricSpec
-from evalkit.predictions import predictions_from_table
+from evalkit.metrics.registry import MetricSpec, check_stated_value
+from evalkit.predictions import PREDICTED_LABEL_COLUMN, predictions_from_table
 from evalkit.tables import read_table
 
 
@@ -27,8 +27,8 @@ def check_candidate(name: str, cfg: CandidateConfig, registry: Mapping[str, Metr
 
 
 def check_declared(metrics: Mapping[str, float], registry: Mapping[str, MetricSpec], *, where: str) -> None:
-    """Declared metrics must be cost metrics (computed ones come from the predictions)."""
-    for metric in metrics:
+    """Declared metrics must be cost metrics (computed ones come from the predictions), finite and >= 0."""
+    for metric, value in metrics.items():
         spec = registry.get(metric)
         if spec is None:
             raise ConfigError(f"{where}.metrics: unknown metric '{metric}'; declare it under "
@@ -36,6 +36,8 @@ def check_declared(metrics: Mapping[str, float], registry: Mapping[str, MetricSp
         if spec.needs != "declared":
             raise ConfigError(f"{where}.metrics: '{metric}' is computed from the predictions; "
                               "remove it from the declared metrics")
+        # A negative latency would win a satisficing ranking; NaN/inf break the figures after metrics.json.
+        check_stated_value(spec, value, where=f"{where}.metrics.{metric}")
 
 
 def file_fingerprint(path: Path) -> str:
@@ -64,7 +66,8 @@ def run_candidate(name: str, cfg: CandidateConfig, evalset: EvalSet, registry: M
         if evalset.task == "detection":
             predictions = detection_data.predictions_from_file(path, evalset)
         else:
-            table = read_table(path, what="predictions")
+            table = read_table(path, what="predictions",
+                               text_columns=[id_column, "id", PREDICTED_LABEL_COLUMN])
             predictions = predictions_from_table(table, evalset, source=str(path), id_column=id_column)
         costs, kind = {}, "predictions"
         details.update(path=str(path), fingerprint=file_fingerprint(path))

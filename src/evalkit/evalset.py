@@ -1,13 +1,17 @@
 """The eval set: ground truth aligned by item id, plus features and a train split when there are any.
 
-Labels are kept as strings (``label_key``) so that ``1``, ``1.0`` and ``"1"`` from different files
-match, and encoded as integer codes into ``classes``. For a binary task the codes are 0 (negative)
-and 1 (positive), so metric code never has to know which label the user calls positive.
+Ids and labels are matched as text (:func:`as_keys`): ``001`` and ``1`` are different ids, ``NA`` is a
+label like any other, and only the integral ``1.0`` (how pandas writes an integer column with a gap)
+is read as ``1``. Labels are encoded as integer codes into ``classes``. For a binary task the codes
+are 0 (negative) and 1 (positive), so metric code never has to know which label the user calls positive.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,18 +88,81 @@ class EvalSet:
         if bad.any():
             unknown = sorted(set(keys[bad]))
             raise DataError(f"{source}: column '{field}' has {int(bad.sum())} label(s) outside the truth's "
-                            f"label set {list(self.classes)}: {unknown[:5]}; use the truth's label values")
+                            f"label set {list(self.classes)}: {unknown[:5]}; use the truth's label values"
+                            + text_match_hint(unknown, self.classes, "labels"))
         return codes
 
 
-def as_keys(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Normalize labels or ids to strings: integral floats lose their '.0', so 1, 1.0 and '1' agree."""
-    series = pd.Series(values)
-    if pd.api.types.is_float_dtype(series) and series.notna().all() and (series % 1 == 0).all():
-        series = series.astype(np.int64)
-    if pd.api.types.is_bool_dtype(series):
-        series = series.astype(np.int64)
-    return series.astype(str).to_numpy(dtype=object)
+# An integral number written with a zero fraction ('1.0', '-3.00'): the same key as '1', '-3'.
+_ZERO_FRACTION = re.compile(r"^([+-]?\d+)\.0+$")
+# Integral floats up to this size convert to int exactly (beyond it, neighbouring integers share a float).
+_EXACT_INT = 2.0 ** 53
+
+
+def as_keys(values: pd.Series | np.ndarray | Iterable[object]) -> np.ndarray:
+    """Ids or labels as the text they are matched by.
+
+    Text is kept as written (leading zeros, case, ``NA``), except that an integral number written with a
+    zero fraction loses it: pandas writes an integer column with an empty cell as ``1.0``. Numbers (from
+    Parquet, the YAML config or a rule function) are written the same way, so ``1``, ``1.0`` and ``"1"``
+    agree while ``"01"`` and ``"1"`` do not; booleans are ``True``/``False``.
+
+    >>> as_keys(["001", "1", "1.0", "NA", 2.0, 7, True]).tolist()
+    ['001', '1', '1', 'NA', '2', '7', 'True']
+    """
+    return np.array([_key(v) for v in values], dtype=object)
+
+
+def _key(value: object) -> str:
+    if isinstance(value, str):
+        text = value.strip()
+        match = _ZERO_FRACTION.match(text)
+        return match.group(1) if match else text
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if number.is_integer() and abs(number) < _EXACT_INT:
+            return str(int(number))
+        return repr(number)
+    return str(value)
+
+
+def as_names(values: pd.Series | np.ndarray | Iterable[object]) -> np.ndarray:
+    """Annotator and group names as text, exactly: ``1`` and ``1.0`` are two people, unlike labels."""
+    return np.array([v.strip() if isinstance(v, str) else str(v) for v in values], dtype=object)
+
+
+def _number(key: str) -> float | None:
+    try:
+        return float(key)
+    except ValueError:
+        return None
+
+
+def written_differently(given: Iterable[str], known: Iterable[str]) -> tuple[str, str] | None:
+    """A given key that equals a known one only as a number (``'001'`` vs ``'1'``), else None."""
+    by_value: dict[float, str] = {}
+    for key in known:
+        number = _number(key)
+        if number is not None:
+            by_value.setdefault(number, key)
+    for key in given:
+        number = _number(key)
+        if number is not None and by_value.get(number, key) != key:
+            return key, by_value[number]
+    return None
+
+
+def text_match_hint(given: Iterable[str], known: Iterable[str], what: str = "ids and labels") -> str:
+    """For an error about unknown ids or labels: say when one differs from a known one only in writing."""
+    pair = written_differently(given, known)
+    if pair is None:
+        return ""
+    return (f" ('{pair[0]}' is not '{pair[1]}': {what} are matched as text, so write them exactly as "
+            "the truth does)")
 
 
 def _binary_classes(keys: np.ndarray, positive_label: object, source: str) -> tuple[str, str]:
@@ -106,11 +173,13 @@ def _binary_classes(keys: np.ndarray, positive_label: object, source: str) -> tu
     if positive_label is None:
         if set(present) <= {"0", "1"}:
             return ("0", "1")
+        if set(present) <= {"False", "True"}:
+            return ("False", "True")
         raise ConfigError(f"{source}: labels are {present}; set data.positive_label to one of them")
-    positive = str(as_keys(np.array([positive_label]))[0])
+    positive = str(as_keys([positive_label])[0])
     if positive not in present:
         raise ConfigError(f"data.positive_label={positive_label!r} is not a label of {source}; "
-                          f"it should be one of {present}")
+                          f"it should be one of {present}{text_match_hint([positive], present, 'labels')}")
     others = [k for k in present if k != positive]
     return (others[0] if others else f"not {positive}", positive)
 
@@ -121,12 +190,16 @@ def _classes(task: str, keys: np.ndarray, positive_label: object, source: str) -
     return tuple(sorted(set(keys), key=_natural))
 
 
-def _natural(key: str) -> tuple[int, float | str]:
-    """Sort numeric labels numerically, then text labels alphabetically."""
-    try:
-        return (0, float(key))
-    except ValueError:
-        return (1, key)
+def _natural(key: str) -> tuple[int, float, str]:
+    """Sort numeric labels numerically, then text labels alphabetically.
+
+    ``nan`` is a text label here: a NaN sort key would make the class order depend on set order. Ties
+    in value (``1``, ``1e0``) are broken by the text, so the order never depends on the input's.
+    """
+    number = _number(key)
+    if number is None or math.isnan(number):
+        return (1, 0.0, key)
+    return (0, number, key)
 
 
 def load_evalset(task: str, data: DataConfig, *, truth_path: Path | None = None,
@@ -186,16 +259,16 @@ def _select_features(frame: pd.DataFrame, wanted: list[str] | None, source: str)
 
 
 def _read_labelled(path: Path, data: DataConfig, what: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    table = read_table(path, what=what)
+    table = read_table(path, what=what, text_columns=[data.id_column, data.label_column])
     require_columns(table, [data.id_column, data.label_column], path=path, what=what,
                     hint="set data.id_column / data.label_column to the names your file uses")
+    if table[data.id_column].isna().any():
+        raise DataError(f"{path}: column '{data.id_column}' has empty ids; every row needs an id")
     ids = as_keys(table[data.id_column])
     duplicated = pd.Series(ids).duplicated()
     if duplicated.any():
         raise DataError(f"{path}: column '{data.id_column}' has {int(duplicated.sum())} duplicate id(s), "
                         f"e.g. {list(pd.Series(ids)[duplicated].unique()[:5])}; each item must appear once")
-    if table[data.id_column].isna().any():
-        raise DataError(f"{path}: column '{data.id_column}' has empty ids; every row needs an id")
     if table[data.label_column].isna().any():
         n = int(table[data.label_column].isna().sum())
         raise DataError(f"{path}: column '{data.label_column}' has {n} empty label(s); "

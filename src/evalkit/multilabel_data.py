@@ -28,13 +28,11 @@ from sklearn.model_selection import train_test_split
 
 from evalkit.config import DataConfig, RunConfig
 from evalkit.errors import ConfigError, DataError, EvalkitError
-from evalkit.evalset import EvalSet, _natural, _select_features, as_keys
-from evalkit.predictions import Predictions, _numeric, align_by_id
+from evalkit.evalset import EvalSet, _natural, _select_features, as_keys, text_match_hint
+from evalkit.predictions import PREDICTED_LABEL_COLUMN, Predictions, _numeric, align_by_id
 from evalkit.tables import read_table
 
 SCORE_PREFIX = "score_"
-# Predictions always use these names, as binary and multiclass predictions use 'label' and 'score'.
-PREDICTED_LABEL_COLUMN = "label"
 THRESHOLD = 0.5
 
 
@@ -145,12 +143,15 @@ def _indicator_matrix(table: pd.DataFrame, columns: Sequence[str], source: objec
 
 
 def _label_sets(column: pd.Series, delimiter: str) -> list[frozenset[str]]:
-    """Each cell's label names; an empty cell is an item without labels."""
+    """Each cell's label names; an empty cell is an item without labels.
+
+    Names are matched as text like single labels (:func:`evalkit.evalset.as_keys`): ``NA`` is a name.
+    """
     present = column.notna().to_numpy()
-    keys = np.full(len(column), "", dtype=object)
+    cells = np.full(len(column), "", dtype=object)
     if present.any():
-        keys[present] = as_keys(column[present])  # 1.0 and 1 name the same label, as for single labels
-    return [frozenset(n.strip() for n in key.split(delimiter) if n.strip()) for key in keys]
+        cells[present] = as_keys(column[present])
+    return [frozenset(as_keys(n for n in cell.split(delimiter) if n.strip())) for cell in cells]
 
 
 def _matrix(sets: Sequence[frozenset[str]], classes: Sequence[str]) -> np.ndarray:
@@ -167,7 +168,7 @@ _Truth = tuple[pd.DataFrame, np.ndarray, tuple[str, ...] | None, np.ndarray | li
 
 def _read_truth(path: Path, data: DataConfig, what: str) -> _Truth:
     """Read a truth (or train) table in either label layout."""
-    table = read_table(path, what=what)
+    table = read_table(path, what=what, text_columns=[data.id_column, data.label_column])
     ids = _read_ids(table, data, path)
     prefix = f"{data.label_column}_"
     layout, columns = _label_columns(table.columns, data.label_column, prefix, exclude=data.id_column,
@@ -231,7 +232,8 @@ def _unknown_names(given: Sequence[str], evalset: EvalSet, source: str, what: st
     unknown = sorted({n for n in given if n not in known}, key=_natural)
     if unknown:
         raise DataError(f"{source}: {what} that are not in the truth: {_shown(unknown, 5)}; use the "
-                        f"truth's label names {_shown(evalset.classes)}")
+                        f"truth's label names {_shown(evalset.classes)}"
+                        + text_match_hint(unknown, evalset.classes, "label names"))
 
 
 def _score_matrix(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:

@@ -20,12 +20,14 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError
-from evalkit.evalset import EvalSet, as_keys
+from evalkit.evalset import EvalSet, as_keys, text_match_hint
 
 if TYPE_CHECKING:
     from evalkit.detection_data import Detections
 
 SUM_TOLERANCE = 1e-6
+# The column of predicted labels (single-label, or multi-label names separated by the delimiter).
+PREDICTED_LABEL_COLUMN = "label"
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ def align_by_id(table: pd.DataFrame, evalset: EvalSet, *, source: str, id_column
     if column is None:
         raise DataError(f"{source}: no id column ('{id_column}' or 'id'); add the item ids the "
                         "predictions belong to")
+    if table[column].isna().any():
+        raise DataError(f"{source}: column '{column}' has {int(table[column].isna().sum())} empty id(s); "
+                        "every row needs the id of the item it predicts")
     ids = as_keys(table[column])
     _check_ids(ids, evalset, source, column)
     order = pd.Series(np.arange(len(ids)), index=ids).reindex(evalset.ids).to_numpy()
@@ -111,7 +116,8 @@ def _check_ids(ids: np.ndarray, evalset: EvalSet, source: str, column: str) -> N
     extra = np.array([i for i in ids if i not in known], dtype=object)
     if len(extra):
         raise DataError(f"{source}: {len(extra)} id(s) in column '{column}' are not in the truth "
-                        f"({evalset.source}): {_sample(extra)}; predictions must be for the evaluated items")
+                        f"({evalset.source}): {_sample(extra)}; predictions must be for the evaluated items"
+                        + text_match_hint(extra, evalset.ids, "ids"))
     given = set(ids)
     missing = np.array([i for i in evalset.ids if i not in given], dtype=object)
     if len(missing):
@@ -139,11 +145,22 @@ def _numeric(table: pd.DataFrame, name: str, source: str) -> np.ndarray:
         raise DataError(f"{source}: column '{name}' has {int(values.isna().sum())} NaN/empty score(s); "
                         "every row needs a score")
     array = values.to_numpy(dtype=np.float64)
+    if not np.isfinite(array).all():
+        raise DataError(f"{source}: column '{name}' has {int((~np.isfinite(array)).sum())} infinite "
+                        "score(s); give probabilities in [0, 1]")
     outside = (array < 0) | (array > 1)
     if outside.any():
         raise DataError(f"{source}: column '{name}' has {int(outside.sum())} score(s) outside [0, 1] "
-                        f"(e.g. {array[outside][0]:g}); give probabilities (apply a sigmoid/softmax)")
+                        f"(e.g. {array[outside][0]:g}); {_score_fix(array)}")
     return array
+
+
+def _score_fix(array: np.ndarray) -> str:
+    """What to do with scores outside [0, 1]: percentages (all within [0, 100]) need dividing by 100."""
+    if array.min() >= 0 and array.max() <= 100:
+        return ("they look like percentages (all within [0, 100]): divide by 100 to give probabilities "
+                "(or, if they are logits, apply a sigmoid/softmax)")
+    return "give probabilities (apply a sigmoid/softmax)"
 
 
 def _scores(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:

@@ -10,6 +10,7 @@ from evalkit.escaping import markdown_code
 from evalkit.escaping import markdown_text as md
 from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
 from evalkit.strategies.formula import metric_names_in_order, parse_formula
+from evalkit.strategies.satisficing import describe_constraints
 
 MISSING = "—"
 
@@ -106,7 +107,7 @@ def terminal_table(record: dict[str, Any]) -> str:
 
 def describe_strategy(strategy: dict[str, Any]) -> str:
     if strategy["name"] == "satisficing":
-        constraints = ", ".join(f"{m} {c}" for m, c in strategy.get("constraints", {}).items())
+        constraints = describe_constraints(strategy.get("constraints", {}))
         goal = "maximize" if strategy.get("higher_is_better", True) else "minimize"
         return f"{goal} {strategy['optimize']}" + (f" subject to {constraints}" if constraints else "")
     if strategy["name"] == "average":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -11,8 +13,13 @@ from evalkit.errors import DataError
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 
 
-def read_table(path: Path, *, what: str) -> pd.DataFrame:
+def read_table(path: Path, *, what: str, text_columns: Collection[str] = ()) -> pd.DataFrame:
     """Read a CSV or Parquet file; ``what`` says what the file is for (used in messages).
+
+    ``text_columns`` (ids, labels, annotator names) are read as text, exactly as written apart from
+    surrounding spaces: no number parsing (``001`` stays ``001``) and no missing-value guessing (``NA``,
+    ``None``, ``nan`` are names); only an empty cell is missing. Other columns keep pandas' reading.
+    Parquet columns keep their types; empty strings in them are missing too.
 
     Raises :class:`DataError` for a missing, empty, unreadable or unsupported file.
     """
@@ -27,6 +34,18 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
         raise DataError(f"{path}: the {what} file is empty; it needs a header row and at least one row")
     try:
         table = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+        if suffix == ".csv":
+            _refuse_repeated_columns(path, what)
+            # Read again as plain text: pandas' typed reading already turned '001' into 1 and 'NA' into NaN.
+            positions = [i for i, c in enumerate(table.columns) if c in set(text_columns)]
+            if positions:
+                text = pd.read_csv(path, usecols=positions, dtype=str, keep_default_na=False)
+                for k, i in enumerate(positions):
+                    table[table.columns[i]] = _blank_is_missing(text.iloc[:, k])
+        else:
+            for column in [c for c in table.columns if c in set(text_columns)]:
+                if not pd.api.types.is_numeric_dtype(table[column]):
+                    table[column] = _blank_is_missing(table[column])
     except ImportError as exc:
         raise DataError(f"{path}: reading Parquet needs pyarrow; install it with "
                         f"`pip install 'evalkit[parquet]'` ({exc})") from None
@@ -35,6 +54,22 @@ def read_table(path: Path, *, what: str) -> pd.DataFrame:
     if table.empty:
         raise DataError(f"{path}: the {what} file has a header but no rows")
     return table
+
+
+def _refuse_repeated_columns(path: Path, what: str) -> None:
+    """pandas renames a repeated column ('score', 'score.1') and reads the first: which one is meant?"""
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    # Unnamed columns ('', as spreadsheet exports leave them) are never read by name, so may repeat.
+    repeated = sorted(name for name, count in Counter(header).items() if count > 1 and name.strip())
+    if repeated:
+        raise DataError(f"{path}: the {what} file names column(s) {repeated[:5]} more than once; keep one "
+                        "column of each name")
+
+
+def _blank_is_missing(column: pd.Series) -> pd.Series:
+    """Text cells stripped of surrounding spaces; an empty (or all-space) cell becomes missing."""
+    values = [v.strip() if isinstance(v, str) else v for v in column.astype(object)]
+    return pd.Series([None if v == "" else v for v in values], index=column.index, dtype=object)
 
 
 def require_columns(table: pd.DataFrame, columns: list[str], *, path: Path | str, what: str,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from evalkit.config import BaselineConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError
-from evalkit.metrics.registry import MetricSpec, require_metric
+from evalkit.metrics.registry import MetricSpec, check_stated_value, require_metric
 
 
 def check(name: str, cfg: BaselineConfig, registry: Mapping[str, MetricSpec]) -> None:
@@ -17,9 +16,9 @@ def check(name: str, cfg: BaselineConfig, registry: Mapping[str, MetricSpec]) ->
         raise ConfigError(f"{where}: an external baseline states its numbers in 'metrics', "
                           "e.g. {recall: 0.95, precision: 0.90}")
     for metric, value in cfg.metrics.items():
-        require_metric(registry, metric, where=f"{where}.metrics")
-        if not math.isfinite(value):
-            raise ConfigError(f"{where}.metrics.{metric}: {value} is not a finite number")
+        spec = require_metric(registry, metric, where=f"{where}.metrics")
+        # An impossible number would become the lower bound or win the ranking unnoticed.
+        check_stated_value(spec, value, where=f"{where}.metrics.{metric}")
 
 
 def run(name: str, cfg: BaselineConfig) -> Entry:

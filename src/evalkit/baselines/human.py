@@ -53,7 +53,7 @@ from evalkit.baselines import human_multilabel
 from evalkit.config import BaselineConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, DataError
-from evalkit.evalset import EvalSet, as_keys
+from evalkit.evalset import EvalSet, as_keys, as_names, text_match_hint
 from evalkit.metrics.compute import compute_metrics
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions, id_column_of
@@ -121,7 +121,9 @@ def read_annotations(path: Path, evalset: EvalSet, id_column: str, cfg: Baseline
                      ) -> tuple[pd.DataFrame, int]:
     """Annotations as columns item (eval-set position), annotator, label (class code), group; and the
     number of labels ignored because their item is not evaluated. ``group`` is None without groups."""
-    table = read_table(path, what="annotations")
+    table = read_table(path, what="annotations",
+                       text_columns=[id_column, "id", cfg.annotator_column, cfg.label_column,
+                                     cfg.group_column or DEFAULT_GROUP])
     column = id_column_of(table, id_column) or "id"
     group_column = cfg.group_column or (DEFAULT_GROUP if DEFAULT_GROUP in table.columns else None)
     multilabel = evalset.task == "multilabel"  # a label set per row, in either layout; empty = no label
@@ -137,15 +139,20 @@ def read_annotations(path: Path, evalset: EvalSet, id_column: str, cfg: Baseline
     position = pd.Series(np.arange(evalset.n_items), index=evalset.ids)
     ids = as_keys(table[column])
     known = np.isin(ids, evalset.ids)
+    # Unknown ids are ignored (a panel may label more items than are evaluated), but not one that is an
+    # evaluated id written differently ('001' for '1'): that would silently drop the item's labels.
+    hint = text_match_hint(sorted(set(ids[~known])), evalset.ids, "ids")
+    if hint:
+        raise DataError(f"{path}: column '{column}' has ids that are not the truth's{hint}")
     table = table[known]
     annotations = pd.DataFrame({
         "item": position.loc[ids[known]].to_numpy(),
-        "annotator": as_keys(table[cfg.annotator_column]),
+        "annotator": as_names(table[cfg.annotator_column]),
         # a class code, or (multilabel) a 0/1 vector over the truth's labels
         "label": (human_multilabel.label_sets(table, evalset, cfg.label_column, str(path)) if multilabel
                   else evalset.encode(as_keys(table[cfg.label_column]), source=str(path),
                                       field=cfg.label_column)),
-        "group": as_keys(table[group_column]) if group_column else None,
+        "group": as_names(table[group_column]) if group_column else None,
     })
     duplicated = annotations.duplicated(["item", "annotator"])
     if duplicated.any():

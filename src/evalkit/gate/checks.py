@@ -23,6 +23,7 @@ from evalkit.gate.fmt import fmt, fmt_signed
 from evalkit.gate.recompute import Unrecomputable, agrees, expected_direction, recompute
 from evalkit.gate.reference import Reference, definition
 from evalkit.gate.rules import HUMAN, SCORE, BaselineRule, GateRules, MetricRule, canonical_rules
+from evalkit.strategies.satisficing import canonical_description, describe_constraints
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 RUN = "run"  # the subject of checks about the run as a whole (data, strategy, rules)
@@ -232,7 +233,9 @@ def _show_raw(value: Any) -> str:
 def check_strategy(record: Mapping[str, Any], reference: Reference) -> Check:
     """The single number must be defined as when the reference was accepted, or it is not comparable."""
     run_strategy = record.get("strategy")
-    if run_strategy == reference.strategy:
+    # Compared in the stored form, so a reference written when thresholds were text still matches.
+    if isinstance(run_strategy, Mapping) and isinstance(reference.strategy, Mapping) and \
+            canonical_description(run_strategy) == canonical_description(reference.strategy):
         return Check(RUN, "strategy", PASS, f"strategy unchanged ({_describe_strategy(reference.strategy)})")
     if not isinstance(run_strategy, Mapping):
         return Check(RUN, "strategy", FAIL, "the run records no strategy, so its score cannot be compared")
@@ -263,7 +266,7 @@ def check_rules_current(record: Mapping[str, Any], reference: Reference) -> Chec
 
 def _describe_strategy(strategy: Mapping[str, Any]) -> str:
     if strategy.get("name") == "satisficing":
-        constraints = ", ".join(f"{m} {c}" for m, c in (strategy.get("constraints") or {}).items())
+        constraints = describe_constraints(strategy.get("constraints") or {})
         subject_to = f" subject to {constraints}" if constraints else ""
         return f"satisficing: {strategy.get('optimize')}{subject_to}"
     return str(strategy.get("name"))

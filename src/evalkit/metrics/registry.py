@@ -8,6 +8,7 @@ stated, not computed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -32,6 +33,11 @@ class MetricSpec:
     @property
     def direction(self) -> str:
         return "higher" if self.higher_is_better else "lower"
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """The values this metric can take: [0, 1] when bounded, else [0, inf) (losses, costs, coverage)."""
+        return (0.0, 1.0) if self.bounded else (0.0, math.inf)
 
 
 def _spec(fn: Callable[..., float], needs: str, *, higher: bool = True, bounded: bool = True,
@@ -111,3 +117,22 @@ def require_metric(registry: Mapping[str, MetricSpec], name: str, *, where: str)
         raise ConfigError(f"{where}: unknown metric '{name}'; valid metrics: {', '.join(registry)} "
                           "(declare other cost metrics under cost_metrics: {name: lower|higher})")
     return registry[name]
+
+
+def check_stated_value(spec: MetricSpec, value: object, *, where: str) -> None:
+    """A number stated in the config (external baselines, declared costs) must be one the metric can take.
+
+    ``where`` is the config key (``baselines.paper.metrics.accuracy``); the message names it and the fix.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}: {value!r} is not a number; state the metric's value, e.g. 0.95")
+    if not math.isfinite(value):
+        raise ConfigError(f"{where}: {value} is not a finite number; state the metric's measured value")
+    low, high = spec.value_range
+    if spec.needs == "declared" and value < low:
+        raise ConfigError(f"{where}: {value:g} is negative; a cost metric ({spec.name}) is a measured "
+                          "amount, 0 or more")
+    if not low <= value <= high:
+        interval = f"[{low:g}, {high:g}]" if math.isfinite(high) else f">= {low:g}"
+        hint = "; give a fraction (0.95, not 95)" if high == 1.0 and value > high else ""
+        raise ConfigError(f"{where}: {value:g} is outside the range of {spec.name} ({interval}){hint}")

@@ -25,7 +25,8 @@ LOG_RATIO = 30.0  # a positive metric spanning more than this factor gets a log 
 
 
 def constraints_of(record: dict[str, Any]) -> list[Constraint]:
-    """The run's constraints, parsed with the strategy's own parser (one meaning of '>= 0.95')."""
+    """The run's constraints with their stored thresholds (numbers; older records' text is parsed by the
+    strategy's own parser, so '>= 0.95' has one meaning)."""
     constraints = record["strategy"].get("constraints", {})
     return [parse_constraint(metric, text) for metric, text in constraints.items()]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,23 +29,32 @@ class Average:
     flipped: tuple[bool, ...]
     name: str = "average"
     higher_is_better: bool = True
+    # The weights the arithmetic uses: ``weights`` itself, or scaled down when their sum would overflow
+    # (1e308 twice); ``weights`` stays as stated, for metrics.json and the report.
+    scaled: tuple[float, ...] | None = None
+
+    @property
+    def _arithmetic_weights(self) -> tuple[float, ...]:
+        return self.scaled if self.scaled is not None else self.weights
 
     def evaluate(self, metrics: Mapping[str, float | None], *, require_all: bool = True) -> Outcome:
         total = 0.0
-        for metric, weight, flip in zip(self.metrics_used, self.weights, self.flipped, strict=True):
+        weights = self._arithmetic_weights
+        for metric, weight, flip in zip(self.metrics_used, weights, self.flipped, strict=True):
             value = metrics.get(metric)
             if value is None:
                 return Outcome(score=None, reason=missing_reason(metric, metrics))
             total += weight * ((1.0 - value) if flip else value)
-        return Outcome(score=total / sum(self.weights))
+        return Outcome(score=total / sum(weights))
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "metrics": list(self.metrics_used), "weights": list(self.weights)}
 
     def score_values(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        weights = self._arithmetic_weights
         total = sum(w * ((1.0 - values[m]) if flip else values[m])
-                    for m, w, flip in zip(self.metrics_used, self.weights, self.flipped, strict=True))
-        return np.asarray(total, dtype=np.float64) / sum(self.weights)
+                    for m, w, flip in zip(self.metrics_used, weights, self.flipped, strict=True))
+        return np.asarray(total, dtype=np.float64) / sum(weights)
 
 
 def build_average(metrics: list[str], weights: list[float] | None,
@@ -58,9 +68,15 @@ def build_average(metrics: list[str], weights: list[float] | None,
     if len(weights) != len(metrics):
         raise ConfigError(f"strategy average: {len(weights)} weights for {len(metrics)} metrics; "
                           "give one weight per metric in strategy.weights")
-    if any(w < 0 for w in weights) or sum(weights) <= 0:
-        raise ConfigError(f"strategy average: weights must be non-negative with a positive sum, "
-                          f"got {weights}")
+    for i, weight in enumerate(weights):
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight) \
+                or weight <= 0:
+            raise ConfigError(f"strategy.weights[{i}]: {weight!r} is not a finite positive number; give "
+                              "one positive weight per metric, e.g. weights: [2, 1]")
+    stated = tuple(float(w) for w in weights)
+    # Dividing by the largest weight first keeps the sum (and every weighted total) finite.
+    scaled = None if math.isfinite(sum(stated)) and sum(stated) > 0 else \
+        tuple(w / max(stated) for w in stated)
     flipped = []
     for name in metrics:
         spec = require_metric(registry, name, where="strategy.metrics")
@@ -69,4 +85,4 @@ def build_average(metrics: list[str], weights: list[float] | None,
                               "be averaged with scores in [0, 1]; use strategy satisficing with a "
                               f"constraint such as {name}: '<= x' instead")
         flipped.append(not spec.higher_is_better)
-    return Average(tuple(metrics), tuple(float(w) for w in weights), tuple(flipped))
+    return Average(tuple(metrics), stated, tuple(flipped), scaled=scaled)

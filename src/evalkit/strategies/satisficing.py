@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -31,21 +33,64 @@ class Constraint:
     def holds(self, value: float) -> bool:
         return OPERATORS[self.op](value, self.threshold)
 
+    @property
+    def condition(self) -> str:
+        """``>= 0.9512345``: the operator and the threshold written in full (for display only)."""
+        return f"{self.op} {format_threshold(self.threshold)}"
+
     def __str__(self) -> str:
-        return f"{self.metric} {self.op} {self.threshold:g}"
+        return f"{self.metric} {self.condition}"
+
+    def as_record(self) -> dict[str, Any]:
+        """How ``metrics.json`` stores the constraint: the threshold as a number, never rounded text."""
+        return {"op": self.op, "threshold": self.threshold}
 
 
-def parse_constraint(metric: str, text: str) -> Constraint:
+def format_threshold(value: float) -> str:
+    """The shortest text that reads back as exactly ``value`` (0.9512345, 50, 1e-07), unlike ``%g``.
+
+    >>> format_threshold(0.9512345), format_threshold(50.0)
+    ('0.9512345', '50')
+    """
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def parse_constraint(metric: str, text: str | Mapping[str, Any]) -> Constraint:
     """Parse ``">= 0.95"`` for ``metric``; anything else is a ConfigError showing the accepted form.
+
+    Also reads the stored form ``{"op": ">=", "threshold": 0.95}`` (``metrics.json``, gate references);
+    the text form is what configs and older records hold.
 
     >>> str(parse_constraint("recall", ">= 0.95"))
     'recall >= 0.95'
+    >>> parse_constraint("recall", {"op": ">=", "threshold": 0.9512345}).threshold
+    0.9512345
     """
-    match = _CONSTRAINT.match(str(text))
-    if not match:
-        raise ConfigError(f"strategy.constraints.{metric}: cannot parse '{text}'; write an operator and a "
-                          "number, e.g. '>= 0.95' or '<= 50' (operators: >=, <=, >, <)")
-    return Constraint(metric, match.group(1), float(match.group(2)))
+    where = f"strategy.constraints.{metric}"
+    if isinstance(text, Mapping):
+        op, threshold = text.get("op"), text.get("threshold")
+        if not isinstance(op, str) or op not in OPERATORS or isinstance(threshold, bool) \
+                or not isinstance(threshold, int | float):
+            raise ConfigError(f"{where}: {dict(text)!r} is not a constraint; write it as {{op: '>=', "
+                              "threshold: 0.95} or as text '>= 0.95'")
+        try:
+            parsed = Constraint(metric, op, float(threshold))
+        except OverflowError:  # an integer too large for a float (a hand-edited metrics.json)
+            parsed = Constraint(metric, op, math.inf)
+    else:
+        match = _CONSTRAINT.match(str(text))
+        if not match:
+            raise ConfigError(f"{where}: cannot parse '{text}'; write an operator and a "
+                              "number, e.g. '>= 0.95' or '<= 50' (operators: >=, <=, >, <)")
+        parsed = Constraint(metric, match.group(1), float(match.group(2)))
+    if not math.isfinite(parsed.threshold):
+        # '>= 1e999' reads as infinity: no value meets it, and it cannot be drawn or compared.
+        shown = str(text) if isinstance(text, str) else f"{parsed.op} {text.get('threshold')}"
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise ConfigError(f"{where}: the threshold in '{shown}' is not a finite number; write a threshold "
+                          "such as '>= 0.95'")
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -68,8 +113,7 @@ class Satisficing:
             value = metrics.get(constraint.metric)
             if value is None:
                 if require_all:
-                    violations.append(f"{constraint.metric} is missing (needs {constraint.op} "
-                                      f"{constraint.threshold:g})")
+                    violations.append(f"{constraint.metric} is missing (needs {constraint.condition})")
                 else:
                     unchecked.append(str(constraint))
             elif not constraint.holds(value):
@@ -84,10 +128,33 @@ class Satisficing:
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "optimize": self.optimize,
-                "constraints": {c.metric: f"{c.op} {c.threshold:g}" for c in self.constraints}}
+                "constraints": {c.metric: c.as_record() for c in self.constraints}}
 
 
-def build_satisficing(optimize: str | None, constraints: Mapping[str, str],
+def describe_constraints(constraints: Mapping[str, Any]) -> str:
+    """``recall >= 0.9512345, latency_ms <= 50``: a record's constraints (stored or text form) for display."""
+    parts = []
+    for metric, given in constraints.items():
+        try:
+            parts.append(str(parse_constraint(metric, given)))
+        except ConfigError:  # a hand-edited record: show what it says rather than fail the report
+            parts.append(f"{metric} {given}")
+    return ", ".join(parts)
+
+
+def canonical_description(description: Mapping[str, Any]) -> dict[str, Any]:
+    """A recorded strategy with its constraints in the stored (numeric) form, so that a reference written
+    before thresholds were stored as numbers (``">= 0.95"``) compares equal to the same strategy now."""
+    result = dict(description)
+    constraints = result.get("constraints")
+    if isinstance(constraints, Mapping):
+        # Left as written when it does not parse: it then differs from any valid strategy, as it should.
+        with contextlib.suppress(ConfigError):
+            result["constraints"] = {m: parse_constraint(m, c).as_record() for m, c in constraints.items()}
+    return result
+
+
+def build_satisficing(optimize: str | None, constraints: Mapping[str, str | Mapping[str, Any]],
                       registry: Mapping[str, MetricSpec]) -> Satisficing:
     """Validate the optimized metric and the constraints, and build the strategy."""
     if not optimize:

@@ -37,10 +37,13 @@ from evalkit.config import DataConfig, RunConfig
 from evalkit.detection.fast import Prepared, accumulate, prepare_tables, stats_of
 from evalkit.detection.loading import read_json
 from evalkit.detection.params import IOU_TYPES
+from evalkit.detection.segmentation import short_repr
 from evalkit.detection.stats import DetectionStats
 from evalkit.detection.tables import (
     DetectionTable,
     GroundTruthTable,
+    checked_ids,
+    column,
     detection_table,
     ground_truth_table,
     renumber_annotation_ids,
@@ -221,7 +224,8 @@ def predictions_from_file(path: Path, evalset: EvalSet, *, allow_annotations: bo
         records, positions = _annotations_as_results(document, truth, source)
     else:
         records = document
-    table = detection_table(records, truth.table, truth.images, truth.iou_type, source)
+    table = detection_table(records, truth.table, truth.images, truth.iou_type, source,
+                            "results" if positions is None else "annotations")
     return _matched(truth, table, positions)
 
 
@@ -233,21 +237,25 @@ def _annotations_as_results(document: dict, truth: DetectionTruth,
             raise DataError(f"{source}: '{key}' is missing or not a list; fix: a COCO annotation file has "
                             "'images' and 'annotations' lists")
     names = dict(zip(truth.table.category_ids, truth.table.category_names, strict=True))
-    for category in document.get("categories") or []:
-        known = names.get(category.get("id")) if isinstance(category, dict) else None
-        if isinstance(category, dict) and known is not None and str(category.get("name")) != known:
-            raise DataError(f"{source}: category id {category['id']} is '{category.get('name')}' here but "
-                            f"'{known}' in the truth; fix: use the truth's category ids")
-    try:
-        listed = [im["id"] for im in document["images"]] + [a["image_id"] for a in document["annotations"]]
-    except (KeyError, TypeError):
-        raise DataError(f"{source}: an image without 'id' or an annotation without 'image_id'; fix: give "
-                        "every image its id and every annotation its image_id") from None
+    categories = document.get("categories") or []
+    if not isinstance(categories, list):
+        raise DataError(f"{source}: 'categories' is {type(categories).__name__}, not a list; fix: list the "
+                        "truth's categories, or leave 'categories' out")
+    category_ids = checked_ids(column(categories, "id", source, "categories"), source, "categories", "id")
+    for category, category_id in zip(categories, category_ids, strict=True):
+        known = names.get(category_id)
+        if known is not None and str(category.get("name")) != known:
+            raise DataError(f"{source}: category id {category_id} is {short_repr(category.get('name'))} here "
+                            f"but '{known}' in the truth; fix: use the truth's category ids")
+    listed = (checked_ids(column(document["images"], "id", source, "images"), source, "images", "id")
+              + checked_ids(column(document["annotations"], "image_id", source, "annotations"), source,
+                            "annotations", "image_id"))
     index = truth.table.image_index
     unknown = list(dict.fromkeys(i for i in listed if i not in index))
     if unknown:
-        raise DataError(f"{source}: {len(unknown)} image id(s) not in the truth (e.g. {unknown[:3]}); fix: "
-                        "annotate the truth's images, with the same ids and id type")
+        raise DataError(f"{source}: {len(unknown)} image id(s) not in the truth (e.g. "
+                        f"{short_repr(unknown[:3])}); fix: annotate the truth's images, with the same ids "
+                        "and id type")
     positions = np.unique(np.fromiter((index[i] for i in listed), dtype=np.int64, count=len(listed)))
     keys = ("image_id", "category_id", "bbox", *(("segmentation",) if truth.iou_type == "segm" else ()))
     records = []

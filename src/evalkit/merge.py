@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from evalkit.config import StrategyConfig
 from evalkit.entry import Entry
 from evalkit.errors import DataError, EvalkitError
 from evalkit.metrics.registry import metric_registry
-from evalkit.plots.render import read_curves
+from evalkit.plots.render import CURVES_FILE, read_curves
+from evalkit.record_check import check_curves, check_record
 from evalkit.record_io import METRICS_FILE, read_record
 from evalkit.report import terminal_table
 from evalkit.results import STANDARD_KEYS, build_record
@@ -47,13 +49,36 @@ def find_runs(paths: list[Path]) -> list[Path]:
     return runs
 
 
+def checked_record(run: Path) -> dict[str, Any]:
+    """The run's ``metrics.json``, with the shape merging and drawing read checked (DataError if not)."""
+    record = read_record(run)
+    check_record(record, run / METRICS_FILE)
+    unknown = set(record["strategy"]) - {f.name for f in fields(StrategyConfig)} - {"higher_is_better"}
+    if unknown:
+        raise DataError(f"{run / METRICS_FILE}: strategy has unknown key(s) {sorted(unknown)}; fix: re-run "
+                        "the experiment to rewrite it, or restore the file")
+    for key in ("data",):
+        if not isinstance(record.get(key), dict):
+            raise DataError(f"{run / METRICS_FILE}: '{key}' is missing or not an object; fix: re-run the "
+                            "experiment to rewrite it, or restore the file")
+    return record
+
+
+def checked_curves(run: Path) -> dict[str, Any] | None:
+    """The run's ``curves.json`` (None if it saved none), with its shape checked."""
+    curves = read_curves(run)
+    if curves is not None:
+        check_curves(curves, run / CURVES_FILE)
+    return curves
+
+
 def merge_records(records: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
     """One record from several runs of the same experiment (first occurrence of a name wins)."""
     first_path, first = records[0]
     for path, record in records[1:]:
         for key, what in (("task", "task"), ("strategy", "strategy"), (("data", "fingerprint"), "data")):
-            mine = record[key[0]][key[1]] if isinstance(key, tuple) else record[key]
-            theirs = first[key[0]][key[1]] if isinstance(key, tuple) else first[key]
+            mine = record[key[0]].get(key[1]) if isinstance(key, tuple) else record[key]
+            theirs = first[key[0]].get(key[1]) if isinstance(key, tuple) else first[key]
             if mine != theirs:
                 raise DataError(f"{path}: its {what} differs from {first_path}'s ({mine!r} vs {theirs!r}); "
                                 "only runs of the same experiment on the same data can be merged")
@@ -108,8 +133,8 @@ def main(args: list[str]) -> int:
     options = parser.parse_args(args)
     try:
         runs = find_runs(options.runs)
-        merged = merge_records([(run, read_record(run)) for run in runs])
-        curves = merge_curves([read_curves(run) for run in runs])
+        merged = merge_records([(run, checked_record(run)) for run in runs])
+        curves = merge_curves([checked_curves(run) for run in runs])
         out = options.out or options.runs[0] / "merged"
         with run_folder.exclusive(out):
             run_folder.write_run(out, merged, curves)

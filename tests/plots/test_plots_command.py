@@ -137,3 +137,92 @@ def test_figures_drawn_in_parallel_are_the_same_bytes_as_drawn_one_by_one(satisf
     assert written == sorted(expected)
     for name in written:
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()
+
+
+def _set(path: list, value: object):
+    def change(document: dict) -> None:
+        owner = document
+        for key in path[:-1]:
+            owner = owner[key]
+        if value is _DELETE:
+            del owner[path[-1]]
+        else:
+            owner[path[-1]] = value
+    return change
+
+
+_DELETE = object()
+
+TAMPERED = {
+    "score is a string": ("metrics.json", _set(["entries", 0, "score"], "0.9"), "entries[0].score"),
+    "a metric is a list": ("metrics.json", _set(["entries", 1, "metrics", "f1"], [0.9]),
+                           "entries[1].metrics.f1"),
+    "entry without metrics": ("metrics.json", _set(["entries", 2, "metrics"], _DELETE),
+                              "entries[2] has no 'metrics'"),
+    "entry name is null": ("metrics.json", _set(["entries", 0, "name"], None), "entries[0].name"),
+    "an entry is a string": ("metrics.json", _set(["entries", 3], "logreg"), "entries[3]"),
+    "interval is a number": ("metrics.json", _set(["entries", 0, "ci", "score"], 0.5), "entries[0].ci.score"),
+    "strategy is a string": ("metrics.json", _set(["strategy"], "satisficing"), "strategy"),
+    "strategy without name": ("metrics.json", _set(["strategy", "name"], _DELETE), "strategy has no 'name'"),
+    "task missing": ("metrics.json", _set(["task"], _DELETE), "has no 'task'"),
+    "notes is a string": ("metrics.json", _set(["notes"], "one note"), "notes"),
+    "margin is text": ("metrics.json", _set(["margin"], "0.01"), "margin"),
+    "curve coordinates are a string": (
+        "curves.json", _set(["entries", "logreg", "curves", "malignant", "roc", "fpr"], "0,1"),
+        "entries.logreg.curves.malignant.roc.fpr"),
+    "curve lengths differ": ("curves.json",
+                             _set(["entries", "logreg", "curves", "malignant", "roc", "fpr"], [0.0, 1.0]),
+                             "different lengths"),
+    "a null in a curve": ("curves.json",
+                          _set(["entries", "logreg", "curves", "malignant", "pr", "recall", 3], None),
+                          "entries.logreg.curves.malignant.pr.recall[3]"),
+    "confusion matrix is ragged": ("curves.json", _set(["entries", "logreg", "confusion", 1], [3]),
+                                   "entries.logreg.confusion"),
+    "classes is a string": ("curves.json", _set(["classes"], "benign"), "classes"),
+}
+
+
+@pytest.mark.parametrize("case", TAMPERED)
+def test_plot_on_a_tampered_run_is_one_error_line_naming_file_and_field(demo_run, tmp_path, case):
+    name, change, fragment = TAMPERED[case]
+    run = saved_run(demo_run, tmp_path / "run", "metrics.json", "curves.json")
+    document = json.loads((run / name).read_text())
+    change(document)
+    (run / name).write_text(json.dumps(document))
+    result = run_cli("plot", str(run))
+    assert result.code == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("evalkit: error: "), result.stderr
+    assert f"{name}:" in lines[0] and fragment in lines[0] and "fix:" in lines[0], lines[0]
+    assert not (run / "plots").exists() and not (run / "report.md").exists()  # nothing drawn half-way
+
+
+@pytest.mark.parametrize("case", ["score is a string", "strategy without name", "a null in a curve",
+                                  "curve lengths differ"])
+def test_compare_on_a_tampered_run_is_one_error_line_and_writes_nothing(demo_run, tmp_path, case):
+    name, change, fragment = TAMPERED[case]
+    good = saved_run(demo_run, tmp_path / "good", "metrics.json", "curves.json")
+    bad = saved_run(demo_run, tmp_path / "bad", "metrics.json", "curves.json")
+    document = json.loads((bad / name).read_text())
+    change(document)
+    (bad / name).write_text(json.dumps(document))
+    result = run_cli("compare", str(good), str(bad), "--out", str(tmp_path / "merged"))
+    assert result.code == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("evalkit: error: "), result.stderr
+    assert str(bad / name) in lines[0] and fragment in lines[0], lines[0]
+    assert not (tmp_path / "merged").exists()
+
+
+def test_compare_refuses_a_strategy_key_it_does_not_know(demo_run, tmp_path):
+    good = saved_run(demo_run, tmp_path / "good", "metrics.json")
+    bad = saved_run(demo_run, tmp_path / "bad", "metrics.json")
+    document = json.loads((bad / "metrics.json").read_text())
+    document["strategy"]["optimise"] = "f1"
+    (bad / "metrics.json").write_text(json.dumps(document))
+    # The first run's strategy decides how to re-score; a typo there used to be a TypeError.
+    result = run_cli("compare", str(bad), str(good), "--out", str(tmp_path / "merged"))
+    assert result.code == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "strategy has unknown key(s) ['optimise']" in result.stderr
+    assert not (tmp_path / "merged").exists()

@@ -60,13 +60,14 @@ def read_json(path: str | os.PathLike) -> Any:
                         "into it")
     try:
         return _loads(data)
-    except (_DecodeError, UnicodeDecodeError, ValueError) as e:
+    except (_DecodeError, UnicodeDecodeError, ValueError, RecursionError) as e:
         first_error = e
     try:
         # Python's json writes NaN and Infinity, which orjson (strict JSON) refuses; read them, so that
         # the checks can name the record and field that holds one instead of failing on a character.
+        # A nesting deeper than orjson's limit exhausts Python's recursion limit here: same message.
         return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError):
         msg = str(first_error).splitlines()[0] if str(first_error) else type(first_error).__name__
         raise DataError(f"{source}: malformed JSON ({msg}); fix: write the file with a JSON encoder"
                         ) from None

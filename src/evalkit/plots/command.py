@@ -13,9 +13,10 @@ from pathlib import Path
 import matplotlib.style
 
 from evalkit.errors import DataError, EvalkitError
-from evalkit.plots.render import PLOTS_DIR, REPORT_HTML, REPORT_MD, read_curves, render_run
+from evalkit.plots.render import CURVES_FILE, PLOTS_DIR, REPORT_HTML, REPORT_MD, read_curves, render_run
 from evalkit.plots.style import user_styles
-from evalkit.record_io import read_record
+from evalkit.record_check import check_curves, check_record
+from evalkit.record_io import METRICS_FILE, read_record
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +51,10 @@ def main(args: list[str]) -> int:
         for style in options.style:
             _check_style(style)
         record = read_record(run_dir)
+        check_record(record, run_dir / METRICS_FILE)
         curves = read_curves(run_dir)
+        if curves is not None:
+            check_curves(curves, run_dir / CURVES_FILE)
         with user_styles(options.style):
             figures = render_run(run_dir, record, curves)
     except EvalkitError as exc:

@@ -81,8 +81,9 @@ def ranking_values(
     """ROC AUC and average precision for each row of ``weights`` (shape ``(b, n)``).
 
     Returns ``(roc_auc, average_precision)``, each of shape ``(b,)`` or None when not requested.
-    ROC AUC is NaN without both classes; average precision is 0.0 without positives and 1.0 without
-    negatives, as scikit-learn returns.
+    ROC AUC is NaN without both classes; average precision is NaN without positives (undefined:
+    scikit-learn warns and returns 0.0, which would drag a bootstrap interval down to 0) and 1.0
+    without negatives, as scikit-learn returns.
     """
     wp = np.take(weights, plan.pos_order, axis=1)
     wn = np.take(weights, plan.neg_order, axis=1)
@@ -106,6 +107,6 @@ def ranking_values(
         # A zero denominator means no weight yet, hence tp_upto = 0 and w = 0: the term is 0.
         np.maximum(denominator, 1, out=denominator)
         precision_sum = np.einsum("ij,ij->i", wp, tp_upto / denominator, dtype=np.float64)
-        ap_values = np.zeros(n_pos.shape)
+        ap_values = np.full(n_pos.shape, np.nan)
         np.divide(precision_sum, n_pos, out=ap_values, where=n_pos > 0)
     return auc_values, ap_values

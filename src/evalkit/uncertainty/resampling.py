@@ -98,14 +98,24 @@ def multinomial_weights(rng: np.random.Generator, n: int) -> np.ndarray:
     thrown uniformly: multinomial counts. The correction touches about ``sqrt(n)`` balls, so this
     costs about a Poisson draw instead of ``n`` bounded integers and a bincount.
     """
-    weights = poisson_weights(rng, n)
+    return _correct_total(rng, poisson_weights(rng, n), n)
+
+
+def _correct_total(rng: np.random.Generator, weights: np.ndarray, target: int) -> np.ndarray:
+    """Remove or add balls uniformly at random until ``weights`` sums to ``target``.
+
+    Given its total, a vector of multinomial or Poisson counts is ``total`` balls thrown uniformly
+    at the items; removing balls uniformly without replacement, or throwing more uniformly, leaves
+    ``target`` balls thrown uniformly: multinomial counts of ``target`` draws.
+    """
+    n = weights.shape[0]
     block_sums = _block_sums(weights)
     total = int(block_sums.sum())
-    if total > n:
-        ranks = rng.choice(total, size=total - n, replace=False)
+    if total > target:
+        ranks = rng.choice(total, size=total - target, replace=False)
         np.subtract.at(weights, _items_of_balls(weights, block_sums, ranks), 1)
-    elif total < n:
-        items, extra = np.unique(rng.integers(0, n, size=n - total), return_counts=True)
+    elif total < target:
+        items, extra = np.unique(rng.integers(0, n, size=target - total), return_counts=True)
         if int(weights[items].max()) + int(extra.max()) > np.iinfo(np.uint8).max:  # never in practice
             weights = weights.astype(np.int32)
         weights[items] += extra.astype(weights.dtype)
@@ -140,6 +150,19 @@ def _items_of_balls(weights: np.ndarray, block_sums: np.ndarray, ranks: np.ndarr
     running = np.cumsum(weights[items], axis=1, dtype=np.int64)
     # Within its block, the ball belongs to the first item whose running count exceeds `within`.
     return block * _BALL_BLOCK + (running <= within[:, None]).sum(axis=1)
+
+
+# The random stream of the stratified correction of resample r is SeedSequence(seed, spawn_key=(r, 1)).
+STRATIFY_STREAM = 1
+
+# The item indices of each stratum (true class), see strata_of.
+Strata = tuple[np.ndarray, ...]
+
+
+def strata_of(y_true: np.ndarray) -> Strata:
+    """The items of each class present in ``y_true``, in class order: the strata of the bootstrap."""
+    y = np.asarray(y_true)
+    return tuple(np.flatnonzero(y == c) for c in np.unique(y))
 
 
 @dataclass(frozen=True)
@@ -220,6 +243,41 @@ class Resampler:
         and none of the metrics depends on order).
         """
         return np.repeat(np.arange(self.n_items), self._counts(r))
+
+    def _stratify_row(self, r: int, row: np.ndarray, strata: Strata) -> np.ndarray:
+        # Its own stream, so resample r's stratified form does not depend on the blocking either.
+        rng = np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(int(self.seed), spawn_key=(r, STRATIFY_STREAM)))
+        )
+        out = row.copy()
+        for items in strata:
+            counts = _correct_total(rng, np.take(out, items), items.size)
+            if not np.can_cast(counts.dtype, out.dtype):
+                out = out.astype(np.int32)
+            np.put(out, items, counts)
+        return out
+
+    def stratified_weights(self, r: int, strata: Strata) -> np.ndarray:
+        """Resample ``r`` made stratified: each stratum drawn as many times as it has items.
+
+        Within each stratum (the items of one true class, see :func:`strata_of`), the balls of
+        ``weights(r)`` that fell there are thinned or topped up uniformly at random to the stratum's
+        size. Given its total, a stratum's share of a multinomial resample is a multinomial over its
+        items, so the result is exactly the stratified bootstrap (``n_c`` draws with replacement
+        within each class), whatever ``method`` is, and it differs from ``weights(r)`` by only
+        about ``sqrt(n)`` draws: metrics taken on the two forms of resample ``r`` stay paired.
+        """
+        return self._stratify_row(r, self.weights(r), strata)
+
+    def stratified_indices(self, r: int, strata: Strata) -> np.ndarray:
+        """:meth:`stratified_weights` in index form, like :meth:`indices`."""
+        return np.repeat(np.arange(self.n_items), self.stratified_weights(r, strata))
+
+    def stratify(self, start: int, block: np.ndarray, strata: Strata) -> np.ndarray:
+        """The stratified form of ``block`` (resamples ``start, start + 1, ...``), row by row."""
+        rows = [self._stratify_row(start + i, row, strata) for i, row in enumerate(block)]
+        dtype = np.result_type(*(row.dtype for row in rows)) if rows else block.dtype
+        return np.stack(rows).astype(dtype, copy=False) if rows else block.copy()
 
     def block(self, start: int, *, compact: bool = False) -> np.ndarray:
         """Weights of resamples ``start .. start + rows_per_block - 1`` (fewer at the end).

@@ -157,7 +157,8 @@ def _score_interval(strategy: Strategy, score: np.ndarray, intervals: Mapping[st
         lo, hi = intervals[metric]
         return ([1 - hi, 1 - lo] if flipped else [lo, hi]), methods.get(metric)
     used = strategy.metrics_used
-    if isinstance(strategy, Average) and any(m in methods for m in used) and all(m in intervals for m in used):
+    degenerate = any(m in methods for m in used)
+    if isinstance(strategy, Average) and degenerate and all(m in intervals for m in used):
         weights = np.asarray(strategy.weights, dtype=np.float64)
         bounds = [(1 - intervals[m][1], 1 - intervals[m][0]) if flip else tuple(intervals[m])
                   for m, flip in zip(used, strategy.flipped, strict=True)]

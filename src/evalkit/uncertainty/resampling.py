@@ -244,17 +244,50 @@ class Resampler:
         """
         return np.repeat(np.arange(self.n_items), self._counts(r))
 
-    def _stratify_row(self, r: int, row: np.ndarray, strata: Strata) -> np.ndarray:
+    def _stratify_rng(self, r: int) -> np.random.Generator:
         # Its own stream, so resample r's stratified form does not depend on the blocking either.
-        rng = np.random.Generator(
+        return np.random.Generator(
             np.random.PCG64(np.random.SeedSequence(int(self.seed), spawn_key=(r, STRATIFY_STREAM)))
         )
-        out = row.copy()
+
+    def _stratify_rows(self, start: int, block: np.ndarray, strata: Strata) -> np.ndarray:
+        """The stratified form of resamples ``start, start + 1, ...`` (the rows of ``block``).
+
+        In a stratum that drew too many balls, ``excess`` of them are chosen uniformly without
+        replacement (ranks among the stratum's balls, located by a cumulative sum) and removed; a
+        stratum that drew too few gets uniform draws of its items. Only the random numbers are
+        drawn row by row, each row from its own stream; the rest is whole-block array work.
+        """
+        b = block.shape[0]
+        out = block.astype(np.int32)
+        rngs = [self._stratify_rng(start + i) for i in range(b)]
         for items in strata:
-            counts = _correct_total(rng, np.take(out, items), items.size)
-            if not np.can_cast(counts.dtype, out.dtype):
-                out = out.astype(np.int32)
-            np.put(out, items, counts)
+            m = items.size
+            flat = np.take(out, items, axis=1).ravel()
+            totals = flat.reshape(b, m).sum(axis=1, dtype=np.int64)
+            removed: list[tuple[int, np.ndarray]] = []
+            added: list[tuple[int, np.ndarray]] = []
+            for i, rng in enumerate(rngs):
+                total = int(totals[i])
+                if total > m:
+                    removed.append((i, rng.choice(total, size=total - m, replace=False)))
+                elif total < m:
+                    added.append((i, rng.integers(0, m, size=m - total)))
+            if removed:
+                # Only the rows that remove balls need their running counts.
+                rows = np.array([i for i, _ in removed])
+                balls = flat.reshape(b, m)[rows].ravel()
+                starts = np.concatenate([[0], np.cumsum(totals[rows])[:-1]])
+                ranks = np.concatenate([starts[j] + r for j, (_, r) in enumerate(removed)])
+                at = _items_of_balls(balls, _block_sums(balls), ranks)
+                at = rows[at // m] * m + at % m
+                np.subtract.at(flat, at, 1)
+            if added:
+                at = np.concatenate([i * m + picks for i, picks in added])
+                np.add.at(flat, at, 1)
+            out[:, items] = flat.reshape(b, m)
+        if block.dtype == np.uint8 and out.max(initial=0) <= np.iinfo(np.uint8).max:
+            return out.astype(np.uint8)
         return out
 
     def stratified_weights(self, r: int, strata: Strata) -> np.ndarray:
@@ -267,7 +300,7 @@ class Resampler:
         within each class), whatever ``method`` is, and it differs from ``weights(r)`` by only
         about ``sqrt(n)`` draws: metrics taken on the two forms of resample ``r`` stay paired.
         """
-        return self._stratify_row(r, self.weights(r), strata)
+        return self._stratify_rows(r, self.weights(r)[None, :], strata)[0]
 
     def stratified_indices(self, r: int, strata: Strata) -> np.ndarray:
         """:meth:`stratified_weights` in index form, like :meth:`indices`."""
@@ -275,9 +308,7 @@ class Resampler:
 
     def stratify(self, start: int, block: np.ndarray, strata: Strata) -> np.ndarray:
         """The stratified form of ``block`` (resamples ``start, start + 1, ...``), row by row."""
-        rows = [self._stratify_row(start + i, row, strata) for i, row in enumerate(block)]
-        dtype = np.result_type(*(row.dtype for row in rows)) if rows else block.dtype
-        return np.stack(rows).astype(dtype, copy=False) if rows else block.copy()
+        return self._stratify_rows(start, block, strata)
 
     def block(self, start: int, *, compact: bool = False) -> np.ndarray:
         """Weights of resamples ``start .. start + rows_per_block - 1`` (fewer at the end).

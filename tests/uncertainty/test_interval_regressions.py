@@ -1,4 +1,4 @@
-"""Issue 12 item 10 through the real CLI: intervals that were wrong or claimed certainty, and tests counted twice."""
+"""Issue 12 item 10 through the real CLI: intervals that were wrong or sure, tests counted twice."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from tests.experiments import write_experiment
 RESAMPLES = 200
 
 
-def run(tmp_path: Path, y: np.ndarray, predictions: dict[str, pd.DataFrame], strategy: dict) -> tuple[dict, str]:
+def run(tmp_path: Path, y: np.ndarray, predictions: dict[str, pd.DataFrame],
+        strategy: dict) -> tuple[dict, str]:
     """Run an experiment on truth ``y`` (ids 0..n-1) and return metrics.json and report.md."""
     files: dict[str, pd.DataFrame | str] = {"truth.csv": pd.DataFrame({"id": np.arange(len(y)), "label": y})}
     files |= {f"preds/{name}.csv": frame for name, frame in predictions.items()}
@@ -28,7 +29,8 @@ def run(tmp_path: Path, y: np.ndarray, predictions: dict[str, pd.DataFrame], str
               "candidates": {name: {"predictions": f"preds/{name}.csv"} for name in predictions},
               "strategy": strategy, "bootstrap": {"resamples": RESAMPLES}}
     root = write_experiment(tmp_path / "exp", config, files)
-    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={tmp_path}/out")
+    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp",
+                     f"hydra.run.dir={tmp_path}/out")
     assert result.code == 0, result.stderr
     out = tmp_path / "out"
     return json.loads((out / "metrics.json").read_text()), (out / "report.md").read_text()
@@ -57,7 +59,8 @@ def test_average_precision_leaves_out_resamples_without_a_positive(tmp_path):
     assert len(defined) < RESAMPLES  # some resamples had no positive ...
     assert lower >= 0.2 and (lower, upper) == pytest.approx(np.quantile(defined, [0.025, 0.975]), abs=1e-9)
     left_out = RESAMPLES - len(defined)
-    assert f"average_precision on {left_out} of {RESAMPLES} resamples" in report  # ... and the report counts them
+    # ... and the report counts them
+    assert f"average_precision on {left_out} of {RESAMPLES} resamples" in report
     assert "rest on only 2 positive item(s) (fewer than 10)" in report
 
 
@@ -68,7 +71,8 @@ def test_a_perfect_single_metric_average_takes_the_metrics_wilson_interval(tmp_p
     model = entry(record, "model")
     expected = [float(b) for b in wilson_interval(40, 40, 0.95)]
     assert model["score"] == 1.0
-    assert model["ci"]["score"] == pytest.approx(expected) and model["ci"]["accuracy"] == pytest.approx(expected)
+    assert model["ci"]["score"] == pytest.approx(expected)
+    assert model["ci"]["accuracy"] == pytest.approx(expected)
     assert model["ci"]["score"][0] < 0.95 and model["ci_method"]["score"] == "wilson"
 
 
@@ -139,13 +143,15 @@ def test_accuracy_as_the_satisficing_objective_is_tested_once_by_exact_mcnemar(t
     only_good = int(np.sum((good == y) & (poor != y)))
     only_poor = int(np.sum((poor == y) & (good != y)))
     assert score["test"] == "exact McNemar"
-    assert score["p_value"] == pytest.approx(binomtest(only_good, only_good + only_poor, 0.5).pvalue, rel=1e-12)
+    expected = binomtest(only_good, only_good + only_poor, 0.5).pvalue
+    assert score["p_value"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_a_single_metric_average_is_one_test_in_holm(tmp_path):
     y = np.array([0, 1] * 30)
     rng = np.random.default_rng(2)
-    predictions = {name: pd.DataFrame({"id": np.arange(60), "score": np.clip(shift * y + rng.random(60), 0, 1)})
+    predictions = {name: pd.DataFrame({"id": np.arange(60),
+                                       "score": np.clip(shift * y + rng.random(60), 0, 1)})
                    for name, shift in (("a", 0.5), ("b", 0.2), ("c", 0.1))}
     record, _ = run(tmp_path, y, predictions, {"name": "average", "metrics": ["roc_auc"]})
     assert [(c["b"], c["metric"]) for c in record["comparisons"]] == [("b", "score"), ("c", "score")]

@@ -2,8 +2,9 @@
 
 Run from the repository root::
 
-    python benchmarks/coverage.py                      # both scenarios, 400 data sets each
+    python benchmarks/coverage.py                      # both scenarios, 200 data sets each
     python benchmarks/coverage.py --datasets 100       # quicker, coarser
+    python benchmarks/coverage.py --scenario rare      # one scenario
 
 Two binary classifiers score items drawn from a known distribution: the logit of a model's score
 is ``Normal(0, 1) + shift * y + offset``; the weaker model's noise shares a correlation of 0.6 with
@@ -99,9 +100,11 @@ def one_dataset(s: Scenario, rng: np.random.Generator, cfg: BootstrapConfig, str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", type=int, default=400, help="simulated data sets per scenario")
+    parser.add_argument("--datasets", type=int, default=200, help="simulated data sets per scenario")
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scenario", choices=[s.name.split()[0] for s in SCENARIOS],
+                        help="run one scenario only (e.g. two processes on two cores)")
     args = parser.parse_args()
     cfg = BootstrapConfig(resamples=args.resamples, level=0.95, seed=0)
     strategy = build_strategy(StrategyConfig(name="average", metrics=METRICS), REGISTRY, "binary")
@@ -110,6 +113,8 @@ def main() -> None:
           "coverage +- standard error (target 0.95)")
     print(f"{'scenario':16s}{'interval':32s}{'coverage':>16s}{'mean width':>12s}{'zero width':>12s}")
     for k, scenario in enumerate(SCENARIOS):
+        if args.scenario and not scenario.name.startswith(args.scenario):
+            continue
         true = truth(scenario, seed=10_000 + k)
         targets = {f"strong {m}": ("strong", m, true["strong"][m]) for m in METRICS}
         targets |= {f"weak {m}": ("weak", m, true["weak"][m]) for m in METRICS}

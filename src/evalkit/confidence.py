@@ -3,12 +3,15 @@
 One paired bootstrap (``evalkit.uncertainty``) over the evaluated items: every entry with per-item
 predictions is scored on the *same* resamples, so differences are paired. On top of it:
 - an interval for every metric and for the strategy score (percentile; Wilson where a proportion
-  sits at 0 or 1, so no interval has zero width);
+  sits at 0 or 1, a score interval where a ranking metric's bootstrap cannot vary, so no interval
+  has zero width; see ``_score_interval`` for the score); resamples where a metric is undefined are
+  left out and counted in the notes, as are intervals resting on fewer than 10 positives;
 - for satisficing, each candidate's share of resamples that meet every constraint ("feasible but
   fragile" below 95%);
 - the best candidate against every other entry: the difference in the score and in each metric the
-  strategy uses, with its interval, a p-value (paired bootstrap; exact McNemar for accuracy),
-  Holm–Bonferroni across all comparisons of the run, and a verdict.
+  strategy uses, with its interval, a p-value (paired bootstrap; exact McNemar for accuracy, also
+  when accuracy is the score), Holm–Bonferroni across all comparisons of the run (a score that is
+  one metric is tested once), and a verdict.
 
 Entries without per-item data (external numbers, the mean of annotators) get no bootstrap interval;
 cost metrics (latency) are measured once and enter the score as constants. An entry that covers

@@ -9,6 +9,11 @@ Drawing the weights is most of the cost of a bootstrap at a million items, so bo
 table sampler (see :func:`poisson_weights`): Poisson(1) weights from 16 random bits per item, and
 multinomial counts from those by an exact correction (:func:`multinomial_weights`).
 
+ROC AUC uses the *stratified* form of each resample (:meth:`Resampler.stratified_weights`): the
+same draws, thinned or topped up within each true class to the class's size, so that it is
+exactly the stratified bootstrap (multinomial within class, whatever ``method``) and stays paired
+with the plain resample, from which it differs by about ``sqrt(n)`` draws.
+
 Resample ``r`` is generated from its own random stream, ``SeedSequence(seed, spawn_key=(r,))``, so it
 is the same whatever the block size and whichever entries (candidates, baselines) are evaluated on
 it. That is what makes comparisons paired: every entry sees the same resamples.

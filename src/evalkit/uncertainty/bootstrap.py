@@ -18,7 +18,7 @@ from evalkit.uncertainty.catalog import TaskData, metric_spec, validate
 from evalkit.uncertainty.confusion import confusion_matrices, confusion_metric_values
 from evalkit.uncertainty.losses import item_losses, loss_values
 from evalkit.uncertainty.ranking import RankingPlan, ranking_plan, ranking_values
-from evalkit.uncertainty.resampling import Resampler, strata_of
+from evalkit.uncertainty.resampling import Changes, Resampler, strata_of
 
 CHUNK_ELEMENTS = 2**20
 # Below this many item-evaluations (resamples x items x entries) the work takes about a second
@@ -61,13 +61,17 @@ class _Evaluator:
                 # One-vs-rest: one sort per class column, each reused by every resample.
                 self.plans = [ranking_plan(data.y_true == c, data.scores[:, c]) for c in range(self.k)]
 
-    def __call__(self, weights: np.ndarray, stratified: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Metric values for each row of ``weights``; ROC AUC from ``stratified`` when given.
+    def __call__(self, weights: np.ndarray, changes: Changes | None = None) -> dict[str, np.ndarray]:
+        """Metric values for each row of ``weights``; ROC AUC from their stratified form when given.
 
-        ``stratified`` holds the same resamples drawn within each true class (see
-        :meth:`Resampler.stratified_weights`), so every resample has both classes.
+        ``changes`` turn ``weights`` into the same resamples drawn within each true class (see
+        :meth:`Resampler.stratify_changes`), so every resample has both classes.
         """
-        ranked = weights if stratified is None else stratified
+        stratified = changes is not None
+        ranked = weights
+        if changes is not None and self.plans and self.task != "binary":
+            ranked = weights.astype(np.int32)
+            np.add.at(ranked, (changes[0], changes[1]), changes[2])
         out: dict[str, np.ndarray] = {}
         if self.confusion:
             cm = confusion_matrices(self.cells, self.k, weights)
@@ -78,11 +82,9 @@ class _Evaluator:
         for name, losses in self.losses.items():
             out[name] = loss_values(name, losses, weights, totals)
         if self.plans and self.task == "binary":
-            if stratified is None:
-                auc, ap = ranking_values(self.plans[0], weights, auc=self.want_auc, ap=self.want_ap)
-            else:
-                auc = ranking_values(self.plans[0], ranked, ap=False)[0] if self.want_auc else None
-                ap = ranking_values(self.plans[0], weights, auc=False)[1] if self.want_ap else None
+            # One pass: AP from the plain resamples, AUC corrected to their stratified form.
+            auc, ap = ranking_values(self.plans[0], weights, auc=self.want_auc, ap=self.want_ap,
+                                     auc_changes=changes)
             if auc is not None:
                 out["roc_auc"] = auc
             if ap is not None:
@@ -92,7 +94,7 @@ class _Evaluator:
             # Macro average; NaN as soon as one class is absent or alone, as in scikit-learn.
             out["roc_auc_ovr"] = np.mean(per_class, axis=0)
         for name in out:
-            if stratified is not None and name in STRATIFIED_METRICS:
+            if stratified and name in STRATIFIED_METRICS:
                 continue  # drawn within class: never empty
             # An empty resample (possible with Poisson weights) has no defined metric.
             out[name][totals == 0] = np.nan
@@ -104,13 +106,18 @@ def _chunks(weights: np.ndarray) -> list[slice]:
     return [slice(i, min(i + rows, weights.shape[0])) for i in range(0, weights.shape[0], rows)]
 
 
+def _rows_of(changes: Changes | None, chunk: slice) -> Changes | None:
+    if changes is None:
+        return None
+    rows, items, deltas = changes
+    keep = (rows >= chunk.start) & (rows < chunk.stop)
+    return rows[keep] - chunk.start, items[keep], deltas[keep]
+
+
 def _evaluate_block(
-    evaluator: _Evaluator, weights: np.ndarray, stratified: np.ndarray | None = None
+    evaluator: _Evaluator, weights: np.ndarray, changes: Changes | None = None
 ) -> dict[str, np.ndarray]:
-    parts = [
-        evaluator(weights[chunk], None if stratified is None else stratified[chunk])
-        for chunk in _chunks(weights)
-    ]
+    parts = [evaluator(weights[chunk], _rows_of(changes, chunk)) for chunk in _chunks(weights)]
     return {name: np.concatenate([p[name] for p in parts]) for name in evaluator.names}
 
 
@@ -226,15 +233,20 @@ def bootstrap_entries(
     strata = strata_of(y_true) if any(e.want_auc for e in evaluators.values()) else None
     for start, weights in blocks:
         rows = slice(start, start + weights.shape[0])
-        stratified = None if strata is None else resampler.stratify(start, weights, strata)
+        changes = None if strata is None else resampler.stratify_changes(start, weights, strata)
         for entry, evaluator in evaluators.items():
             mapping = mappings[entry]
-            block, strat = weights, stratified
+            block, own = weights, changes
             if mapping is not None:
                 block = weights[:, mapping[0]].astype(np.int32) * mapping[1]
-                if stratified is not None:
-                    strat = stratified[:, mapping[0]].astype(np.int32) * mapping[1]
-            for name, values in _evaluate_block(evaluator, block, strat).items():
+                if changes is not None:
+                    # Rows standing for an item take its change times their multiplicity.
+                    rows_of_item = [np.flatnonzero(mapping[0] == item) for item in changes[1]]
+                    count = np.array([r.size for r in rows_of_item], dtype=np.int64)
+                    where = np.concatenate(rows_of_item) if rows_of_item else np.zeros(0, dtype=np.int64)
+                    own = (np.repeat(changes[0], count), where,
+                           np.repeat(changes[2], count) * mapping[1][where])
+            for name, values in _evaluate_block(evaluator, block, own).items():
                 out[entry][name][rows] = values
     return out
 

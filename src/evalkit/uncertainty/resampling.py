@@ -162,6 +162,8 @@ STRATIFY_STREAM = 1
 
 # The item indices of each stratum (true class), see strata_of.
 Strata = tuple[np.ndarray, ...]
+# (rows, items, deltas): sparse changes of a block of weights, see Resampler.stratify_changes.
+Changes = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def strata_of(y_true: np.ndarray) -> Strata:
@@ -255,21 +257,22 @@ class Resampler:
             np.random.PCG64(np.random.SeedSequence(int(self.seed), spawn_key=(r, STRATIFY_STREAM)))
         )
 
-    def _stratify_rows(self, start: int, block: np.ndarray, strata: Strata) -> np.ndarray:
-        """The stratified form of resamples ``start, start + 1, ...`` (the rows of ``block``).
+    def stratify_changes(self, start: int, block: np.ndarray, strata: Strata) -> Changes:
+        """What turns resamples ``start, start + 1, ...`` (the rows of ``block``) into their stratified form.
 
-        In a stratum that drew too many balls, ``excess`` of them are chosen uniformly without
-        replacement (ranks among the stratum's balls, located by a cumulative sum) and removed; a
-        stratum that drew too few gets uniform draws of its items. Only the random numbers are
-        drawn row by row, each row from its own stream; the rest is whole-block array work.
+        Returns ``(rows, items, deltas)``: adding ``deltas[k]`` to ``block[rows[k], items[k]]`` for
+        every ``k`` (pairs may repeat) gives :meth:`stratify`. In a stratum that drew too many balls,
+        ``excess`` of them are chosen uniformly without replacement (ranks among the stratum's
+        balls) and removed; a stratum that drew too few gets uniform draws of its items. Only the
+        random numbers are drawn row by row, each row from its own stream; the rest is array work.
         """
         b = block.shape[0]
-        out = block.astype(np.int32)
         rngs = [self._stratify_rng(start + i) for i in range(b)]
+        rows_out, items_out, deltas_out = [], [], []
         for items in strata:
             m = items.size
-            flat = np.take(out, items, axis=1).ravel()
-            totals = flat.reshape(b, m).sum(axis=1, dtype=np.int64)
+            counts = np.take(block, items, axis=1)
+            totals = counts.sum(axis=1, dtype=np.int64)
             removed: list[tuple[int, np.ndarray]] = []
             added: list[tuple[int, np.ndarray]] = []
             for i, rng in enumerate(rngs):
@@ -281,16 +284,26 @@ class Resampler:
             if removed:
                 # Only the rows that remove balls need their running counts.
                 rows = np.array([i for i, _ in removed])
-                balls = flat.reshape(b, m)[rows].ravel()
+                balls = counts[rows].ravel()
                 starts = np.concatenate([[0], np.cumsum(totals[rows])[:-1]])
                 ranks = np.concatenate([starts[j] + r for j, (_, r) in enumerate(removed)])
                 at = _items_of_balls(balls, _block_sums(balls), ranks)
-                at = rows[at // m] * m + at % m
-                np.subtract.at(flat, at, 1)
+                rows_out.append(rows[at // m])
+                items_out.append(items[at % m])
+                deltas_out.append(np.full(at.size, -1, dtype=np.int32))
             if added:
-                at = np.concatenate([i * m + picks for i, picks in added])
-                np.add.at(flat, at, 1)
-            out[:, items] = flat.reshape(b, m)
+                rows_out.append(np.concatenate([np.full(picks.size, i) for i, picks in added]))
+                items_out.append(items[np.concatenate([picks for _, picks in added])])
+                deltas_out.append(np.ones(rows_out[-1].size, dtype=np.int32))
+        if not rows_out:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        return (np.concatenate(rows_out).astype(np.int64), np.concatenate(items_out).astype(np.int64),
+                np.concatenate(deltas_out))
+
+    def _stratify_rows(self, start: int, block: np.ndarray, strata: Strata) -> np.ndarray:
+        out = block.astype(np.int32)
+        rows, items, deltas = self.stratify_changes(start, block, strata)
+        np.add.at(out, (rows, items), deltas)
         if block.dtype == np.uint8 and out.max(initial=0) <= np.iinfo(np.uint8).max:
             return out.astype(np.uint8)
         return out

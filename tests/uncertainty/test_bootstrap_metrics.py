@@ -297,3 +297,18 @@ def test_weights_that_would_overflow_are_refused():
         weighted_metric_values(
             "binary", ["roc_auc"], np.array([0, 1]), None, np.array([0.2, 0.6]), np.array([2**30, 2**30])
         )
+
+
+def test_rows_standing_for_items_get_the_same_stratified_auc_resamples():
+    # An entry given as rows mapped to items (shuffled, and every item twice) sees the same
+    # within-class resamples as the plain entry: AUC does not change when every weight doubles.
+    y, labels, scores = binary_data(30, seed=12)
+    perm = np.random.default_rng(0).permutation(30)
+    rows = np.concatenate([perm, perm])
+    rs = Resampler(30, 40, seed=6, block_size=9)
+    out = bootstrap_entries("binary", ["roc_auc", "accuracy"], y, {
+        "plain": (labels, scores),
+        "mapped": (labels[rows], scores[rows], rows, np.ones(60, dtype=int)),
+    }, rs)
+    np.testing.assert_allclose(out["mapped"]["roc_auc"], out["plain"]["roc_auc"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out["mapped"]["accuracy"], out["plain"]["accuracy"], rtol=0, atol=1e-12)

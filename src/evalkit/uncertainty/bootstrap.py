@@ -106,6 +106,17 @@ def _chunks(weights: np.ndarray) -> list[slice]:
     return [slice(i, min(i + rows, weights.shape[0])) for i in range(0, weights.shape[0], rows)]
 
 
+def _mapped_changes(changes: Changes, mapping: tuple[np.ndarray, np.ndarray]) -> Changes:
+    """Item changes as changes of the rows that stand for the items (times each row's multiplicity)."""
+    index, multiplicity = mapping
+    by_item = np.argsort(index, kind="stable")
+    first = np.searchsorted(index[by_item], changes[1], side="left")
+    count = np.searchsorted(index[by_item], changes[1], side="right") - first
+    offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    where = by_item[np.repeat(first, count) + offsets]
+    return np.repeat(changes[0], count), where, np.repeat(changes[2], count) * multiplicity[where]
+
+
 def _rows_of(changes: Changes | None, chunk: slice) -> Changes | None:
     if changes is None:
         return None
@@ -240,12 +251,7 @@ def bootstrap_entries(
             if mapping is not None:
                 block = weights[:, mapping[0]].astype(np.int32) * mapping[1]
                 if changes is not None:
-                    # Rows standing for an item take its change times their multiplicity.
-                    rows_of_item = [np.flatnonzero(mapping[0] == item) for item in changes[1]]
-                    count = np.array([r.size for r in rows_of_item], dtype=np.int64)
-                    where = np.concatenate(rows_of_item) if rows_of_item else np.zeros(0, dtype=np.int64)
-                    own = (np.repeat(changes[0], count), where,
-                           np.repeat(changes[2], count) * mapping[1][where])
+                    own = _mapped_changes(changes, mapping)
             for name, values in _evaluate_block(evaluator, block, own).items():
                 out[entry][name][rows] = values
     return out

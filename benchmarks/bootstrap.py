@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
 from evalkit.uncertainty import Resampler, bootstrap_metric_values, percentile_interval
+from evalkit.uncertainty.resampling import strata_of
 
 METRICS = ["accuracy", "f1", "roc_auc", "average_precision"]
 
@@ -56,13 +57,15 @@ def naive_values(y, labels, scores, resampler: Resampler, count: int) -> tuple[d
     """The straightforward loop on the first ``count`` resamples, and its timing."""
     out = {name: np.empty(count) for name in METRICS}
     clock = Timing.start()
+    strata = strata_of(y)
     for r in range(count):
         idx = resampler.indices(r)  # the same resample as the fast path's row r
         yr, lr, sr = y[idx], labels[idx], scores[idx]
         out["accuracy"][r] = accuracy_score(yr, lr)
         out["f1"][r] = f1_score(yr, lr, zero_division=np.nan)
-        out["roc_auc"][r] = roc_auc_score(yr, sr)
         out["average_precision"][r] = average_precision_score(yr, sr)
+        within = resampler.stratified_indices(r, strata)  # ROC AUC: resample r drawn within class
+        out["roc_auc"][r] = roc_auc_score(y[within], scores[within])
     return out, clock.stop()
 
 

@@ -17,6 +17,7 @@ from evalkit.metrics.registry import metric_registry
 from evalkit.predictions import Predictions
 from evalkit.strategies import build_strategy
 from evalkit.uncertainty import Resampler
+from evalkit.uncertainty.resampling import strata_of
 
 REGISTRY = metric_registry("binary")
 N = 120
@@ -62,12 +63,17 @@ def test_intervals_contain_the_estimate_and_come_from_the_same_resamples_as_scik
     for metric in ("accuracy", "roc_auc", "f1", "brier"):
         lo, hi = result.intervals["strong"][metric]
         assert lo <= strong.metrics[metric] <= hi, metric
-    # The percentile interval equals the one from scikit-learn on the same resampled indices.
+    # The percentile interval equals the one from scikit-learn on the same resampled indices (for
+    # ROC AUC, the resample drawn within each true class). strong separates the classes perfectly, so
+    # its bootstrap cannot vary and it gets a score interval instead; weak's is a percentile one.
+    assert result.interval_methods["strong"]["roc_auc"] == "auc_score"
+    assert result.intervals["strong"]["roc_auc"][0] < 1.0
     resampler = Resampler(N, 300, 3, "multinomial")
-    scores = strong.predictions.scores
-    naive = [skm.roc_auc_score(evalset.y[resampler.indices(r)], scores[resampler.indices(r)])
-             for r in range(300)]
-    assert result.intervals["strong"]["roc_auc"] == pytest.approx(
+    scores = entries[1].predictions.scores
+    strata = strata_of(evalset.y)
+    naive = [skm.roc_auc_score(evalset.y[resampler.stratified_indices(r, strata)],
+                               scores[resampler.stratified_indices(r, strata)]) for r in range(300)]
+    assert result.intervals["weak"]["roc_auc"] == pytest.approx(
         list(np.quantile(naive, [0.025, 0.975])), abs=1e-9)
 
 
@@ -90,7 +96,9 @@ def test_comparisons_are_holm_adjusted_and_use_mcnemar_for_accuracy(run):
     evalset, entries, strategy = run
     result = assess(entries, evalset, REGISTRY, strategy, "strong", BootstrapConfig(resamples=400))
     rows = {(c["b"], c["metric"]): c for c in result.comparisons}
-    weak_accuracy = rows[("weak", "accuracy")]
+    # The score is an average of accuracy alone: one quantity, tested once (as the score) in Holm.
+    assert ("weak", "accuracy") not in rows
+    weak_accuracy = rows[("weak", "score")]
     a, b = entries[0].predictions.labels == evalset.y, entries[1].predictions.labels == evalset.y
     only_a, only_b = int(np.sum(a & ~b)), int(np.sum(b & ~a))
     assert weak_accuracy["test"] == "exact McNemar"

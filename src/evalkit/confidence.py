@@ -3,12 +3,15 @@
 One paired bootstrap (``evalkit.uncertainty``) over the evaluated items: every entry with per-item
 predictions is scored on the *same* resamples, so differences are paired. On top of it:
 - an interval for every metric and for the strategy score (percentile; Wilson where a proportion
-  sits at 0 or 1, so no interval has zero width);
+  sits at 0 or 1, a score interval where a ranking metric's bootstrap cannot vary, so no interval
+  has zero width; see ``_score_interval`` for the score); resamples where a metric is undefined are
+  left out and counted in the notes, as are intervals resting on fewer than 10 positives;
 - for satisficing, each candidate's share of resamples that meet every constraint ("feasible but
   fragile" below 95%);
 - the best candidate against every other entry: the difference in the score and in each metric the
-  strategy uses, with its interval, a p-value (paired bootstrap; exact McNemar for accuracy),
-  Holm–Bonferroni across all comparisons of the run, and a verdict.
+  strategy uses, with its interval, a p-value (paired bootstrap; exact McNemar for accuracy, also
+  when accuracy is the score), Holm–Bonferroni across all comparisons of the run (a score that is
+  one metric is tested once), and a verdict.
 
 Entries without per-item data (external numbers, the mean of annotators) get no bootstrap interval;
 cost metrics (latency) are measured once and enter the score as constants. An entry that covers
@@ -35,6 +38,7 @@ from evalkit.metrics.compute import compute_metrics
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
 from evalkit.strategies import Strategy
+from evalkit.strategies.average import Average
 from evalkit.uncertainty import (
     Resampler,
     bootstrap_entries,
@@ -44,6 +48,7 @@ from evalkit.uncertainty import (
     metric_spec,
     paired_comparison,
     proportion_counts,
+    rank_counts,
     satisficing_share,
     verdict,
     weighted_metric_values,
@@ -51,6 +56,11 @@ from evalkit.uncertainty import (
 from evalkit.uncertainty.detection import detection_bootstrap
 
 FRAGILE_BELOW = 0.95
+# Below this many positives an interval of a metric that depends on the positive class is rough, and
+# the report says so.
+FEW_POSITIVES = 10
+# Binary metrics whose value depends on the positive class (recall, AUC, ...), for that caveat.
+POSITIVE_CLASS_METRICS = ("recall", "f1", "precision", "balanced_accuracy", "roc_auc", "average_precision")
 # Tasks whose metrics evalkit.uncertainty computes for a whole block of resamples at once.
 VECTORIZED_TASKS = ("binary", "multiclass")
 METHODS = ("multinomial", "poisson")
@@ -120,6 +130,47 @@ def _with_constants(values: Mapping[str, np.ndarray], metrics: Mapping[str, floa
     return full
 
 
+def score_metric(strategy: Strategy) -> tuple[str, bool] | None:
+    """The metric the strategy's score *is*, and whether it enters as ``1 - value``; None if none.
+
+    Satisficing and map score an entry by one metric; an average of a single metric is that metric
+    (or one minus it, for a bounded lower-is-better metric). Its interval is the score's, and a test
+    of the score is a test of that metric: it is made once.
+    """
+    if strategy.name in ("satisficing", "map"):
+        return strategy.metrics_used[0], False
+    if isinstance(strategy, Average) and len(strategy.metrics_used) == 1:
+        return strategy.metrics_used[0], strategy.flipped[0]
+    return None
+
+
+def _score_interval(strategy: Strategy, score: np.ndarray, intervals: Mapping[str, list[float]],
+                    methods: Mapping[str, str], level: float) -> tuple[list[float], str | None]:
+    """The score's interval and, when it is not the score's own percentile interval, how it was made.
+
+    A score that is one metric takes that metric's interval (Wilson at 0 or 1 included). An average
+    of several metrics takes the percentile interval of its bootstrap values, unless a component's
+    bootstrap could not vary and got a Wilson or score interval instead: then the bootstrap of the
+    score misses that component's uncertainty, and the score's interval is the weighted average of
+    the components' bounds, which is conservative (errors of the components do not all line up).
+    """
+    single = score_metric(strategy)
+    if single is not None and single[0] in intervals:
+        metric, flipped = single
+        lo, hi = intervals[metric]
+        return ([1 - hi, 1 - lo] if flipped else [lo, hi]), methods.get(metric)
+    used = strategy.metrics_used
+    degenerate = any(m in methods for m in used)
+    if isinstance(strategy, Average) and degenerate and all(m in intervals for m in used):
+        weights = np.asarray(strategy.weights, dtype=np.float64)
+        bounds = [(1 - intervals[m][1], 1 - intervals[m][0]) if flip else tuple(intervals[m])
+                  for m, flip in zip(used, strategy.flipped, strict=True)]
+        lows, highs = np.asarray(bounds, dtype=np.float64).T
+        return [float(weights @ lows / weights.sum()), float(weights @ highs / weights.sum())], "combined"
+    lo, hi = np.nanquantile(score, [(1 - level) / 2, (1 + level) / 2])
+    return [float(lo), float(hi)], None
+
+
 def _score(strategy: Strategy, values: Mapping[str, np.ndarray]) -> np.ndarray | None:
     if not set(strategy.metrics_used[:1]) <= set(values):
         return None
@@ -155,6 +206,7 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
         result.notes.append(f"no interval for {', '.join(no_data)}: no per-item predictions "
                             "(external numbers, annotator means)")
     scores: dict[str, np.ndarray] = {}
+    undefined: dict[str, list[str]] = defaultdict(list)
     for name, own in values.items():
         entry = by_name[name]
         preds = entry.predictions
@@ -165,32 +217,57 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
             counts = (proportion_counts(task, metric, y_rows, preds.labels, n_classes=evalset.n_classes)
                       if preds.labels is not None and _supported(task, metric)
                       and metric_spec(task, metric).proportion is not None else None)
-            interval = metric_interval(array, level, estimate=float(entry.metrics[metric]), counts=counts)
+            ranking = rank_counts(task, metric, y_rows) if _supported(task, metric) else None
+            interval = metric_interval(array, level, estimate=float(entry.metrics[metric]), counts=counts,
+                                       ranking=ranking)
             intervals[metric] = [interval.lower, interval.upper]
             if interval.method != "percentile":
                 methods[metric] = interval.method
+            if interval.n_undefined:
+                undefined[name].append(f"{metric} on {interval.n_undefined}")
         full = _with_constants(own, entry.metrics, R)
         score = _score(strategy, full) if entry.score is not None else None
         if score is not None:
             scores[name] = score
-            optimize = strategy.metrics_used[0]
-            if strategy.name == "satisficing" and optimize in intervals:
-                intervals["score"] = intervals[optimize]  # the score *is* that metric
-            else:
-                lo, hi = np.nanquantile(score, [(1 - level) / 2, (1 + level) / 2])
-                intervals["score"] = [float(lo), float(hi)]
+            intervals["score"], how = _score_interval(strategy, score, intervals, methods, level)
+            if how is not None:
+                methods["score"] = how
         if strategy.name == "satisficing" and entry.role == "candidate":
             constraints = [(c.metric, c.op, c.threshold) for c in getattr(strategy, "constraints", ())]
             result.feasible_share[name] = satisficing_share(full, constraints)
         result.intervals[name] = intervals
         if methods:
             result.interval_methods[name] = methods
+    for name, which in undefined.items():
+        result.notes.append(f"{name}: left out of the intervals as undefined there (e.g. no positive drawn): "
+                            f"{', '.join(which)} of {R} resamples")
+    few = _few_positives_note(evalset, result.intervals)
+    if few:
+        result.notes.append(few)
     if best is not None and best in values:
         result.comparisons = _compare_best(by_name[best], [by_name[n] for n in values if n != best],
                                            values, scores, evalset, registry, strategy, resampler, level)
+        left_out = [f"{c['b']} ({c['metric']}: {R - c['resamples']})" for c in result.comparisons
+                    if c["resamples"] < R]
+        if left_out:
+            result.notes.append(f"paired differences with {best} leave out resamples where either value is "
+                                f"undefined: {', '.join(left_out)} of {R}")
     elif best is not None:
         result.notes.append(f"no significance tests: the best candidate {best} has no per-item predictions")
     return result
+
+
+def _few_positives_note(evalset: EvalSet, intervals: Mapping[str, Mapping[str, list[float]]]) -> str | None:
+    """Say so when intervals of metrics that depend on the positive class rest on fewer than 10 positives."""
+    if evalset.task != "binary":
+        return None
+    positives = int(np.count_nonzero(evalset.y == 1))
+    affected = sorted({m for own in intervals.values() for m in own if m in POSITIVE_CLASS_METRICS},
+                      key=POSITIVE_CLASS_METRICS.index)
+    if positives >= FEW_POSITIVES or not affected:
+        return None
+    return (f"the intervals of {', '.join(affected)} rest on only {positives} positive item(s) (fewer than "
+            f"{FEW_POSITIVES}): they are rough, and their coverage can fall short of the stated level")
 
 
 def _classification_values(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec],
@@ -299,10 +376,10 @@ def _compare_best(best: Entry, others: list[Entry], values: dict[str, dict[str, 
         assert preds is not None
         covered = np.unique(preds.item_index) if preds.item_index is not None else None
         partial = covered is not None and len(covered) < evalset.n_items
-        # Under satisficing and map the score *is* the first metric: testing both would count it twice
-        # in Holm.
-        score_is_first = strategy.name in ("satisficing", "map")
-        tested = strategy.metrics_used[1:] if score_is_first else strategy.metrics_used
+        # When the score *is* one metric (satisficing, map, an average of one metric), testing both would
+        # count one quantity twice in Holm.
+        single = score_metric(strategy)
+        tested = [m for m in strategy.metrics_used if single is None or m != single[0]]
         shared = [m for m in tested if m in values[best.name] and m in values[other.name]]
         if partial:
             assert covered is not None
@@ -322,7 +399,8 @@ def _compare_best(best: Entry, others: list[Entry], values: dict[str, dict[str, 
             comparison = paired_comparison(a_values[metric], b_values[metric], level,
                                            estimate_a=a_estimates[metric], estimate_b=b_estimates[metric])
             p_value, test, a_higher = comparison.p_value, "paired bootstrap", comparison.a_higher
-            if (metric == "accuracy" and not partial and preds.item_index is None
+            quantity = single[0] if metric == "score" and single is not None else metric
+            if (quantity == "accuracy" and not partial and preds.item_index is None
                     and best.predictions is not None and best.predictions.labels is not None
                     and preds.labels is not None):
                 mc = mcnemar_exact(evalset.y, best.predictions.labels, preds.labels)
@@ -331,7 +409,8 @@ def _compare_best(best: Entry, others: list[Entry], values: dict[str, dict[str, 
             higher = strategy.higher_is_better if metric == "score" else registry[metric].higher_is_better
             rows.append({"a": best.name, "b": other.name, "metric": metric, "diff": comparison.difference,
                          "ci": [comparison.lower, comparison.upper], "p_value": p_value, "test": test,
-                         "items": n_items, "_a_higher": a_higher, "_higher": higher})
+                         "items": n_items, "resamples": comparison.n_resamples, "_a_higher": a_higher,
+                         "_higher": higher})
     if not rows:
         return rows
     p_values = np.array([r["p_value"] if r["p_value"] == r["p_value"] else 1.0 for r in rows])

@@ -19,14 +19,22 @@ from evalkit.uncertainty import (
     weighted_metric_values,
 )
 from evalkit.uncertainty import bootstrap as bootstrap_module
+from evalkit.uncertainty.bootstrap import STRATIFIED_METRICS
+from evalkit.uncertainty.resampling import strata_of
 
 BINARY = list(METRICS["binary"])
 MULTICLASS = list(METRICS["multiclass"])
 
 
 def sklearn_value(task: str, name: str, y: np.ndarray, labels, scores, k: int = 2) -> float:
-    """The reference: the scikit-learn call that defines ``name``, NaN where it raises."""
+    """The reference: the scikit-learn call that defines ``name``, NaN where it raises.
+
+    Average precision without a positive is NaN too: scikit-learn warns and returns 0.0 there, but
+    the value is undefined, and a 0 would drag a bootstrap interval down to 0.
+    """
     classes = list(range(k))
+    if name == "average_precision" and not np.any(np.asarray(y) == 1):
+        return float("nan")
     calls = {
         "accuracy": lambda: skm.accuracy_score(y, labels),
         "balanced_accuracy": lambda: skm.balanced_accuracy_score(y, labels),
@@ -60,12 +68,17 @@ def sklearn_value(task: str, name: str, y: np.ndarray, labels, scores, k: int = 
 
 
 def reference_values(task, names, y, labels, scores, resampler, k=2) -> dict[str, np.ndarray]:
+    """scikit-learn on each resample's indices; ROC AUC on the resample drawn within each true class."""
     out = {name: np.empty(resampler.resamples) for name in names}
     for r in range(resampler.resamples):
-        idx = resampler.indices(r)
-        lab = None if labels is None else labels[idx]
-        sc = None if scores is None else scores[idx]
+        plain = resampler.indices(r)
+        stratified = resampler.stratified_indices(r, strata_of(y))
+        # Drawn within class, the resample keeps every class's count: ROC AUC is always defined.
+        assert np.array_equal(np.bincount(y[stratified], minlength=k), np.bincount(y, minlength=k))
         for name in names:
+            idx = stratified if name in STRATIFIED_METRICS else plain
+            lab = None if labels is None else labels[idx]
+            sc = None if scores is None else scores[idx]
             out[name][r] = sklearn_value(task, name, y[idx], lab, sc, k)
     return out
 
@@ -97,16 +110,17 @@ def test_binary_metrics_match_sklearn_with_ties(method):
 
 
 def test_binary_single_class_resamples_and_undefined_precision():
-    # One positive and one predicted positive in 8 items: most resamples have no positive (AUC
-    # undefined, AP 0) or nothing predicted positive (precision undefined).
+    # One positive and one predicted positive in 8 items: most resamples have no positive (AP
+    # undefined; ROC AUC is drawn within class, so always defined) or nothing predicted positive
+    # (precision undefined).
     y = np.array([0, 0, 0, 1, 0, 0, 0, 0])
     labels = np.array([0, 0, 0, 0, 0, 0, 1, 0])
     scores = np.array([0.1, 0.2, 0.2, 0.7, 0.3, 0.2, 0.9, 0.0])
     rs = Resampler(8, 80, seed=3)
     fast = bootstrap_metric_values("binary", BINARY, y, labels, scores, rs)
     ref = reference_values("binary", BINARY, y, labels, scores, rs)
-    assert np.isnan(ref["roc_auc"]).any() and np.isnan(ref["precision"]).any()
-    assert (ref["average_precision"] == 0).any()
+    assert np.isnan(ref["average_precision"]).any() and np.isnan(ref["precision"]).any()
+    assert not np.isnan(ref["roc_auc"]).any() and not (fast["average_precision"] == 0).any()
     assert_matches(fast, ref)
 
 
@@ -283,3 +297,18 @@ def test_weights_that_would_overflow_are_refused():
         weighted_metric_values(
             "binary", ["roc_auc"], np.array([0, 1]), None, np.array([0.2, 0.6]), np.array([2**30, 2**30])
         )
+
+
+def test_rows_standing_for_items_get_the_same_stratified_auc_resamples():
+    # An entry given as rows mapped to items (shuffled, and every item twice) sees the same
+    # within-class resamples as the plain entry: AUC does not change when every weight doubles.
+    y, labels, scores = binary_data(30, seed=12)
+    perm = np.random.default_rng(0).permutation(30)
+    rows = np.concatenate([perm, perm])
+    rs = Resampler(30, 40, seed=6, block_size=9)
+    out = bootstrap_entries("binary", ["roc_auc", "accuracy"], y, {
+        "plain": (labels, scores),
+        "mapped": (labels[rows], scores[rows], rows, np.ones(60, dtype=int)),
+    }, rs)
+    np.testing.assert_allclose(out["mapped"]["roc_auc"], out["plain"]["roc_auc"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out["mapped"]["accuracy"], out["plain"]["accuracy"], rtol=0, atol=1e-12)

@@ -18,6 +18,7 @@ from evalkit.uncertainty.resampling import (
     _items_of_balls,
     multinomial_weights,
     poisson_weights,
+    strata_of,
 )
 
 
@@ -163,3 +164,36 @@ def test_multinomial_total_is_exact_for_any_size():
     rng = np.random.default_rng(1)
     for n in (1, 2, 50, 129, 10_001):
         assert int(multinomial_weights(rng, n).sum()) == n
+
+
+@pytest.mark.parametrize("method", ["multinomial", "poisson"])
+def test_stratified_resamples_keep_every_class_count_and_stay_close_to_the_plain_ones(method):
+    y = np.array([1] * 3 + [0] * 40 + [2] * 17)
+    strata = strata_of(y)
+    rs = Resampler(60, 300, seed=4, method=method, block_size=7)
+    plain = all_weights(rs)
+    stratified = np.concatenate([rs.stratify(start, block, strata)
+                                 for start, block in rs.blocks(compact=True)])
+    for items in strata:
+        assert (stratified[:, items].sum(axis=1) == items.size).all()
+    # Row r is resample r made stratified, whatever the blocking, in weight and index form.
+    for r in (0, 123, 299):
+        np.testing.assert_array_equal(rs.stratified_weights(r, strata), stratified[r])
+        indices = rs.stratified_indices(r, strata)
+        np.testing.assert_array_equal(np.bincount(indices, minlength=60), stratified[r])
+    # Only the draws needed to fix the class totals move, so both forms of resample r stay paired.
+    moved = np.abs(stratified.astype(int) - plain).sum(axis=1)
+    needed = sum(np.abs(plain[:, items].sum(axis=1) - items.size) for items in strata)
+    np.testing.assert_array_equal(moved, needed)
+
+
+def test_stratified_weights_are_multinomial_within_each_class():
+    # Three items in a class of their own: their counts must follow Multinomial(3, 1/3 each).
+    y = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1])
+    strata = strata_of(y)
+    rs = Resampler(10, 20_000, seed=8)
+    w = np.concatenate([rs.stratify(start, block, strata) for start, block in rs.blocks()])[:, :3]
+    outcomes = [c for c in product(range(4), repeat=3) if sum(c) == 3]
+    observed = np.array([np.all(w == c, axis=1).sum() for c in outcomes])
+    expected = np.array([multinomial.pmf(c, 3, [1 / 3] * 3) for c in outcomes]) * w.shape[0]
+    assert chisquare(observed, expected).pvalue > 1e-4

@@ -25,10 +25,13 @@ from evalkit.uncertainty.comparison import (
 from evalkit.uncertainty.intervals import (
     Interval,
     ProportionCounts,
+    RankCounts,
+    auc_score_interval,
     metric_interval,
     metric_intervals,
     percentile_interval,
     proportion_counts,
+    rank_counts,
     wilson_interval,
 )
 from evalkit.uncertainty.resampling import Resampler
@@ -41,7 +44,9 @@ __all__ = [
     "MetricSpec",
     "PairedComparison",
     "ProportionCounts",
+    "RankCounts",
     "Resampler",
+    "auc_score_interval",
     "bootstrap_entries",
     "bootstrap_metric_values",
     "holm_adjust",
@@ -52,6 +57,7 @@ __all__ = [
     "paired_comparison",
     "percentile_interval",
     "proportion_counts",
+    "rank_counts",
     "satisficing_share",
     "verdict",
     "weighted_metric_values",

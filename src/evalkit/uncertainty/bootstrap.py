@@ -18,12 +18,17 @@ from evalkit.uncertainty.catalog import TaskData, metric_spec, validate
 from evalkit.uncertainty.confusion import confusion_matrices, confusion_metric_values
 from evalkit.uncertainty.losses import item_losses, loss_values
 from evalkit.uncertainty.ranking import RankingPlan, ranking_plan, ranking_values
-from evalkit.uncertainty.resampling import Resampler
+from evalkit.uncertainty.resampling import Changes, Resampler, strata_of
 
 CHUNK_ELEMENTS = 2**20
 # Below this many item-evaluations (resamples x items x entries) the work takes about a second
 # or less, and a progress bar would only flicker.
 PROGRESS_MIN_WORK = 5 * 10**8
+
+# Metrics bootstrapped within class (stratified by the truth): ROC AUC does not depend on the share of
+# positives, so fixing the class counts loses no variance, and every resample has both classes. The
+# other metrics do depend on it (F1, average precision) and keep the plain resamples.
+STRATIFIED_METRICS = ("roc_auc", "roc_auc_ovr")
 
 # (labels, scores), or (labels, scores, item_index, multiplicity) for an entry whose rows are
 # weighted pseudo-items (a panel that labelled a subset, a vote whose ties are split): row j scores
@@ -56,7 +61,17 @@ class _Evaluator:
                 # One-vs-rest: one sort per class column, each reused by every resample.
                 self.plans = [ranking_plan(data.y_true == c, data.scores[:, c]) for c in range(self.k)]
 
-    def __call__(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+    def __call__(self, weights: np.ndarray, changes: Changes | None = None) -> dict[str, np.ndarray]:
+        """Metric values for each row of ``weights``; ROC AUC from their stratified form when given.
+
+        ``changes`` turn ``weights`` into the same resamples drawn within each true class (see
+        :meth:`Resampler.stratify_changes`), so every resample has both classes.
+        """
+        stratified = changes is not None
+        ranked = weights
+        if changes is not None and self.plans and self.task != "binary":
+            ranked = weights.astype(np.int32)
+            np.add.at(ranked, (changes[0], changes[1]), changes[2])
         out: dict[str, np.ndarray] = {}
         if self.confusion:
             cm = confusion_matrices(self.cells, self.k, weights)
@@ -67,16 +82,20 @@ class _Evaluator:
         for name, losses in self.losses.items():
             out[name] = loss_values(name, losses, weights, totals)
         if self.plans and self.task == "binary":
-            auc, ap = ranking_values(self.plans[0], weights, auc=self.want_auc, ap=self.want_ap)
+            # One pass: AP from the plain resamples, AUC corrected to their stratified form.
+            auc, ap = ranking_values(self.plans[0], weights, auc=self.want_auc, ap=self.want_ap,
+                                     auc_changes=changes)
             if auc is not None:
                 out["roc_auc"] = auc
             if ap is not None:
                 out["average_precision"] = ap
         elif self.plans:
-            per_class = [ranking_values(plan, weights, ap=False)[0] for plan in self.plans]
+            per_class = [ranking_values(plan, ranked, ap=False)[0] for plan in self.plans]
             # Macro average; NaN as soon as one class is absent or alone, as in scikit-learn.
             out["roc_auc_ovr"] = np.mean(per_class, axis=0)
         for name in out:
+            if stratified and name in STRATIFIED_METRICS:
+                continue  # drawn within class: never empty
             # An empty resample (possible with Poisson weights) has no defined metric.
             out[name][totals == 0] = np.nan
         return {name: out[name] for name in self.names}
@@ -87,8 +106,29 @@ def _chunks(weights: np.ndarray) -> list[slice]:
     return [slice(i, min(i + rows, weights.shape[0])) for i in range(0, weights.shape[0], rows)]
 
 
-def _evaluate_block(evaluator: _Evaluator, weights: np.ndarray) -> dict[str, np.ndarray]:
-    parts = [evaluator(weights[chunk]) for chunk in _chunks(weights)]
+def _mapped_changes(changes: Changes, mapping: tuple[np.ndarray, np.ndarray]) -> Changes:
+    """Item changes as changes of the rows that stand for the items (times each row's multiplicity)."""
+    index, multiplicity = mapping
+    by_item = np.argsort(index, kind="stable")
+    first = np.searchsorted(index[by_item], changes[1], side="left")
+    count = np.searchsorted(index[by_item], changes[1], side="right") - first
+    offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    where = by_item[np.repeat(first, count) + offsets]
+    return np.repeat(changes[0], count), where, np.repeat(changes[2], count) * multiplicity[where]
+
+
+def _rows_of(changes: Changes | None, chunk: slice) -> Changes | None:
+    if changes is None:
+        return None
+    rows, items, deltas = changes
+    keep = (rows >= chunk.start) & (rows < chunk.stop)
+    return rows[keep] - chunk.start, items[keep], deltas[keep]
+
+
+def _evaluate_block(
+    evaluator: _Evaluator, weights: np.ndarray, changes: Changes | None = None
+) -> dict[str, np.ndarray]:
+    parts = [evaluator(weights[chunk], _rows_of(changes, chunk)) for chunk in _chunks(weights)]
     return {name: np.concatenate([p[name] for p in parts]) for name in evaluator.names}
 
 
@@ -171,7 +211,9 @@ def bootstrap_entries(
     Returns
     -------
     ``{entry: {metric: ndarray of shape (resampler.resamples,)}}``, NaN where a resample leaves the
-    metric undefined. Value ``r`` of every entry comes from the same resample ``r``.
+    metric undefined. Value ``r`` of every entry comes from the same resample ``r``; ROC AUC
+    (``STRATIFIED_METRICS``) comes from its stratified form, drawn within each true class (see
+    :meth:`Resampler.stratified_weights`), which differs from it by about ``sqrt(n)`` draws.
     """
     evaluators = {}
     mappings: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
@@ -199,12 +241,18 @@ def bootstrap_entries(
         leave=False,
         disable=None if show else True,
     )
+    strata = strata_of(y_true) if any(e.want_auc for e in evaluators.values()) else None
     for start, weights in blocks:
         rows = slice(start, start + weights.shape[0])
+        changes = None if strata is None else resampler.stratify_changes(start, weights, strata)
         for entry, evaluator in evaluators.items():
             mapping = mappings[entry]
-            block = weights if mapping is None else weights[:, mapping[0]].astype(np.int32) * mapping[1]
-            for name, values in _evaluate_block(evaluator, block).items():
+            block, own = weights, changes
+            if mapping is not None:
+                block = weights[:, mapping[0]].astype(np.int32) * mapping[1]
+                if changes is not None:
+                    own = _mapped_changes(changes, mapping)
+            for name, values in _evaluate_block(evaluator, block, own).items():
                 out[entry][name][rows] = values
     return out
 

@@ -30,7 +30,8 @@ log_loss              ``log_loss``
 ====================  ===========================================================================
 
 Where scikit-learn raises or returns NaN on a resample (one class only for a ROC AUC, nothing
-predicted positive for precision), the value is NaN. Scores are converted to float64 first.
+predicted positive for precision), the value is NaN; so is average precision without a positive,
+where scikit-learn warns and returns 0.0. Scores are converted to float64 first.
 """
 
 from __future__ import annotations

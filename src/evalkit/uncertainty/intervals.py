@@ -19,6 +19,19 @@ Wilson interval is computed on the counts behind the metric instead:
   f1_weighted): the Wilson bounds of each defined class, averaged with the metric's own class
   weights (equal, or true-class support for f1_weighted). This is a heuristic of ours, not a
   textbook interval; it is wider than a Wilson interval on pooled counts.
+
+When a ranking metric's percentile interval is replaced
+-------------------------------------------------------
+A ROC AUC or average precision whose bootstrap values are all equal although both classes are
+present (every positive ranked above every negative gives 1.0 on every resample) would claim
+certainty too. Then, with ``P`` positives and ``N`` negatives on the full data (:class:`RankCounts`):
+
+* ROC AUC gets the score interval of Newcombe (2006, "Confidence intervals for an effect size
+  measure based on the Mann-Whitney statistic. Part 2", method 5): every ``theta`` with
+  ``(estimate - theta)**2 <= z**2 V(theta)``, where ``V`` is Hanley and McNeil's (1982) variance of
+  the AUC at ``theta``. Like Wilson's, it has width at 0 and 1.
+* Average precision gets the Wilson interval of ``AP * P`` successes in ``P`` trials: at 1.0, the
+  precision at the last positive (``P`` of ``P``). A heuristic of ours, not a textbook interval.
 """
 
 from __future__ import annotations
@@ -40,15 +53,16 @@ from evalkit.uncertainty.confusion import confusion_matrices
 class Interval:
     """A metric's estimate on the full data and its confidence interval.
 
-    ``method`` is ``percentile``, ``wilson`` (degenerate proportion, see the module docstring) or
-    ``undefined`` (no resample defined the metric; the bounds are NaN).
+    ``method`` is ``percentile``, ``wilson`` (degenerate proportion or average precision, see the
+    module docstring), ``auc_score`` (degenerate ROC AUC) or ``undefined`` (no resample defined the
+    metric; the bounds are NaN). ``n_undefined`` counts the resamples left out (metric undefined).
     """
 
     estimate: float
     lower: float
     upper: float
     level: float
-    method: Literal["percentile", "wilson", "undefined"]
+    method: Literal["percentile", "wilson", "auc_score", "undefined"]
     n_undefined: int = 0
 
 
@@ -59,6 +73,14 @@ class ProportionCounts:
     successes: np.ndarray
     trials: np.ndarray
     weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class RankCounts:
+    """The classes behind a binary ranking metric on the full data: positives and negatives."""
+
+    positives: int
+    negatives: int
 
 
 def _check_level(level: float) -> float:
@@ -111,6 +133,47 @@ def wilson_interval(
     return lower, upper
 
 
+def _hanley_mcneil_variance(theta: float, positives: int, negatives: int) -> float:
+    """Variance of the AUC estimate at true AUC ``theta`` (Hanley & McNeil 1982, exponential model)."""
+    q1_excess = theta * (1 - theta) ** 2 / (2 - theta)  # Q1 - theta**2, Q1 = theta / (2 - theta)
+    q2_excess = theta**2 * (1 - theta) / (1 + theta)  # Q2 - theta**2, Q2 = 2 theta**2 / (1 + theta)
+    return (theta * (1 - theta) + (positives - 1) * q1_excess + (negatives - 1) * q2_excess) / (
+        positives * negatives
+    )
+
+
+def auc_score_interval(estimate: float, positives: int, negatives: int, level: float) -> tuple[float, float]:
+    """Newcombe's score interval for a ROC AUC: ``{theta : (estimate - theta)**2 <= z**2 V(theta)}``.
+
+    ``V`` is Hanley and McNeil's variance at ``theta``; the bounds are found by bisection. The
+    interval has width even at an AUC of 0 or 1, where a bootstrap or DeLong interval collapses.
+
+    Examples
+    --------
+    >>> lo, hi = auc_score_interval(1.0, 5, 20, 0.95)
+    >>> round(lo, 3), hi
+    (0.725, 1.0)
+    """
+    level = _check_level(level)
+    if positives < 1 or negatives < 1:
+        raise ValueError("a ROC AUC interval needs at least one positive and one negative")
+    z2 = float(norm.ppf(0.5 + level / 2)) ** 2
+
+    def inside(theta: float) -> bool:
+        return (estimate - theta) ** 2 <= z2 * _hanley_mcneil_variance(theta, positives, negatives)
+
+    def edge(outside: float, within: float) -> float:
+        # The set is an interval around the estimate: bisect between a point outside and one inside.
+        for _ in range(60):
+            middle = (outside + within) / 2
+            outside, within = (outside, middle) if inside(middle) else (middle, within)
+        return within
+
+    lower = 0.0 if inside(0.0) else edge(0.0, estimate)
+    upper = 1.0 if inside(1.0) else edge(1.0, estimate)
+    return lower, upper
+
+
 def proportion_counts(
     task: str,
     metric: str,
@@ -150,6 +213,7 @@ def metric_interval(
     *,
     estimate: float,
     counts: ProportionCounts | None = None,
+    ranking: tuple[str, RankCounts] | None = None,
 ) -> Interval:
     """Percentile interval of bootstrap ``values``, or Wilson when a proportion sits at 0 or 1.
 
@@ -163,6 +227,10 @@ def metric_interval(
         The metric on the full data (weights all ones).
     counts : ProportionCounts or None
         From :func:`proportion_counts`; None for metrics that are not proportions.
+    ranking : (metric, RankCounts) or None
+        For binary ``roc_auc`` and ``average_precision``: the metric and its classes, so that a
+        bootstrap that cannot vary (see the module docstring) is replaced instead of reported as
+        a zero-width interval.
     """
     lower, upper, n_undefined = percentile_interval(values, level)
     if counts is not None and estimate in (0.0, 1.0):
@@ -173,6 +241,15 @@ def metric_interval(
         lower = float(np.average(lows, weights=counts.weights[defined]))
         upper = float(np.average(highs, weights=counts.weights[defined]))
         return Interval(float(estimate), lower, upper, level, "wilson", n_undefined)
+    if ranking is not None and lower == upper and not np.isnan(estimate):
+        metric, classes = ranking
+        if classes.positives > 0 and classes.negatives > 0:
+            if metric == "roc_auc":
+                lower, upper = auc_score_interval(estimate, classes.positives, classes.negatives, level)
+                return Interval(float(estimate), lower, upper, level, "auc_score", n_undefined)
+            if metric == "average_precision":
+                lows, highs = wilson_interval(estimate * classes.positives, classes.positives, level)
+                return Interval(float(estimate), float(lows), float(highs), level, "wilson", n_undefined)
     method = "undefined" if np.isnan(lower) else "percentile"
     return Interval(float(estimate), lower, upper, level, method, n_undefined)
 
@@ -210,5 +287,14 @@ def metric_intervals(
         counts = None
         if metric_spec(task, name).proportion is not None:
             counts = proportion_counts(task, name, y_true, labels, n_classes=n_classes)
-        out[name] = metric_interval(values[name], level, estimate=float(estimates[name][0]), counts=counts)
+        out[name] = metric_interval(values[name], level, estimate=float(estimates[name][0]), counts=counts,
+                                    ranking=rank_counts(task, name, y_true))
     return out
+
+
+def rank_counts(task: str, metric: str, y_true: np.ndarray) -> tuple[str, RankCounts] | None:
+    """``(metric, RankCounts)`` for a binary ranking metric, the ``ranking`` of :func:`metric_interval`."""
+    if task != "binary" or metric not in ("roc_auc", "average_precision"):
+        return None
+    positives = int(np.count_nonzero(np.asarray(y_true) == 1))
+    return metric, RankCounts(positives, int(np.asarray(y_true).shape[0]) - positives)

@@ -9,6 +9,11 @@ Drawing the weights is most of the cost of a bootstrap at a million items, so bo
 table sampler (see :func:`poisson_weights`): Poisson(1) weights from 16 random bits per item, and
 multinomial counts from those by an exact correction (:func:`multinomial_weights`).
 
+ROC AUC uses the *stratified* form of each resample (:meth:`Resampler.stratified_weights`): the
+same draws, thinned or topped up within each true class to the class's size, so that it is
+exactly the stratified bootstrap (multinomial within class, whatever ``method``) and stays paired
+with the plain resample, from which it differs by about ``sqrt(n)`` draws.
+
 Resample ``r`` is generated from its own random stream, ``SeedSequence(seed, spawn_key=(r,))``, so it
 is the same whatever the block size and whichever entries (candidates, baselines) are evaluated on
 it. That is what makes comparisons paired: every entry sees the same resamples.
@@ -98,14 +103,24 @@ def multinomial_weights(rng: np.random.Generator, n: int) -> np.ndarray:
     thrown uniformly: multinomial counts. The correction touches about ``sqrt(n)`` balls, so this
     costs about a Poisson draw instead of ``n`` bounded integers and a bincount.
     """
-    weights = poisson_weights(rng, n)
+    return _correct_total(rng, poisson_weights(rng, n), n)
+
+
+def _correct_total(rng: np.random.Generator, weights: np.ndarray, target: int) -> np.ndarray:
+    """Remove or add balls uniformly at random until ``weights`` sums to ``target``.
+
+    Given its total, a vector of multinomial or Poisson counts is ``total`` balls thrown uniformly
+    at the items; removing balls uniformly without replacement, or throwing more uniformly, leaves
+    ``target`` balls thrown uniformly: multinomial counts of ``target`` draws.
+    """
+    n = weights.shape[0]
     block_sums = _block_sums(weights)
     total = int(block_sums.sum())
-    if total > n:
-        ranks = rng.choice(total, size=total - n, replace=False)
+    if total > target:
+        ranks = rng.choice(total, size=total - target, replace=False)
         np.subtract.at(weights, _items_of_balls(weights, block_sums, ranks), 1)
-    elif total < n:
-        items, extra = np.unique(rng.integers(0, n, size=n - total), return_counts=True)
+    elif total < target:
+        items, extra = np.unique(rng.integers(0, n, size=target - total), return_counts=True)
         if int(weights[items].max()) + int(extra.max()) > np.iinfo(np.uint8).max:  # never in practice
             weights = weights.astype(np.int32)
         weights[items] += extra.astype(weights.dtype)
@@ -140,6 +155,21 @@ def _items_of_balls(weights: np.ndarray, block_sums: np.ndarray, ranks: np.ndarr
     running = np.cumsum(weights[items], axis=1, dtype=np.int64)
     # Within its block, the ball belongs to the first item whose running count exceeds `within`.
     return block * _BALL_BLOCK + (running <= within[:, None]).sum(axis=1)
+
+
+# The random stream of the stratified correction of resample r is SeedSequence(seed, spawn_key=(r, 1)).
+STRATIFY_STREAM = 1
+
+# The item indices of each stratum (true class), see strata_of.
+Strata = tuple[np.ndarray, ...]
+# (rows, items, deltas): sparse changes of a block of weights, see Resampler.stratify_changes.
+Changes = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def strata_of(y_true: np.ndarray) -> Strata:
+    """The items of each class present in ``y_true``, in class order: the strata of the bootstrap."""
+    y = np.asarray(y_true)
+    return tuple(np.flatnonzero(y == c) for c in np.unique(y))
 
 
 @dataclass(frozen=True)
@@ -220,6 +250,83 @@ class Resampler:
         and none of the metrics depends on order).
         """
         return np.repeat(np.arange(self.n_items), self._counts(r))
+
+    def _stratify_rng(self, r: int) -> np.random.Generator:
+        # Its own stream, so resample r's stratified form does not depend on the blocking either.
+        return np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(int(self.seed), spawn_key=(r, STRATIFY_STREAM)))
+        )
+
+    def stratify_changes(self, start: int, block: np.ndarray, strata: Strata) -> Changes:
+        """What turns resamples ``start, start + 1, ...`` (the rows of ``block``) into their stratified form.
+
+        Returns ``(rows, items, deltas)``: adding ``deltas[k]`` to ``block[rows[k], items[k]]`` for
+        every ``k`` (pairs may repeat) gives :meth:`stratify`. In a stratum that drew too many balls,
+        ``excess`` of them are chosen uniformly without replacement (ranks among the stratum's
+        balls) and removed; a stratum that drew too few gets uniform draws of its items. Only the
+        random numbers are drawn row by row, each row from its own stream; the rest is array work.
+        """
+        b = block.shape[0]
+        rngs = [self._stratify_rng(start + i) for i in range(b)]
+        rows_out, items_out, deltas_out = [], [], []
+        for items in strata:
+            m = items.size
+            counts = np.take(block, items, axis=1)
+            totals = counts.sum(axis=1, dtype=np.int64)
+            removed: list[tuple[int, np.ndarray]] = []
+            added: list[tuple[int, np.ndarray]] = []
+            for i, rng in enumerate(rngs):
+                total = int(totals[i])
+                if total > m:
+                    removed.append((i, rng.choice(total, size=total - m, replace=False)))
+                elif total < m:
+                    added.append((i, rng.integers(0, m, size=m - total)))
+            if removed:
+                # Only the rows that remove balls need their running counts.
+                rows = np.array([i for i, _ in removed])
+                balls = counts[rows].ravel()
+                starts = np.concatenate([[0], np.cumsum(totals[rows])[:-1]])
+                ranks = np.concatenate([starts[j] + r for j, (_, r) in enumerate(removed)])
+                at = _items_of_balls(balls, _block_sums(balls), ranks)
+                rows_out.append(rows[at // m])
+                items_out.append(items[at % m])
+                deltas_out.append(np.full(at.size, -1, dtype=np.int32))
+            if added:
+                rows_out.append(np.concatenate([np.full(picks.size, i) for i, picks in added]))
+                items_out.append(items[np.concatenate([picks for _, picks in added])])
+                deltas_out.append(np.ones(rows_out[-1].size, dtype=np.int32))
+        if not rows_out:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        return (np.concatenate(rows_out).astype(np.int64), np.concatenate(items_out).astype(np.int64),
+                np.concatenate(deltas_out))
+
+    def _stratify_rows(self, start: int, block: np.ndarray, strata: Strata) -> np.ndarray:
+        out = block.astype(np.int32)
+        rows, items, deltas = self.stratify_changes(start, block, strata)
+        np.add.at(out, (rows, items), deltas)
+        if block.dtype == np.uint8 and out.max(initial=0) <= np.iinfo(np.uint8).max:
+            return out.astype(np.uint8)
+        return out
+
+    def stratified_weights(self, r: int, strata: Strata) -> np.ndarray:
+        """Resample ``r`` made stratified: each stratum drawn as many times as it has items.
+
+        Within each stratum (the items of one true class, see :func:`strata_of`), the balls of
+        ``weights(r)`` that fell there are thinned or topped up uniformly at random to the stratum's
+        size. Given its total, a stratum's share of a multinomial resample is a multinomial over its
+        items, so the result is exactly the stratified bootstrap (``n_c`` draws with replacement
+        within each class), whatever ``method`` is, and it differs from ``weights(r)`` by only
+        about ``sqrt(n)`` draws: metrics taken on the two forms of resample ``r`` stay paired.
+        """
+        return self._stratify_rows(r, self.weights(r)[None, :], strata)[0]
+
+    def stratified_indices(self, r: int, strata: Strata) -> np.ndarray:
+        """:meth:`stratified_weights` in index form, like :meth:`indices`."""
+        return np.repeat(np.arange(self.n_items), self.stratified_weights(r, strata))
+
+    def stratify(self, start: int, block: np.ndarray, strata: Strata) -> np.ndarray:
+        """The stratified form of ``block`` (resamples ``start, start + 1, ...``), row by row."""
+        return self._stratify_rows(start, block, strata)
 
     def block(self, start: int, *, compact: bool = False) -> np.ndarray:
         """Weights of resamples ``start .. start + rows_per_block - 1`` (fewer at the end).

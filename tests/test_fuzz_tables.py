@@ -252,9 +252,9 @@ def expected(root: Path, exp: Experiment) -> dict[str, Any]:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(exp=experiments())
 def test_a_mutated_table_is_refused_cleanly_or_scored_like_sklearn(exp, tmp_path_factory, monkeypatch):
-    import evalkit.hydra_app
+    import evalkit.run_folder
 
-    monkeypatch.setattr(evalkit.hydra_app, "render_run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(evalkit.run_folder, "render_run", lambda *args, **kwargs: [])
     root = tmp_path_factory.mktemp("fuzz")
     _write(root, exp)
     run_dir = root / "out"

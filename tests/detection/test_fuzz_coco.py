@@ -134,7 +134,7 @@ def test_damaged_coco_files_are_refused_cleanly_or_scored_like_pycocotools(tmp_p
     write_experiment(root, gt, dets)
     # Drawing the figures is 90% of a run's time and reads only the validated record; the figures have
     # their own tests. Everything that reads the COCO files runs for real.
-    with mock.patch("evalkit.hydra_app.render_run", return_value=[]):
+    with mock.patch("evalkit.run_folder.render_run", return_value=[]):
         result = run_cli("run", "--config-dir", str(root), "--config-name", "exp",
                          f"hydra.run.dir={root / 'run'}", cwd=root)
     if result.code == 2:

@@ -16,7 +16,7 @@ COMMANDS = {
             "--config-dir/--config-name); no arguments: the built-in demo"),
     "gate": ("evalkit.gate.command", "check a run against a stored reference (exit 0 pass, 1 fail, 2 error)"),
     "plot": ("evalkit.plots.command", "redraw a run's figures and HTML report from its saved results"),
-    "compare": ("evalkit.merge", "merge the run directories of a multirun into one leaderboard"),
+    "compare": ("evalkit.compare_command", "merge the run directories of a multirun into one leaderboard"),
     "extrapolate": ("evalkit.learning_curve.command",
                     "extrapolate a learning curve (n, score): labels needed for a target score"),
 }

@@ -12,23 +12,19 @@ entry's, so a merged record has none: run the entries in one job when you need t
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evalkit import run_folder
 from evalkit.comparison import compare
 from evalkit.config import StrategyConfig
 from evalkit.entry import Entry
-from evalkit.errors import DataError, EvalkitError
+from evalkit.errors import DataError
 from evalkit.metrics.registry import metric_registry
 from evalkit.plots.render import CURVES_FILE, read_curves
 from evalkit.record_check import check_curves, check_record
 from evalkit.record_io import METRICS_FILE, read_record
-from evalkit.report import terminal_table
 from evalkit.results import STANDARD_KEYS, build_record
 from evalkit.strategies import build_strategy
 
@@ -118,29 +114,3 @@ def merge_curves(documents: list[dict[str, Any] | None]) -> dict[str, Any] | Non
         for name, data in document["entries"].items():
             entries.setdefault(name, data)
     return saved[0] | {"entries": entries}
-
-
-def main(args: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m evalkit compare",
-        description="Merge run directories (e.g. one job per candidate from a Hydra sweep) into one "
-                    "leaderboard. Example: python -m evalkit run -m 'select=[logreg],[svm]' then "
-                    "python -m evalkit compare results/multirun/<timestamp>")
-    parser.add_argument("runs", nargs="+", type=Path,
-                        help="run directories, or sweep directories holding them")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="where to write the merged results (default: <first path>/merged)")
-    options = parser.parse_args(args)
-    try:
-        runs = find_runs(options.runs)
-        merged = merge_records([(run, checked_record(run)) for run in runs])
-        curves = merge_curves([checked_curves(run) for run in runs])
-        out = options.out or options.runs[0] / "merged"
-        with run_folder.exclusive(out):
-            run_folder.write_run(out, merged, curves)
-    except EvalkitError as exc:
-        print(f"evalkit: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(terminal_table(merged))
-    print(f"merged {len(runs)} runs into: {out}")
-    return 0

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from evalkit.detection.matching import IGNORED, TP, Matching
 from evalkit.detection.params import MAX_DETS, N_AREA, N_IOU, N_RECALL, RECALL_THRESHOLDS
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 # (area index, maxDets) of each recall COCO reports: AR1, AR10, AR100, ARs, ARm, ARl.
 RECALL_SETTINGS = ((0, MAX_DETS[0]), (0, MAX_DETS[1]), (0, MAX_DETS[2]), (1, MAX_DETS[2]), (2, MAX_DETS[2]),
@@ -111,6 +114,8 @@ def build_curves(match: Matching, det_img: np.ndarray, det_cat: np.ndarray, det_
         cols.append(base + a * n_int + nxt[d_i])
     base += A * n_int
     r, c = np.concatenate(rows), np.concatenate(cols)
+    from scipy import sparse  # imported here: the metric registry imports this package, `--help` too
+
     counts_t = sparse.csr_matrix((np.ones(len(r)), (c, r)), shape=(base, n_images))
     counts_t.sum_duplicates()
 
@@ -183,6 +188,8 @@ def _layout(curves: Curves, copies: int) -> _Layout:
     keep = seg < len(ends)
     keep[keep] = curve[ends[seg[keep]]] == curve[keep]
     col = seg[keep] + np.where(is_tp[keep], 0, len(ends))
+    from scipy import sparse
+
     increments = sparse.csr_matrix((np.ones(len(col)), (col, feature[e_i[keep]])),
                                    shape=(2 * len(ends), curves.n_images + len(curves.tied_images) * copies))
     increments.sum_duplicates()

@@ -8,8 +8,25 @@ lower-is-better; the registry records the direction. Every function has the sign
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 import numpy as np
-from sklearn import metrics as skm
+
+
+class _Deferred:
+    """``sklearn.metrics``, imported on first use: the registry (and with it the gate and every
+    ``--help``) imports this module, and none of them computes a metric."""
+
+    _module: ModuleType | None = None
+
+    def __getattr__(self, name: str):
+        if self._module is None:
+            type(self)._module = importlib.import_module("sklearn.metrics")
+        return getattr(self._module, name)
+
+
+skm = _Deferred()
 
 Array = np.ndarray
 
@@ -64,9 +81,8 @@ def brier(y_true: Array, scores: Array, *, n_classes: int, sample_weight: Array 
 
 
 def _macro(fn_name: str, average: str):
-    sk_fn = getattr(skm, fn_name)
-
     def metric(y_true: Array, y_pred: Array, *, n_classes: int, sample_weight: Array | None = None) -> float:
+        sk_fn = getattr(skm, fn_name)
         return float(sk_fn(y_true, y_pred, labels=_range(n_classes), average=average, zero_division=np.nan,
                            sample_weight=sample_weight))
 

@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.stats import rankdata
 
 from evalkit.errors import ConfigError, DataError
 
@@ -340,6 +339,8 @@ def label_ranking_average_precision(
     y, s, w = _scores_inputs(Y, S, sample_weight)
     relevant = y == 1
     # rank: labels scored at least as high, ties counted against the model ("max" rank of -score).
+    from scipy.stats import rankdata  # here, not at import: scipy.stats alone takes most of a second
+
     rank = rankdata(-s, method="max", axis=1)
     # Non-relevant labels sent to +inf rank after every relevant one, so this counts relevant labels only.
     rank_among_true = rankdata(np.where(relevant, -s, np.inf), method="max", axis=1)

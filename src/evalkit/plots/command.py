@@ -10,13 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import matplotlib.style
-
 from evalkit.errors import DataError, EvalkitError
-from evalkit.plots.render import CURVES_FILE, PLOTS_DIR, REPORT_HTML, REPORT_MD, read_curves, render_run
-from evalkit.plots.style import user_styles
-from evalkit.record_check import check_curves, check_record
-from evalkit.record_io import METRICS_FILE, read_record
+
+# matplotlib and the figure modules load in main, after the arguments parse: `plot --help` needs none.
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check_style(style: str) -> None:
+    import matplotlib.style
+
     if style in matplotlib.style.available or Path(style).is_file():
         return
     raise DataError(f"--style {style!r}: not a matplotlib style name nor a file; use a .mplstyle path or one "
@@ -44,6 +42,11 @@ def main(args: list[str]) -> int:
         options = _parser().parse_args(args)
     except SystemExit as exc:  # argparse already printed usage and the problem
         return int(exc.code or 0)
+    from evalkit.plots.render import CURVES_FILE, PLOTS_DIR, REPORT_HTML, REPORT_MD, read_curves, render_run
+    from evalkit.plots.style import user_styles
+    from evalkit.record_check import check_curves, check_record
+    from evalkit.record_io import METRICS_FILE, read_record
+
     try:
         run_dir: Path = options.run_dir
         if not run_dir.is_dir():

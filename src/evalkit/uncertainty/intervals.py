@@ -32,6 +32,11 @@ certainty too. Then, with ``P`` positives and ``N`` negatives on the full data (
   the AUC at ``theta``. Like Wilson's, it has width at 0 and 1.
 * Average precision gets the Wilson interval of ``AP * P`` successes in ``P`` trials: at 1.0, the
   precision at the last positive (``P`` of ``P``). A heuristic of ours, not a textbook interval.
+
+When the smaller class of a ROC AUC has fewer than ``FEW_FOR_AUC`` (30) items, its interval is the
+union of the percentile interval and Newcombe's score interval (method ``auc_union``): the
+bootstrap's percentile interval alone covered the true AUC only about 80% of the time at 20
+positives in 1,000 items, the score interval alone about 99%; the union errs on the wide side.
 """
 
 from __future__ import annotations
@@ -48,13 +53,16 @@ from evalkit.uncertainty.bootstrap import weighted_metric_values
 from evalkit.uncertainty.catalog import metric_spec, validate
 from evalkit.uncertainty.confusion import confusion_matrices
 
+FEW_FOR_AUC = 30
+
 
 @dataclass(frozen=True)
 class Interval:
     """A metric's estimate on the full data and its confidence interval.
 
     ``method`` is ``percentile``, ``wilson`` (degenerate proportion or average precision, see the
-    module docstring), ``auc_score`` (degenerate ROC AUC) or ``undefined`` (no resample defined the
+    module docstring), ``auc_score`` (degenerate ROC AUC), ``auc_union`` (ROC AUC with a small class)
+    or ``undefined`` (no resample defined the
     metric; the bounds are NaN). ``n_undefined`` counts the resamples left out (metric undefined).
     """
 
@@ -250,6 +258,16 @@ def metric_interval(
             if metric == "average_precision":
                 lows, highs = wilson_interval(estimate * classes.positives, classes.positives, level)
                 return Interval(float(estimate), float(lows), float(highs), level, "wilson", n_undefined)
+    if ranking is not None and not np.isnan(lower) and not np.isnan(estimate):
+        metric, classes = ranking
+        smaller = min(classes.positives, classes.negatives)
+        if metric == "roc_auc" and 0 < smaller < FEW_FOR_AUC:
+            # With few items in one class the percentile interval of a stratified bootstrap under-covers
+            # (0.81 at 20 positives in benchmarks/coverage.py): report the union with Newcombe's score
+            # interval, which errs wide instead.
+            low, high = auc_score_interval(estimate, classes.positives, classes.negatives, level)
+            return Interval(float(estimate), min(lower, low), max(upper, high), level, "auc_union",
+                            n_undefined)
     method = "undefined" if np.isnan(lower) else "percentile"
     return Interval(float(estimate), lower, upper, level, method, n_undefined)
 

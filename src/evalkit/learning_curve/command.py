@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--target", type=float, action="append", default=[], metavar="T",
                         help="how many labels reach score T (repeatable)")
     parser.add_argument("--lower-is-better", action="store_true", help="the score is a loss or an error")
+    parser.add_argument("--best-possible", type=float, default=None, metavar="B",
+                        help="the best value the score can take (1 for accuracy, 0 for an error rate): "
+                             "the fitted curve never promises more")
     parser.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
     parser.add_argument("--resamples", type=int, default=200, help="bootstrap refits (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
@@ -143,7 +146,8 @@ def main(args: list[str]) -> int:
         from evalkit.learning_curve.extrapolate import extrapolate
 
         answer = extrapolate(n, score, at=ns.at, targets=ns.target, higher_is_better=not ns.lower_is_better,
-                             level=ns.level, resamples=ns.resamples, seed=ns.seed, source=str(ns.curve))
+                             level=ns.level, resamples=ns.resamples, seed=ns.seed,
+                             best_possible=ns.best_possible, source=str(ns.curve))
     except EvalkitError as exc:
         print(f"evalkit: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -74,23 +74,38 @@ def curve_points(n: Any, score: Any, *, higher_is_better: bool = True, source: s
 
 
 def _fit(family: CurveFamily, x: np.ndarray, y: np.ndarray, sigma: np.ndarray | None,
-         start: np.ndarray | None = None) -> np.ndarray | None:
-    """Weighted least-squares parameters of ``family`` (natural scale), or None if the fit fails."""
+         start: np.ndarray | None = None, ceiling: float | None = None) -> np.ndarray | None:
+    """Weighted least-squares parameters of ``family`` (natural scale), or None if the fit fails.
+
+    With a ``ceiling`` (the best score possible, e.g. 1 for accuracy) the asymptote is fitted as
+    ``ceiling - exp(alpha)``, so no extrapolation promises a score the metric cannot take.
+    """
     from scipy.optimize import curve_fit
 
-    p0 = family.to_free(start if start is not None else family.start(x, y))
+    natural = np.array(start if start is not None else family.start(x, y), dtype=float)
+    theta0 = family.to_free(natural)
+    if ceiling is None:
+        model = family.free_curve
+    else:
+        theta0[0] = np.log(max(ceiling - natural[0], 1e-3))
+
+        def model(x_: np.ndarray, *theta: float) -> np.ndarray:
+            return family.free_curve(x_, ceiling - np.exp(theta[0]), *theta[1:])
+
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            theta, _ = curve_fit(family.free_curve, x, y, p0=p0, sigma=sigma, maxfev=2000)
+            theta, _ = curve_fit(model, x, y, p0=theta0, sigma=sigma, maxfev=2000)
     except (RuntimeError, ValueError, OverflowError):
         return None
+    if ceiling is not None:
+        theta[0] = ceiling - np.exp(theta[0])
     params = family.to_natural(theta)
     return params if np.all(np.isfinite(params)) else None
 
 
-def _choose(points: CurvePoints, x: np.ndarray, sigma: np.ndarray | None = None
-            ) -> tuple[CurveFamily, dict[str, float | None]]:
+def _choose(points: CurvePoints, x: np.ndarray, sigma: np.ndarray | None = None,
+            ceiling: float | None = None) -> tuple[CurveFamily, dict[str, float | None]]:
     """The family with the smallest error on the held-out largest sizes (pow3 when too few sizes)."""
     k = len(x)
     held = 2 if k >= 6 else 1 if k == 5 else 0
@@ -104,7 +119,7 @@ def _choose(points: CurvePoints, x: np.ndarray, sigma: np.ndarray | None = None
         if k - held <= family.n_params:
             errors[name] = None
             continue
-        params = _fit(family, x[train], y[train], None if sigma is None else sigma[train])
+        params = _fit(family, x[train], y[train], None if sigma is None else sigma[train], ceiling=ceiling)
         if params is None:
             errors[name] = None
             continue
@@ -161,11 +176,13 @@ def _quantiles(values: np.ndarray, level: float) -> tuple[float, float]:
 def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
                 targets: list[float] | tuple[float, ...] = (), higher_is_better: bool = True,
                 level: float = 0.95, resamples: int = 200, seed: int = 0, max_factor: float = 10.0,
-                source: str = "curve") -> dict[str, Any]:
+                best_possible: float | None = None, source: str = "curve") -> dict[str, Any]:
     """Fit a learning curve and answer: the score at sizes ``at``, the labels each target needs.
 
-    Returns a JSON-ready dict: the chosen family and its parameters (sizes in items), the held-out
-    error of every family, whether the curve is reliable, ``predictions`` (one per size in ``at``)
+    ``best_possible`` (1.0 for accuracy, 0.0 for an error rate) keeps the fitted asymptote within
+    what the score can reach. Returns a JSON-ready dict: the chosen family and its parameters (sizes
+    in items), the held-out error of every family, whether the curve is reliable, ``predictions``
+    (one per size in ``at``)
     and ``targets`` (one per target score: ``labels`` in all with an interval, ``more`` beyond the
     largest measured size, or a ``status`` that says why there is no number).
 
@@ -180,8 +197,12 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
         raise DataError(f"{source}: level {level} must be between 0 and 1 (e.g. 0.95)")
     n_ref = float(points.sizes[-1])
     x = points.sizes / n_ref
-    family, heldout = _choose(points, x)
-    params = _fit(family, x, points.means, points.sigmas)
+    ceiling = None if best_possible is None else points.sign * float(best_possible)
+    if ceiling is not None and points.means.max() > ceiling:
+        raise DataError(f"{source}: a measured score is better than the best possible value "
+                        f"{best_possible:g}; check --best-possible")
+    family, heldout = _choose(points, x, ceiling=ceiling)
+    params = _fit(family, x, points.means, points.sigmas, ceiling=ceiling)
     if params is None:
         raise DataError(f"{source}: no {family.name} curve ({family.formula}) fits these points; check that "
                         "the scores rise with n")
@@ -191,8 +212,8 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
     replicates: list[tuple[CurveFamily, np.ndarray]] = []
     for y in _replicates(points, family.curve(x, *params), rng, resamples):
         chosen, _ = _choose(dataclasses.replace(points, runs=tuple(np.array([v]) for v in y)), x,
-                            sigma=points.sigmas)
-        p = _fit(chosen, x, y, points.sigmas, start=params if chosen is family else None)
+                            sigma=points.sigmas, ceiling=ceiling)
+        p = _fit(chosen, x, y, points.sigmas, start=params if chosen is family else None, ceiling=ceiling)
         if p is not None:
             replicates.append((chosen, p))
     sign = points.sign

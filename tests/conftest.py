@@ -60,6 +60,16 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+def one_error_line(result: CliResult) -> str:
+    """Assert the CLI's bad-input contract (exit 2, one ``evalkit: error:`` line, no traceback); return it."""
+    assert result.code == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("evalkit: error: ")
+    return lines[0]
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built-in demo, run once through the real CLI; returns its run directory."""

@@ -9,17 +9,8 @@ from pathlib import Path
 import pytest
 
 from evalkit import __version__
-from tests.conftest import run_cli
+from tests.conftest import one_error_line, run_cli
 from tests.experiments import basic_config, basic_files, write_experiment
-
-
-def one_line_error(result) -> str:
-    assert result.code == 2, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("evalkit: error: ")
-    return lines[0]
 
 
 @pytest.fixture
@@ -29,7 +20,7 @@ def experiment(tmp_path: Path) -> Path:
 
 def test_yaml_syntax_error_names_file_line_and_column(experiment: Path, tmp_path: Path):
     (experiment / "broken.yaml").write_text("task: binary\ndata:\n  path: [truth.csv\n")
-    line = one_line_error(run_cli("run", "--config-dir", str(experiment), "--config-name", "broken",
+    line = one_error_line(run_cli("run", "--config-dir", str(experiment), "--config-name", "broken",
                                   f"hydra.run.dir={tmp_path / 'out'}"))
     assert "broken.yaml:4:1" in line
     assert "YAML syntax error" in line and "expected ',' or ']'" in line
@@ -38,12 +29,12 @@ def test_yaml_syntax_error_names_file_line_and_column(experiment: Path, tmp_path
 
 def test_experiment_file_that_is_not_a_mapping_is_refused(experiment: Path):
     (experiment / "list.yaml").write_text("- task\n- data\n")
-    line = one_line_error(run_cli("run", "--config-dir", str(experiment), "--config-name", "list"))
+    line = one_error_line(run_cli("run", "--config-dir", str(experiment), "--config-name", "list"))
     assert "list.yaml" in line and "mapping" in line
 
 
 def test_misspelt_override_gets_evalkits_message_not_hydras_plus_advice(experiment: Path):
-    line = one_line_error(run_cli("run", "--config-dir", str(experiment), "--config-name", "exp",
+    line = one_error_line(run_cli("run", "--config-dir", str(experiment), "--config-name", "exp",
                                   "data.pth=truth.csv"))
     assert "unknown config key 'data.pth'" in line
     assert "path" in line and "label_column" in line  # the valid keys at that level
@@ -51,7 +42,7 @@ def test_misspelt_override_gets_evalkits_message_not_hydras_plus_advice(experime
 
 
 def test_misspelt_top_level_override_lists_the_top_level_keys():
-    line = one_line_error(run_cli("run", "bootstarp.resamples=10"))
+    line = one_error_line(run_cli("run", "bootstarp.resamples=10"))
     assert "unknown config key 'bootstarp.resamples'" in line and "bootstrap" in line
 
 
@@ -64,29 +55,29 @@ def test_free_form_keys_under_an_estimator_are_not_second_guessed(tmp_path: Path
 
 def test_config_dir_without_config_name_lists_the_folder(experiment: Path):
     (experiment / "other.yaml").write_text("task: binary\n")
-    line = one_line_error(run_cli("run", "--config-dir", str(experiment)))
+    line = one_error_line(run_cli("run", "--config-dir", str(experiment)))
     assert "without --config-name" in line
     assert "exp" in line and "other" in line
 
 
 def test_unknown_config_name_lists_the_yaml_files(experiment: Path):
-    line = one_line_error(run_cli("run", "--config-dir", str(experiment), "--config-name", "expp"))
+    line = one_error_line(run_cli("run", "--config-dir", str(experiment), "--config-name", "expp"))
     assert "no file expp.yaml" in line and "(it holds: exp)" in line
     assert "evalkit_experiment" not in line  # Hydra's internal config name stays internal
 
 
 def test_missing_config_dir_is_named(tmp_path: Path):
-    line = one_line_error(run_cli("run", "--config-dir", str(tmp_path / "nope"), "--config-name", "exp"))
+    line = one_error_line(run_cli("run", "--config-dir", str(tmp_path / "nope"), "--config-name", "exp"))
     assert "no such folder" in line
 
 
 def test_unknown_group_option_lists_the_available_ones():
-    line = one_line_error(run_cli("run", "+experiment=irs"))
+    line = one_error_line(run_cli("run", "+experiment=irs"))
     assert "experiment/irs" in line and "iris" in line and "detection_demo" in line
 
 
 def test_sweeping_the_split_seed_on_own_data_is_refused(experiment: Path):
-    line = one_line_error(run_cli("run", "--config-dir", str(experiment), "--config-name", "exp",
+    line = one_error_line(run_cli("run", "--config-dir", str(experiment), "--config-name", "exp",
                                   "data.seed=1"))
     assert "data.seed" in line and "bootstrap.seed" in line
 

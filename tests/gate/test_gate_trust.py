@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evalkit.gate.checks import FAIL, PASS
-from tests.conftest import run_cli
+from tests.conftest import one_error_line, run_cli
 from tests.experiments import basic_config, basic_files, write_experiment
 from tests.gate.records import entry, gate, record, the, write_run
 
@@ -49,14 +49,6 @@ def _outputs(project: Path) -> list[str]:
     return ["--junit", str(out / "gate.xml"), "--markdown", str(out / "gate.md"),
             "--json", str(out / "g.json")]
 
-
-def _one_error_line(result) -> str:
-    assert result.code == 2, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("evalkit: error: ")
-    return lines[0]
 
 
 def _failed(result) -> str:
@@ -116,7 +108,7 @@ def test_a_reference_of_the_old_format_is_refused_with_the_way_to_rewrite_it(pro
     for key in ("definition", "baselines"):
         del doc[key]
     (project / "reference.json").write_text(json.dumps(doc | {"evalkit_reference": 1}))
-    line = _one_error_line(_gate(project, ACCEPTED))
+    line = one_error_line(_gate(project, ACCEPTED))
     assert "has format 1" in line and "--update" in line
 
 
@@ -221,7 +213,7 @@ def test_an_interpolation_in_the_reference_is_not_resolved(project):
     doc["gate"]["candidates"] = "${oc.env:SECRET_TOKEN}"
     (project / "reference.json").write_text(json.dumps(doc))
     result = _gate(project, ACCEPTED, *_outputs(project), env={"SECRET_TOKEN": SECRET})
-    assert "${oc.env:SECRET_TOKEN}" in _one_error_line(result)  # shown as written: a wrong value
+    assert "${oc.env:SECRET_TOKEN}" in one_error_line(result)  # shown as written: a wrong value
     _assert_secret_kept(project, result)
 
 
@@ -244,7 +236,7 @@ def test_an_interpolation_in_metrics_json_is_not_resolved(project):
     _assert_secret_kept(project, result)
     update = run_cli("gate", str(project / "run"), "--reference", str(project / "new.json"), "--update",
                      env={"SECRET_TOKEN": SECRET})
-    _one_error_line(update)
+    one_error_line(update)
     assert SECRET not in update.stdout + update.stderr
     assert not (project / "new.json").exists()
 
@@ -269,7 +261,7 @@ def test_unreadable_json_is_one_line_and_every_output_says_the_gate_could_not_ru
     target.parent.mkdir(exist_ok=True)
     target.write_text(text)
     result = _gate(project, project / "run" if where == "run" else project / "accepted", *_outputs(project))
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert fragment in line and str(target) in line
     out = project / "out"
     assert json.loads((out / "g.json").read_text())["verdict"] == "error"
@@ -282,7 +274,7 @@ def test_a_huge_metric_value_is_refused_not_compared(project):
     (project / "run").mkdir()
     text = json.dumps(run).replace('"recall": 0.92', '"recall": 1' + "0" * 400, 1)
     (project / "run" / "metrics.json").write_text(text)
-    line = _one_error_line(_gate(project, project / "run", *_outputs(project)))
+    line = one_error_line(_gate(project, project / "run", *_outputs(project)))
     assert "entries[0].metrics.recall is an integer of" in line
 
 
@@ -298,7 +290,7 @@ def test_a_run_record_of_the_wrong_shape_is_one_line_and_every_output_says_so(pr
     run = copy.deepcopy(ACCEPTED)
     damage(run)
     result = _gate(project, run, *_outputs(project))
-    assert fragment in _one_error_line(result)
+    assert fragment in one_error_line(result)
     assert json.loads((project / "out" / "g.json").read_text())["verdict"] == "error"
 
 
@@ -367,7 +359,7 @@ def test_a_damaged_run_or_reference_gives_a_verdict_or_one_line_and_always_every
                      *_outputs(project), env={"SECRET_TOKEN": SECRET})
     assert result.code in (0, 1, 2) and "Traceback" not in result.stderr, result.stderr
     if result.code == 2:
-        _one_error_line(result)
+        one_error_line(result)
     verdict = json.loads((out / "g.json").read_text())
     assert verdict["exit_code"] == result.code
     assert ET.parse(out / "gate.xml").getroot() is not None

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
-from evalkit.uncertainty import Resampler, bootstrap_metric_values, percentile_interval
+from evalkit.tasks.classification.bootstrap import bootstrap_metric_values
+from evalkit.uncertainty import Resampler, percentile_interval
 from evalkit.uncertainty.resampling import strata_of
 
 METRICS = ["accuracy", "f1", "roc_auc", "average_precision"]

@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from evalkit import detection_data
 from evalkit.config import CandidateConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, EvalkitError
@@ -14,8 +13,7 @@ from evalkit.evalset import EvalSet
 from evalkit.fitting import build_estimator, fit_and_predict, select_features
 from evalkit.metrics.compute import compute_metrics
 from evalkit.metrics.registry import MetricSpec, check_stated_value
-from evalkit.predictions import PREDICTED_LABEL_COLUMN, predictions_from_table
-from evalkit.tables import read_table
+from evalkit.tasks import get_task
 
 
 def check_candidate(name: str, cfg: CandidateConfig, registry: Mapping[str, MetricSpec]) -> None:
@@ -63,12 +61,7 @@ def run_candidate(name: str, cfg: CandidateConfig, evalset: EvalSet, registry: M
     else:
         assert cfg.predictions is not None
         path = resolve(cfg.predictions, f"{where}.predictions")
-        if evalset.task == "detection":
-            predictions = detection_data.predictions_from_file(path, evalset)
-        else:
-            table = read_table(path, what="predictions",
-                               text_columns=[id_column, "id", PREDICTED_LABEL_COLUMN])
-            predictions = predictions_from_table(table, evalset, source=str(path), id_column=id_column)
+        predictions = get_task(evalset.task).predictions_from_file(path, evalset, id_column=id_column)
         costs, kind = {}, "predictions"
         details.update(path=str(path), fingerprint=file_fingerprint(path))
         if predictions.labels_from_scores:

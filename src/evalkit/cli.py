@@ -14,7 +14,7 @@ from evalkit.exit_codes import guarded
 COMMANDS = {
     "run": ("evalkit.run_command", "run an experiment (Hydra: overrides, -m multirun, "
             "--config-dir/--config-name); no arguments: the built-in demo"),
-    "gate": ("evalkit.gate.arguments",
+    "gate": ("evalkit.gate.main",
              "check a run against a stored reference (exit 0 pass, 1 fail, 2 error)"),
     "plot": ("evalkit.plots.command", "redraw a run's figures and HTML report from its saved results"),
     "compare": ("evalkit.compare_command", "merge the run directories of a multirun into one leaderboard"),

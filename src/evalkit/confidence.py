@@ -21,7 +21,6 @@ only some items (a human panel) is compared with the best candidate on the items
 from __future__ import annotations
 
 import math
-import warnings
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,39 +29,24 @@ from typing import Any
 import numpy as np
 
 from evalkit.config import BootstrapConfig
-from evalkit.detection_data import restrict_predictions
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError
 from evalkit.evalset import EvalSet
-from evalkit.metrics.compute import compute_metrics
 from evalkit.metrics.registry import MetricSpec
-from evalkit.predictions import Predictions
 from evalkit.strategies import Strategy
 from evalkit.strategies.average import Average
+from evalkit.tasks import get_task
 from evalkit.uncertainty import (
     Resampler,
-    bootstrap_entries,
     holm_adjust,
     mcnemar_exact,
     metric_interval,
-    metric_spec,
     paired_comparison,
-    proportion_counts,
-    rank_counts,
     satisficing_share,
     verdict,
-    weighted_metric_values,
 )
-from evalkit.uncertainty.detection import detection_bootstrap
 
 FRAGILE_BELOW = 0.95
-# Below this many positives an interval of a metric that depends on the positive class is rough, and
-# the report says so.
-FEW_POSITIVES = 10
-# Binary metrics whose value depends on the positive class (recall, AUC, ...), for that caveat.
-POSITIVE_CLASS_METRICS = ("recall", "f1", "precision", "balanced_accuracy", "roc_auc", "average_precision")
-# Tasks whose metrics evalkit.uncertainty computes for a whole block of resamples at once.
-VECTORIZED_TASKS = ("binary", "multiclass")
 METHODS = ("multinomial", "poisson")
 
 
@@ -85,39 +69,6 @@ def check_settings(cfg: BootstrapConfig) -> None:
         raise ConfigError(f"bootstrap.level={cfg.level} must be between 0 and 1, e.g. 0.95")
     if cfg.method not in METHODS:
         raise ConfigError(f"bootstrap.method='{cfg.method}' is not one of {', '.join(METHODS)}")
-
-
-def _supported(task: str, name: str) -> bool:
-    try:
-        metric_spec(task, name)
-    except Exception:  # the catalog raises for metrics it has no vectorized form of
-        return False
-    return True
-
-
-def _multiplicity(weight: np.ndarray) -> np.ndarray:
-    """Integer row counts proportional to fractional row weights (1/t for a t-way tie).
-
-    Ratio metrics do not change when every weight is scaled, so scaling by the least common
-    multiple of the denominators gives exact integer counts for the bootstrap.
-    """
-    denominators = np.rint(1.0 / weight).astype(np.int64)
-    if not np.allclose(1.0 / denominators, weight):
-        raise ValueError("row weights must be reciprocals of integers")
-    scale = math.lcm(*np.unique(denominators).tolist())
-    return (scale // denominators).astype(np.int32)
-
-
-def _bootstrap_input(predictions: Predictions) -> tuple[np.ndarray | None, ...]:
-    if predictions.item_index is None:
-        return (predictions.labels, predictions.scores)
-    weight = predictions.weight if predictions.weight is not None else np.ones(len(predictions.item_index))
-    return (predictions.labels, predictions.scores, predictions.item_index, _multiplicity(weight))
-
-
-def _metric_names(entry: Entry, registry: Mapping[str, MetricSpec], task: str) -> tuple[str, ...]:
-    return tuple(m for m, spec in registry.items()
-                 if spec.fn is not None and entry.metrics.get(m) is not None and _supported(task, m))
 
 
 def _with_constants(values: Mapping[str, np.ndarray], metrics: Mapping[str, float | None],
@@ -185,22 +136,12 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
     """Bootstrap every entry with per-item predictions; None when ``cfg.resamples`` is 0."""
     if cfg.resamples == 0:
         return None
-    task, R, level = evalset.task, cfg.resamples, cfg.level
+    task, R, level = get_task(evalset.task), cfg.resamples, cfg.level
     resampler = Resampler(evalset.n_items, R, cfg.seed, cfg.method)
     result = Assessment(settings={"resamples": R, "level": level, "seed": cfg.seed, "method": cfg.method})
     by_name = {e.name: e for e in entries}
-    if task == "detection":
-        values = _detection_values(entries, resampler, progress)
-    else:
-        values = _classification_values(entries, evalset, registry, resampler, progress)
-    if task not in VECTORIZED_TASKS and task != "detection":
-        for entry in entries:
-            if entry.predictions is not None and entry.name not in values:
-                names_used = tuple(m for m in strategy.metrics_used
-                                   if registry[m].fn is not None and entry.metrics.get(m) is not None)
-                if names_used:
-                    values[entry.name] = _per_resample(entry.predictions, names_used, evalset, registry,
-                                                       resampler)
+    values = task.resampled_values(entries, evalset, registry, strategy.metrics_used, resampler,
+                                   progress=progress)
     no_data = [e.name for e in entries if e.name not in values]
     if no_data:
         result.notes.append(f"no interval for {', '.join(no_data)}: no per-item predictions "
@@ -214,10 +155,7 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
         y_rows = preds.truth(evalset)
         intervals, methods = {}, {}
         for metric, array in own.items():
-            counts = (proportion_counts(task, metric, y_rows, preds.labels, n_classes=evalset.n_classes)
-                      if preds.labels is not None and _supported(task, metric)
-                      and metric_spec(task, metric).proportion is not None else None)
-            ranking = rank_counts(task, metric, y_rows) if _supported(task, metric) else None
+            counts, ranking = task.interval_aids(metric, y_rows, preds.labels, evalset.n_classes)
             interval = metric_interval(array, level, estimate=float(entry.metrics[metric]), counts=counts,
                                        ranking=ranking)
             intervals[metric] = [interval.lower, interval.upper]
@@ -241,9 +179,7 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
     for name, which in undefined.items():
         result.notes.append(f"{name}: left out of the intervals as undefined there (e.g. no positive drawn): "
                             f"{', '.join(which)} of {R} resamples")
-    few = _few_positives_note(evalset, result.intervals)
-    if few:
-        result.notes.append(few)
+    result.notes += task.interval_notes(evalset, result.intervals)
     if best is not None and best in values:
         result.comparisons = _compare_best(by_name[best], [by_name[n] for n in values if n != best],
                                            values, scores, evalset, registry, strategy, resampler, level)
@@ -257,105 +193,12 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
     return result
 
 
-def _few_positives_note(evalset: EvalSet, intervals: Mapping[str, Mapping[str, list[float]]]) -> str | None:
-    """Say so when intervals of metrics that depend on the positive class rest on fewer than 10 positives."""
-    if evalset.task != "binary":
-        return None
-    positives = int(np.count_nonzero(evalset.y == 1))
-    affected = sorted({m for own in intervals.values() for m in own if m in POSITIVE_CLASS_METRICS},
-                      key=POSITIVE_CLASS_METRICS.index)
-    if positives >= FEW_POSITIVES or not affected:
-        return None
-    return (f"the intervals of {', '.join(affected)} rest on only {positives} positive item(s) (fewer than "
-            f"{FEW_POSITIVES}): they are rough, and their coverage can fall short of the stated level")
-
-
-def _classification_values(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec],
-                           resampler: Resampler, progress: bool | None) -> dict[str, dict[str, np.ndarray]]:
-    """Every vectorized metric of every entry with per-item predictions, on the shared resamples."""
-    groups: dict[tuple[str, ...], dict[str, tuple[np.ndarray | None, ...]]] = defaultdict(dict)
-    for entry in entries:
-        if entry.predictions is None:
-            continue
-        names = _metric_names(entry, registry, evalset.task)
-        if names:
-            groups[names][entry.name] = _bootstrap_input(entry.predictions)
-    values: dict[str, dict[str, np.ndarray]] = {}
-    for names, group in groups.items():
-        values |= bootstrap_entries(evalset.task, list(names), evalset.y, group, resampler,
-                                    n_classes=evalset.n_classes, progress=progress)
-    return values
-
-
-def _detection_values(entries: list[Entry], resampler: Resampler,
-                      progress: bool | None) -> dict[str, dict[str, np.ndarray]]:
-    """The COCO numbers of every entry with detections, on the shared image resamples.
-
-    Only numbers defined on the full data are kept (an undefined APs stays without an interval).
-    """
-    matched = {e.name: (e.predictions.detections.prepared, e.predictions.item_index) for e in entries
-               if e.predictions is not None and e.predictions.detections is not None}
-    values = detection_bootstrap(matched, resampler, progress=progress)
-    metrics = {e.name: e.metrics for e in entries}
-    return {name: {m: v for m, v in own.items() if metrics[name].get(m) is not None}
-            for name, own in values.items()}
-
-
-def _per_resample(preds: Predictions, names: tuple[str, ...], evalset: EvalSet,
-                  registry: Mapping[str, MetricSpec], resampler: Resampler) -> dict[str, np.ndarray]:
-    """Metric values per resample for tasks without a vectorized family (multilabel).
-
-    evalkit's own metric functions take the resample's item weights directly (no index resampling,
-    no scikit-learn call); to keep it quick, only the strategy's metrics are bootstrapped. Rows that
-    stand for weighted pseudo-items (a human panel's subset, a vote's settled ties) take their item's
-    weight times their own.
-    """
-    out = {m: np.empty(resampler.resamples) for m in names}
-    y_rows = preds.truth(evalset)
-    own_weight = np.ones(len(y_rows)) if preds.weight is None else preds.weight
-    for start, block in resampler.blocks():
-        for offset, weights in enumerate(block):
-            row_weights = (weights if preds.item_index is None else weights[preds.item_index]) * own_weight
-            for metric in names:
-                spec = registry[metric]
-                given = preds.labels if spec.needs == "labels" else preds.scores
-                assert spec.fn is not None
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")  # a resample without positives is undefined: NaN
-                    value = spec.fn(y_rows, given, n_classes=evalset.n_classes, sample_weight=row_weights)
-                out[metric][start + offset] = value
-    return out
-
-
 def _restricted(best: Entry, items: np.ndarray, names: list[str], evalset: EvalSet, strategy: Strategy,
                 resampler: Resampler,
                 registry: Mapping[str, MetricSpec]) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """The best candidate's bootstrap values and estimates on a subset of items (paired with it)."""
-    preds = best.predictions
-    assert preds is not None
-    if preds.detections is not None:  # re-matched on those images, then resampled with the same weights
-        own = restrict_predictions(preds, evalset, items).detections
-        assert own is not None
-        arrays = detection_bootstrap({best.name: (own.prepared, items)}, resampler)[best.name]
-        stats = own.stats.as_dict()
-        arrays = {m: arrays[m] for m in names if stats[m] >= 0}
-        estimates = {m: stats[m] for m in arrays}
-    elif evalset.task not in VECTORIZED_TASKS:  # multilabel: evalkit's weighted metric functions
-        sub = Predictions(labels=None if preds.labels is None else preds.labels[items],
-                          scores=None if preds.scores is None else preds.scores[items], item_index=items)
-        arrays = _per_resample(sub, tuple(names), evalset, registry, resampler)
-        point = compute_metrics({m: registry[m] for m in names}, evalset, sub).values
-        estimates = {m: float(v) for m, v in point.items() if v is not None}
-        arrays = {m: arrays[m] for m in estimates}
-    else:
-        labels = None if preds.labels is None else preds.labels[items]
-        scores = None if preds.scores is None else preds.scores[items]
-        ones = np.ones(len(items), dtype=np.int32)
-        arrays = bootstrap_entries(evalset.task, names, evalset.y, {best.name: (labels, scores, items, ones)},
-                                   resampler, n_classes=evalset.n_classes)[best.name]
-        point = weighted_metric_values(evalset.task, names, evalset.y[items], labels, scores, ones,
-                                       n_classes=evalset.n_classes)
-        estimates = {m: float(v[0]) for m, v in point.items()}
+    arrays, estimates = get_task(evalset.task).restricted_values(best, items, names, evalset, registry,
+                                                                 resampler)
     arrays = _with_constants(arrays, best.metrics, resampler.resamples)
     score = _score(strategy, arrays)
     if score is not None:

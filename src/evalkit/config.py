@@ -17,8 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from evalkit.errors import ConfigError
-
-TASKS = ("binary", "multiclass", "multilabel", "detection")
+from evalkit.tasks import require_task_name
 
 
 @dataclass
@@ -203,8 +202,7 @@ def validate(cfg: DictConfig | dict) -> RunConfig:
     except OmegaConfBaseException as exc:
         raise ConfigError(f"invalid config: {str(exc).splitlines()[0]}") from None
     assert isinstance(result, RunConfig)
-    if result.task not in TASKS:
-        raise ConfigError(f"unknown task '{result.task}'; valid tasks: {', '.join(TASKS)}")
+    require_task_name(result.task)
     check_entry_names(result)
     return result
 

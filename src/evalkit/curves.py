@@ -38,7 +38,6 @@ from evalkit.evalset import EvalSet
 from evalkit.predictions import Predictions
 
 FORMAT = 1
-CURVE_TASKS = ("binary", "multiclass")
 MAX_POINTS = 200
 DIGITS = 6
 
@@ -104,7 +103,7 @@ def confusion(y_true: np.ndarray, labels: np.ndarray, n_classes: int, *,
     return [[int(v) if float(v).is_integer() else round(float(v), DIGITS) for v in row] for row in matrix]
 
 
-def prediction_curves(predictions: Predictions, evalset: EvalSet, *,
+def prediction_curves(predictions: Predictions, evalset: EvalSet, curve_classes: list[tuple[int, str]], *,
                       max_points: int = MAX_POINTS) -> dict[str, Any]:
     """One entry's confusion matrix (when it gives labels) and curves (when it gives scores).
 
@@ -120,7 +119,7 @@ def prediction_curves(predictions: Predictions, evalset: EvalSet, *,
         return out
     curves: dict[str, Any] = {}
     skipped: dict[str, str] = {}
-    for code, name in _curve_classes(evalset):
+    for code, name in curve_classes:
         positive = (y_true == code).astype(np.int64)
         scores = predictions.scores if predictions.scores.ndim == 1 else predictions.scores[:, code]
         if positive.min() == positive.max():
@@ -136,33 +135,16 @@ def prediction_curves(predictions: Predictions, evalset: EvalSet, *,
     return out
 
 
-def _curve_classes(evalset: EvalSet) -> list[tuple[int, str]]:
-    """Binary: the positive class only (code 1); multiclass: every class, one-vs-rest."""
-    if evalset.task == "binary":
-        return [(1, evalset.classes[1])]
-    return list(enumerate(evalset.classes))
-
-
 def curve_record(entries: Iterable[Entry], evalset: EvalSet, *,
                  max_points: int = MAX_POINTS) -> dict[str, Any]:
-    """The ``curves.json`` document for a run: every entry that has predictions.
+    """The ``curves.json`` document for a run: every entry that has predictions, as its task draws them.
 
-    Only binary and multiclass tasks have curves and confusion matrices here; another task gets a
-    document without entries and a ``note``, so its curve figures are skipped, saying why.
+    A task without curves gets a document without entries and a ``note``, so its curve figures are
+    skipped, saying why.
     """
-    data: dict[str, Any] = {}
-    if evalset.task == "detection":
-        return detection_curve_record(entries, evalset)
-    if evalset.task not in CURVE_TASKS:
-        return {"format": FORMAT, "task": evalset.task, "classes": list(evalset.classes), "curve_classes": [],
-                "entries": data, "note": f"no curves for task '{evalset.task}' yet"}
-    for entry in entries:
-        if entry.predictions is None:
-            continue
-        data[entry.name] = {"role": entry.role, "kind": entry.kind,
-                            **prediction_curves(entry.predictions, evalset, max_points=max_points)}
-    return {"format": FORMAT, "task": evalset.task, "classes": list(evalset.classes),
-            "curve_classes": [name for _, name in _curve_classes(evalset)], "entries": data}
+    from evalkit.tasks import get_task  # the registry; tasks build on this module
+
+    return get_task(evalset.task).curve_record(entries, evalset, max_points=max_points)
 
 
 DETECTION_CURVE_IOUS = (0.5, 0.75)

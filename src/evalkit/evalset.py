@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -165,7 +165,8 @@ def text_match_hint(given: Iterable[str], known: Iterable[str], what: str = "ids
             "the truth does)")
 
 
-def _binary_classes(keys: np.ndarray, positive_label: object, source: str) -> tuple[str, str]:
+def binary_classes(keys: np.ndarray, positive_label: object, source: str) -> tuple[str, ...]:
+    """The negative and the positive label (codes 0 and 1), from the data and ``data.positive_label``."""
     present = sorted(set(keys))
     if len(present) > 2:
         raise DataError(f"{source}: task 'binary' but the labels have {len(present)} values "
@@ -184,12 +185,6 @@ def _binary_classes(keys: np.ndarray, positive_label: object, source: str) -> tu
     return (others[0] if others else f"not {positive}", positive)
 
 
-def _classes(task: str, keys: np.ndarray, positive_label: object, source: str) -> tuple[str, ...]:
-    if task == "binary":
-        return _binary_classes(keys, positive_label, source)
-    return tuple(sorted(set(keys), key=_natural))
-
-
 def _natural(key: str) -> tuple[int, float, str]:
     """Sort numeric labels numerically, then text labels alphabetically.
 
@@ -202,25 +197,35 @@ def _natural(key: str) -> tuple[int, float, str]:
     return (0, number, key)
 
 
+# How a task turns the label values it finds into its classes: (keys, data.positive_label, source).
+ClassesOf = Callable[[np.ndarray, object, str], tuple[str, ...]]
+
+
+def sorted_classes(keys: np.ndarray, positive_label: object, source: str) -> tuple[str, ...]:
+    """Every label value, numbers in numeric order first, then text (multiclass)."""
+    return tuple(sorted(set(keys), key=_natural))
+
+
 def load_evalset(task: str, data: DataConfig, *, truth_path: Path | None = None,
                  train_path: Path | None = None) -> EvalSet:
-    """Load the ground truth named by ``data`` (paths already resolved by the caller)."""
-    if task == "multilabel":
-        # Imported here: multilabel_data builds on this module (EvalSet, as_keys).
-        from evalkit import multilabel_data
-        return multilabel_data.load_evalset(data, truth_path=truth_path, train_path=train_path)
-    if task == "detection":
-        from evalkit import detection_data
-        return detection_data.load_evalset(data, truth_path=truth_path)
+    """Load the ground truth named by ``data`` for ``task`` (paths already resolved by the caller)."""
+    from evalkit.tasks import get_task  # the registry; tasks build on this module
+
+    return get_task(task).load_evalset(data, truth_path=truth_path, train_path=train_path)
+
+
+def load_labelled(task: str, data: DataConfig, classes_of: ClassesOf, *, truth_path: Path | None,
+                  train_path: Path | None) -> EvalSet:
+    """A single-label eval set from a table (``truth_path``) or a built-in dataset (``data.name``)."""
     if truth_path is not None:
-        return _from_table(task, data, truth_path, train_path)
+        return _from_table(task, data, classes_of, truth_path, train_path)
     if data.name is None:
         raise ConfigError("no ground truth: set data.name to a built-in dataset "
                           f"({', '.join(BUILTIN_DATASETS)}) or data.path to a truth table")
-    return _builtin(task, data)
+    return _builtin(task, data, classes_of)
 
 
-def _builtin(task: str, data: DataConfig) -> EvalSet:
+def _builtin(task: str, data: DataConfig, classes_of: ClassesOf) -> EvalSet:
     if data.name not in BUILTIN_DATASETS:
         raise ConfigError(f"unknown built-in dataset data.name='{data.name}'; "
                           f"valid: {', '.join(BUILTIN_DATASETS)} (or set data.path to your own table)")
@@ -231,7 +236,7 @@ def _builtin(task: str, data: DataConfig) -> EvalSet:
     labels = np.asarray(bunch.target_names)[bunch.target.to_numpy()]
     keys = as_keys(labels)
     source = f"built-in dataset '{data.name}'"
-    classes = _classes(task, keys, data.positive_label, source)
+    classes = classes_of(keys, data.positive_label, source)
     features = _select_features(frame, data.features, source)
     train_idx, test_idx = train_test_split(np.arange(len(frame)), test_size=data.test_size,
                                            random_state=data.seed, stratify=keys)
@@ -276,7 +281,8 @@ def _read_labelled(path: Path, data: DataConfig, what: str) -> tuple[pd.DataFram
     return table, ids, as_keys(table[data.label_column])
 
 
-def _from_table(task: str, data: DataConfig, truth_path: Path, train_path: Path | None) -> EvalSet:
+def _from_table(task: str, data: DataConfig, classes_of: ClassesOf, truth_path: Path,
+                train_path: Path | None) -> EvalSet:
     table, ids, keys = _read_labelled(truth_path, data, "truth")
     feature_frame = table.drop(columns=[data.id_column, data.label_column])
     source = str(truth_path)
@@ -285,7 +291,7 @@ def _from_table(task: str, data: DataConfig, truth_path: Path, train_path: Path 
     if train_path is not None:
         train = _read_labelled(train_path, data, "train")
         all_keys = np.concatenate([keys, train[2]])
-    classes = _classes(task, all_keys, data.positive_label, source)
+    classes = classes_of(all_keys, data.positive_label, source)
     features = _select_features(feature_frame, data.features, source)
     features = features.set_axis(ids) if features.shape[1] else None
     train_features = train_y = None

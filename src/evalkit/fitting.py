@@ -12,7 +12,6 @@ import pandas as pd
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 
-from evalkit import multilabel_data
 from evalkit.errors import ConfigError, EvalkitError
 from evalkit.evalset import EvalSet
 from evalkit.predictions import Predictions
@@ -62,31 +61,18 @@ def fit_and_predict(estimator: Any, evalset: EvalSet, X_train: pd.DataFrame, y_t
     Latency is the median, over a few repeats, of the time to predict 1,000 rows sampled from the
     eval set: one number comparable across models whatever the eval set's size.
     """
+    from evalkit.tasks import get_task
+
+    task = get_task(evalset.task)
     try:
-        estimator.fit(X_train, y_train)
-        labels = np.asarray(estimator.predict(X_eval)).astype(np.int64)
-        scores = _scores(estimator, X_eval, evalset) if hasattr(estimator, "predict_proba") else None
+        predictions = task.fit_predict(estimator, evalset, X_train, y_train, X_eval)
     except Exception as exc:  # a user's estimator can fail in any way; report it in one line
-        hint = ("; for task multilabel use an estimator that accepts a label matrix, e.g. "
-                "sklearn.multioutput.MultiOutputClassifier" if evalset.task == "multilabel" else "")
         raise EvalkitError(f"{where}: the estimator failed: {type(exc).__name__}: "
-                           f"{str(exc).splitlines()[0] if str(exc) else ''}{hint}") from None
-    if evalset.task == "multilabel":
-        multilabel_data.check_predicted_labels(labels, evalset, where=where)
+                           f"{str(exc).splitlines()[0] if str(exc) else ''}{task.estimator_hint()}") from None
+    task.check_fitted(predictions, evalset, where=where)
     costs = {"latency_ms": _latency_ms(estimator, X_eval),
              "model_size_kb": len(pickle.dumps(estimator)) / 1024}
-    return Fitted(Predictions(labels=labels, scores=scores), costs)
-
-
-def _scores(estimator: Any, X: pd.DataFrame, evalset: EvalSet) -> np.ndarray:
-    if evalset.task == "multilabel":
-        classes = getattr(estimator, "classes_", None)
-        return multilabel_data.scores_from_proba(estimator.predict_proba(X), classes, n_items=len(X),
-                                                 n_labels=evalset.n_classes)
-    proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
-    full = np.zeros((len(X), evalset.n_classes))
-    full[:, np.asarray(estimator.classes_, dtype=np.int64)] = proba
-    return full[:, 1] if evalset.task == "binary" else full
+    return Fitted(predictions, costs)
 
 
 def _latency_ms(estimator: Any, X: pd.DataFrame) -> float:

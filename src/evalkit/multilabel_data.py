@@ -29,7 +29,7 @@ from sklearn.model_selection import train_test_split
 from evalkit.config import DataConfig, RunConfig
 from evalkit.errors import ConfigError, DataError, EvalkitError
 from evalkit.evalset import EvalSet, _natural, _select_features, as_keys, text_match_hint
-from evalkit.predictions import PREDICTED_LABEL_COLUMN, Predictions, _numeric, align_by_id
+from evalkit.predictions import PREDICTED_LABEL_COLUMN, Predictions, align_by_id, numeric_scores
 from evalkit.tables import read_table
 
 SCORE_PREFIX = "score_"
@@ -246,7 +246,7 @@ def _score_matrix(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndar
     if missing:
         raise DataError(f"{source}: score columns missing for {len(missing)} label(s): {_shown(missing, 5)}; "
                         "give one score_<label> column per label")
-    return np.column_stack([_numeric(table, n, source) for n in names])
+    return np.column_stack([numeric_scores(table, n, source) for n in names])
 
 
 def predicted_label_matrix(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:

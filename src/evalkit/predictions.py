@@ -68,22 +68,11 @@ def id_column_of(table: pd.DataFrame, preferred: str) -> str | None:
 
 def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str,
                            id_column: str = "id") -> Predictions:
-    """Validate a predictions table against the eval set and align it to the eval set's order."""
-    if evalset.task == "multilabel":
-        # Imported here: multilabel_data builds on this module (Predictions and its checks).
-        from evalkit import multilabel_data
-        return multilabel_data.predictions_from_table(table, evalset, source=source, id_column=id_column)
-    aligned = align_by_id(table, evalset, source=source, id_column=id_column)
-    labels = _labels(aligned, evalset, source)
-    scores = _scores(aligned, evalset, source)
-    if labels is None and scores is None:
-        wanted = "'score' and/or 'label'" if evalset.task == "binary" else \
-            "'label' and/or " + ", ".join(f"'score_{c}'" for c in evalset.classes)
-        raise DataError(f"{source}: no prediction columns; add {wanted}")
-    if labels is None:
-        assert scores is not None
-        return Predictions(labels=labels_from_scores(scores), scores=scores, labels_from_scores=True)
-    return Predictions(labels=labels, scores=scores)
+    """Validate a predictions table against the eval set and align it to the eval set's order (the
+    task decides which columns it reads)."""
+    from evalkit.tasks import get_task  # the registry; tasks build on this module
+
+    return get_task(evalset.task).predictions_from_table(table, evalset, source=source, id_column=id_column)
 
 
 def align_by_id(table: pd.DataFrame, evalset: EvalSet, *, source: str, id_column: str) -> pd.DataFrame:
@@ -125,7 +114,7 @@ def _check_ids(ids: np.ndarray, evalset: EvalSet, source: str, column: str) -> N
                         f"{_sample(missing)}; predict every evaluated item")
 
 
-def _labels(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:
+def label_codes(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:
     if "label" not in table.columns:
         return None
     column = table["label"]
@@ -135,7 +124,7 @@ def _labels(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | 
     return evalset.encode(as_keys(column), source=source, field="label")
 
 
-def _numeric(table: pd.DataFrame, name: str, source: str) -> np.ndarray:
+def numeric_scores(table: pd.DataFrame, name: str, source: str) -> np.ndarray:
     values = pd.to_numeric(table[name], errors="coerce")
     bad = values.isna() & table[name].notna()
     if bad.any():
@@ -163,50 +152,14 @@ def _score_fix(array: np.ndarray) -> str:
     return "give probabilities (apply a sigmoid/softmax)"
 
 
-def _scores(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:
-    if evalset.task == "binary":
-        return _numeric(table, "score", source) if "score" in table.columns else None
-    names = [f"score_{c}" for c in evalset.classes]
-    present = [n for n in names if n in table.columns]
-    if not present:
-        return None
-    if len(present) < len(names):
-        missing = [n for n in names if n not in table.columns]
-        raise DataError(f"{source}: score columns missing for some classes: {missing}; "
-                        "give one score_<class> column per class")
-    matrix = np.column_stack([_numeric(table, n, source) for n in names])
-    sums = matrix.sum(axis=1)
-    off = np.abs(sums - 1) > SUM_TOLERANCE
-    if off.any():
-        raise DataError(f"{source}: {int(off.sum())} row(s) of score_<class> columns do not sum to 1 "
-                        f"(e.g. {sums[off][0]:.6g}); normalize them (softmax) so they are probabilities")
-    return matrix
-
-
 def predictions_from_output(output: object, evalset: EvalSet, *, source: str) -> Predictions:
-    """Predictions from a rule function's return value.
+    """Predictions from a rule function's return value, read the way the task reads its tables."""
+    from evalkit.tasks import get_task
 
-    A 1-D array or Series is taken as labels in the order of the feature rows; a DataFrame is read
-    like a predictions file (its index, or an ``id`` column, gives the ids).
-    """
-    if evalset.task == "multilabel":
-        from evalkit import multilabel_data
-        return multilabel_data.predictions_from_output(output, evalset, source=source)
-    if evalset.task == "detection":
-        from evalkit import detection_data
-        return detection_data.predictions_from_output(output, evalset, source=source)
-    if isinstance(output, pd.DataFrame):
-        table = output if "id" in output.columns else output.assign(id=_row_ids(output, evalset))
-        return predictions_from_table(table, evalset, source=source)
-    values = np.asarray(output)
-    if values.ndim != 1 or len(values) != evalset.n_items:
-        raise DataError(f"{source}: returned shape {values.shape}; return one label per feature row "
-                        f"({evalset.n_items}) or a DataFrame with 'label'/'score' columns")
-    table = pd.DataFrame({"id": evalset.ids, "label": values})
-    return predictions_from_table(table, evalset, source=source)
+    return get_task(evalset.task).predictions_from_output(output, evalset, source=source)
 
 
-def _row_ids(frame: pd.DataFrame, evalset: EvalSet) -> np.ndarray:
+def row_ids(frame: pd.DataFrame, evalset: EvalSet) -> np.ndarray:
     index = as_keys(frame.index.to_series())
     if len(frame) == evalset.n_items and not set(index) <= set(evalset.ids):
         return evalset.ids

@@ -11,6 +11,7 @@ from evalkit.escaping import markdown_text as md
 from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
 from evalkit.strategies.formula import metric_names_in_order, parse_formula
 from evalkit.strategies.satisficing import describe_constraints
+from evalkit.tasks import get_task
 
 MISSING = "—"
 
@@ -157,8 +158,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
     parts += _significance_section(record)
     per_label = per_label_ap_table(record)
     if per_label:
-        title = ("Per-category AP (IoU .50:.95, all areas, 100 detections per image)"
-                 if record["task"] == "detection" else "Per-label average precision")
+        title = get_task(record["task"]).vocabulary.per_class_title
         parts += [f"## {title}", "", markdown_table(*per_label), ""]
     caveats = (list(record["notes"]) + [f"the truth file: {w}" for w in data.get("warnings") or []]
                + list(record.get("uncertainty_notes") or []) + _entry_caveats(record)
@@ -170,8 +170,8 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
 
 
 def unit(record: dict[str, Any]) -> str:
-    """What the evaluated items are: images for detection, items otherwise."""
-    return "images" if record.get("task") == "detection" else "items"
+    """What the evaluated items are called (images in detection)."""
+    return get_task(record["task"]).vocabulary.items
 
 
 def _interval_legend(record: dict[str, Any]) -> str:

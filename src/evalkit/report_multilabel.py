@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalkit.tasks import get_task
+
 MISSING = "—"
 
 
@@ -20,13 +22,7 @@ def excluded_labels_note(record: dict[str, Any]) -> list[str]:
         return []
     n_labels = len(data.get("classes", []))
     shown = ", ".join(excluded[:10]) + (", ..." if len(excluded) > 10 else "")
-    if record.get("task") == "detection":
-        return [f"{len(excluded)} of {n_labels} categories have no ground-truth object ({shown}): their AP "
-                "is undefined (null in per_class), and COCO's mean AP leaves them out instead of counting "
-                "them as 0"]
-    return [f"{len(excluded)} of {n_labels} labels have no positive item in the truth ({shown}): their "
-            "average precision is undefined (null in per_class), and map and map_weighted leave them out "
-            "instead of counting them as 0"]
+    return [get_task(record["task"]).excluded_classes_note(len(excluded), n_labels, shown)]
 
 
 def per_label_ap_table(record: dict[str, Any]) -> tuple[list[str], list[list[str]]] | None:
@@ -37,9 +33,8 @@ def per_label_ap_table(record: dict[str, Any]) -> tuple[list[str], list[list[str
     data = record.get("data", {})
     positives = data.get("label_positives", {})
     labels = list(data.get("classes") or entries[0]["per_class"])
-    detection = record.get("task") == "detection"
-    header = ["category" if detection else "label", "objects" if detection else "positives",
-              *(e["name"] for e in entries)]
+    words = get_task(record["task"]).vocabulary
+    header = [words.class_, words.positives, *(e["name"] for e in entries)]
     rows = []
     for label in labels:
         cells = [label, str(positives.get(label, MISSING))]

@@ -13,11 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit import __version__, detection_data
+from evalkit import __version__
 from evalkit.baselines.human_reference import human_level
 from evalkit.comparison import Comparison
 from evalkit.confidence import Assessment, significance_summary
-from evalkit.detection import params
 from evalkit.entry import Entry
 from evalkit.escaping import csv_cell
 from evalkit.evalset import EvalSet
@@ -25,36 +24,17 @@ from evalkit.metrics.registry import MetricSpec
 from evalkit.record_io import json_safe
 from evalkit.runner import RunResult
 from evalkit.strategies import Strategy
+from evalkit.tasks import get_task
 
 STANDARD_KEYS = ("name", "role", "kind", "rank", "metrics", "score", "feasible", "violations",
                  "unchecked_constraints", "score_reason", "metric_notes", "formula_inputs")
 
 
 def data_summary(evalset: EvalSet) -> dict[str, Any]:
-    """What ``metrics.json`` records about the evaluated data."""
+    """What ``metrics.json`` records about the evaluated data (the task adds its own fields)."""
     data: dict[str, Any] = {"n_items": evalset.n_items, "fingerprint": evalset.fingerprint,
                             "source": evalset.source, "classes": list(evalset.classes)}
-    if evalset.task == "binary":
-        data["positive_label"] = evalset.classes[1]
-    if evalset.task == "multilabel":
-        positives = dict(zip(evalset.classes, evalset.y.sum(axis=0).tolist(), strict=True))
-        data["label_positives"] = positives
-        # Left out of map (never counted as 0); the report says how many.
-        data["labels_without_positives"] = [c for c, n in positives.items() if n == 0]
-    if evalset.task == "detection":
-        data |= detection_data.data_summary(evalset)
-        data["coco_params"] = coco_params()
-    return data
-
-
-def coco_params() -> dict[str, Any]:
-    """The COCO evaluation settings the detection numbers were computed with (the gate compares them)."""
-    def span(values: Any) -> dict[str, Any]:
-        return {"from": float(values[0]), "to": float(values[-1]), "count": len(values)}
-
-    return {"iou_thresholds": span(params.IOU_THRESHOLDS),
-            "recall_thresholds": span(params.RECALL_THRESHOLDS), "max_dets": list(params.MAX_DETS),
-            "area_ranges": dict(zip(params.AREA_LABELS, params.AREA_RANGES.tolist(), strict=True))}
+    return data | get_task(evalset.task).data_summary(evalset)
 
 
 def to_record(result: RunResult) -> dict[str, Any]:

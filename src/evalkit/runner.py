@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from tqdm.auto import tqdm
 
-from evalkit import detection_data, multilabel_data
 from evalkit.baselines import check_baseline, run_baseline
 from evalkit.baselines.human_reference import complete as complete_human_rows
 from evalkit.candidates import check_candidate, run_candidate
@@ -16,11 +15,11 @@ from evalkit.confidence import Assessment, assess, check_settings
 from evalkit.config import RunConfig, name_problem
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, DataError
-from evalkit.evalset import EvalSet, load_evalset
-from evalkit.metrics.compute import per_class_details
+from evalkit.evalset import EvalSet
 from evalkit.metrics.registry import MetricSpec, metric_registry
 from evalkit.paths import PathResolver
 from evalkit.strategies import Strategy, build_strategy
+from evalkit.tasks import get_task
 
 
 @dataclass
@@ -43,24 +42,22 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     All config checks run before any data is read or any model is fitted, so a typo costs nothing.
     """
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    registry = metric_registry(cfg.task, cfg.cost_metrics)
+    task = get_task(cfg.task)
+    registry = metric_registry(cfg.task, cfg.cost_metrics, config=cfg)
     strategy = build_strategy(cfg.strategy, registry, cfg.task)
     check_settings(cfg.bootstrap)
     if not cfg.candidates:
         raise ConfigError("no candidates: add at least one under 'candidates:'")
     # The task's own rules first: they say what applies at all (no estimators for detection, ...).
-    if cfg.task == "multilabel":
-        multilabel_data.check_experiment(cfg)
-    if cfg.task == "detection":
-        detection_data.check_experiment(cfg)
+    task.check_experiment(cfg)
     for name, candidate in cfg.candidates.items():
         check_candidate(name, candidate, registry)
     for name, baseline in cfg.baselines.items():
         check_baseline(name, baseline, registry)
 
     data = cfg.data
-    evalset = load_evalset(
-        cfg.task, data,
+    evalset = task.load_evalset(
+        data,
         truth_path=paths.resolve(data.path, "data.path") if data.path else None,
         train_path=paths.resolve(data.train_path, "data.train_path") if data.train_path else None)
 
@@ -84,10 +81,9 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     # Best annotators and same-item (paired) human/candidate numbers need the strategy and every entry.
     entries = complete_human_rows(entries, cfg.baselines, strategy, evalset, registry)
     check_generated_names(entries)
-    if cfg.task in ("multilabel", "detection"):  # per-class AP (and labels map leaves out), for metrics.json
-        for entry in entries:
-            if entry.predictions is not None:
-                entry.details |= per_class_details(evalset, entry.predictions)
+    for entry in entries:  # e.g. per-class AP (and the labels map leaves out), for metrics.json
+        if entry.predictions is not None:
+            entry.details |= task.entry_details(evalset, entry.predictions)
     for entry in entries:
         entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
     comparison = compare(entries, strategy)

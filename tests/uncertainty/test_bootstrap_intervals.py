@@ -7,15 +7,9 @@ import pytest
 from scipy.stats import norm
 
 from evalkit.errors import ConfigError
-from evalkit.uncertainty import (
-    Resampler,
-    bootstrap_metric_values,
-    metric_interval,
-    metric_intervals,
-    percentile_interval,
-    proportion_counts,
-    wilson_interval,
-)
+from evalkit.tasks.classification.bootstrap import bootstrap_metric_values
+from evalkit.tasks.classification.intervals import metric_intervals, proportion_counts
+from evalkit.uncertainty import Resampler, metric_interval, percentile_interval, wilson_interval
 
 
 def test_percentile_interval_skips_undefined_values():

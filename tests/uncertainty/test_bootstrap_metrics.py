@@ -11,15 +11,15 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from evalkit.errors import ConfigError, DataError
-from evalkit.uncertainty import (
-    METRICS,
-    Resampler,
+from evalkit.tasks.classification import bootstrap as bootstrap_module
+from evalkit.tasks.classification.bootstrap import (
+    STRATIFIED_METRICS,
     bootstrap_entries,
     bootstrap_metric_values,
     weighted_metric_values,
 )
-from evalkit.uncertainty import bootstrap as bootstrap_module
-from evalkit.uncertainty.bootstrap import STRATIFIED_METRICS
+from evalkit.tasks.classification.catalog import METRICS
+from evalkit.uncertainty import Resampler
 from evalkit.uncertainty.resampling import strata_of
 
 BINARY = list(METRICS["binary"])

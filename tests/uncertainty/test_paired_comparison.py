@@ -8,14 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from evalkit.uncertainty import (
-    Resampler,
-    bootstrap_entries,
-    holm_adjust,
-    mcnemar_exact,
-    paired_comparison,
-    verdict,
-)
+from evalkit.tasks.classification.bootstrap import bootstrap_entries
+from evalkit.uncertainty import Resampler, holm_adjust, mcnemar_exact, paired_comparison, verdict
 
 
 def test_holm_hand_worked_example():

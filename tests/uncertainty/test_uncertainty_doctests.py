@@ -8,11 +8,13 @@ import importlib
 import numpy as np
 import pytest
 
-MODULES = ["bootstrap", "comparison", "intervals", "resampling", "satisficing"]
+MODULES = ["evalkit.tasks.classification.bootstrap", "evalkit.uncertainty.comparison",
+           "evalkit.tasks.classification.intervals", "evalkit.uncertainty.resampling",
+           "evalkit.uncertainty.satisficing"]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    module = importlib.import_module(f"evalkit.uncertainty.{name}")
+    module = importlib.import_module(name)
     result = doctest.testmod(module, extraglobs={"np": np}, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

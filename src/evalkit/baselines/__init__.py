@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from evalkit.baselines import external, human, human_detection, rule, simple_ml
+from evalkit.baselines import external, human, rule, simple_ml
 from evalkit.config import BaselineConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError
 from evalkit.evalset import EvalSet
 from evalkit.metrics.compute import compute_metrics
 from evalkit.metrics.registry import MetricSpec
+from evalkit.tasks import get_task
 
 KINDS = ("external", "rule", "simple_ml", "human")
 
@@ -40,10 +41,8 @@ def run_baseline(name: str, cfg: BaselineConfig, evalset: EvalSet, registry: Map
     """The baseline's leaderboard entries (a human panel gives a row per group and kind of row)."""
     if cfg.kind == "external":
         return [external.run(name, cfg)]
-    if cfg.kind == "human" and evalset.task == "detection":
-        return [human_detection.run(name, cfg, evalset, registry, resolve)]
-    if cfg.kind == "human":
-        return human.run(name, cfg, evalset, registry, resolve, id_column)
+    if cfg.kind == "human":  # the task says how a panel's answers are read and scored
+        return get_task(evalset.task).run_human(name, cfg, evalset, registry, resolve, id_column)
     entry = rule.run(name, cfg, evalset, resolve) if cfg.kind == "rule" else simple_ml.run(name, cfg, evalset)
     assert entry.predictions is not None
     computed = compute_metrics(registry, evalset, entry.predictions)

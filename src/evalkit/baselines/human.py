@@ -58,6 +58,7 @@ from evalkit.metrics.compute import compute_metrics
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions, id_column_of
 from evalkit.tables import read_table, require_columns
+from evalkit.tasks import get_task
 
 TIE_RULES = ("expected", "random", "exclude")
 INTERVAL_LEVEL = 0.95
@@ -126,7 +127,7 @@ def read_annotations(path: Path, evalset: EvalSet, id_column: str, cfg: Baseline
                                      cfg.group_column or DEFAULT_GROUP])
     column = id_column_of(table, id_column) or "id"
     group_column = cfg.group_column or (DEFAULT_GROUP if DEFAULT_GROUP in table.columns else None)
-    multilabel = evalset.task == "multilabel"  # a label set per row, in either layout; empty = no label
+    multilabel = get_task(evalset.task).label_sets  # a label set per row, in either layout; empty = no label
     needed = [column, cfg.annotator_column] + ([] if multilabel else [cfg.label_column]) \
         + ([group_column] if group_column else [])
     require_columns(table, needed, path=path, what="annotations",
@@ -276,7 +277,7 @@ def run(name: str, cfg: BaselineConfig, evalset: EvalSet, registry: Mapping[str,
 def _group_rows(name: str, group: str | None, rows: pd.DataFrame, cfg: BaselineConfig, evalset: EvalSet,
                 registry: Mapping[str, MetricSpec], path: Path, ignored: int) -> list[HumanEntry]:
     items, annotators, labels = (rows[c].to_numpy() for c in ("item", "annotator", "label"))
-    multilabel = evalset.task == "multilabel"
+    multilabel = get_task(evalset.task).label_sets
     if multilabel:
         labels = np.stack(list(labels)) if len(labels) else np.zeros((0, evalset.n_classes), dtype=np.int64)
         agreement = human_multilabel.agreement(items, annotators, labels, evalset.classes,

@@ -40,13 +40,13 @@ import numpy as np
 
 from evalkit.baselines.human import HumanEntry, mean_with_spread, row_name
 from evalkit.config import BaselineConfig
-from evalkit.detection_data import restrict_predictions
 from evalkit.entry import Entry
 from evalkit.evalset import EvalSet
 from evalkit.metrics.compute import compute_metrics
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
 from evalkit.strategies.base import Outcome, Strategy
+from evalkit.tasks import get_task
 
 CEILING_NOTE = ("optimistic ceiling: the best of {n} annotator(s), picked on the very items it is scored on; "
                 "not a level a person would reach on new items")
@@ -79,8 +79,9 @@ def complete(entries: Sequence[Entry], baselines: Mapping[str, BaselineConfig], 
     scoring = {m: registry[m] for m in strategy.metrics_used
                if m in registry and registry[m].needs != "declared"}
     for entry in completed:
-        # A detection annotator who covered every image is compared on the leaderboard itself.
-        if isinstance(entry, HumanEntry) and (evalset.task != "detection" or entry.item_sets()):
+        # Some tasks compare an annotator who covered every item on the leaderboard itself (detection).
+        if isinstance(entry, HumanEntry) and (get_task(evalset.task).pair_complete_annotators
+                                               or entry.item_sets()):
             entry.details["paired"] = paired(entry, candidates, strategy, evalset, scoring, registry)
     return completed
 
@@ -142,11 +143,7 @@ def _subset(predictions: Predictions, items: np.ndarray, evalset: EvalSet) -> Pr
     """A full-set candidate's predictions restricted to ``items`` (eval-set positions)."""
     if predictions.item_index is not None:
         raise ValueError("paired comparison expects full-set candidate predictions")
-    if predictions.detections is not None:  # detections are re-matched on those images alone
-        return restrict_predictions(predictions, evalset, items)
-    return Predictions(labels=None if predictions.labels is None else predictions.labels[items],
-                       scores=None if predictions.scores is None else predictions.scores[items],
-                       item_index=items)
+    return get_task(evalset.task).restrict(predictions, evalset, items)
 
 
 def _rank_key(outcome: Outcome, name: str, higher_is_better: bool) -> tuple[int, int, float, str]:

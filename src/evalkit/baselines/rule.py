@@ -8,13 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evalkit import detection_data
+import pandas as pd
+
 from evalkit.config import BaselineConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, EvalkitError
 from evalkit.evalset import EvalSet
 from evalkit.fitting import select_features
-from evalkit.predictions import predictions_from_output
+from evalkit.tasks import get_task
 
 
 def split_spec(spec: str | None, *, where: str) -> tuple[str, str]:
@@ -60,12 +61,14 @@ def run(name: str, cfg: BaselineConfig, evalset: EvalSet, resolve: Callable[[str
     file, function = split_spec(cfg.function, where=where)
     path = resolve(file, f"{where}.function")
     rule = load_function(path, function, where=where)
-    if evalset.task == "detection":
-        arguments: tuple[Any, ...] = detection_data.rule_arguments(evalset)
-    elif evalset.features is None:
-        raise ConfigError(f"{where}: a rule needs feature columns, and the truth table has none")
-    else:
-        arguments = (select_features(evalset.features, cfg.features, where=where).copy(),)
+
+    def features() -> pd.DataFrame:
+        if evalset.features is None:
+            raise ConfigError(f"{where}: a rule needs feature columns, and the truth table has none")
+        return select_features(evalset.features, cfg.features, where=where).copy()
+
+    task = get_task(evalset.task)
+    arguments = task.rule_arguments(evalset, features)
     try:
         output = rule(*arguments)
     except SystemExit as exc:  # would otherwise end the run with the rule's code and no message
@@ -73,6 +76,6 @@ def run(name: str, cfg: BaselineConfig, evalset: EvalSet, resolve: Callable[[str
                            "return one label per row (or a DataFrame with label/score columns)") from None
     except Exception as exc:  # user code: report, don't crash
         raise EvalkitError(f"{where}: {path.name}:{function} raised {type(exc).__name__}: {exc}") from None
-    predictions = predictions_from_output(output, evalset, source=f"{path.name}:{function}")
+    predictions = task.predictions_from_output(output, evalset, source=f"{path.name}:{function}")
     return Entry(name=name, role="baseline", kind="rule", metrics={}, predictions=predictions,
                  details={"function": f"{path}:{function}"})

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from evalkit.errors import ConfigError, EvalkitError
+from evalkit.errors import ConfigError
 from evalkit.gate.files import LATEST, METRICS_FILE
 
 RESULTS_DIR = Path("results")
@@ -47,20 +46,3 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write a Markdown summary fit for a pull-request comment")
     parser.add_argument("--json", metavar="FILE", type=Path, help="write the machine-readable verdict")
     return parser
-
-
-
-
-def main(args: list[str]) -> int:
-    """``python -m evalkit gate``: help from here; everything else from :mod:`evalkit.gate.command`."""
-    if "-h" in args or "--help" in args:
-        try:
-            build_parser().parse_args(args)
-        except SystemExit as exc:
-            return int(exc.code or 0)
-        except EvalkitError as exc:
-            print(f"evalkit: error: {exc}", file=sys.stderr)
-            return exc.exit_code
-    from evalkit.gate import command
-
-    return command.main(args)

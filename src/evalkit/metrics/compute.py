@@ -10,7 +10,6 @@ import numpy as np
 
 from evalkit.detection.stats import DetectionStats
 from evalkit.evalset import EvalSet
-from evalkit.metrics import multilabel as ml
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
 
@@ -31,9 +30,15 @@ class MetricValues:
 
 def compute_metrics(registry: Mapping[str, MetricSpec], evalset: EvalSet,
                     predictions: Predictions) -> MetricValues:
+    """Every computable metric in ``registry`` for ``predictions``, as the eval set's task computes them."""
+    from evalkit.tasks import get_task  # the registry; tasks build on this module
+
+    return get_task(evalset.task).compute_metrics(registry, evalset, predictions)
+
+
+def label_score_metrics(registry: Mapping[str, MetricSpec], evalset: EvalSet,
+                        predictions: Predictions) -> MetricValues:
     """Every label- and score-based metric in ``registry`` for ``predictions`` against the truth."""
-    if predictions.detections is not None:
-        return detection_metrics(registry, predictions.detections.stats)
     result = MetricValues()
     y_true = predictions.truth(evalset)
     for spec in registry.values():
@@ -67,24 +72,6 @@ def detection_metrics(registry: Mapping[str, MetricSpec], stats: DetectionStats)
             result.values[name] = None
             result.notes[name] = UNDEFINED_DETECTION.get(name, "undefined: no ground truth to score against")
     return result
-
-
-def per_class_details(evalset: EvalSet, predictions: Predictions) -> dict[str, object]:
-    """Per-class AP by name: each label's (multilabel), each category's (detection).
-
-    A label with no positive among the scored items has no AP (null), never 0 or -1; it is listed under
-    ``excluded_labels`` (multilabel). Empty when the entry gives no scores.
-    """
-    if predictions.detections is not None:  # detection: AP .50:.95 per category (area all, 100 dets)
-        per_category = predictions.detections.stats.per_class
-        return {"per_class": {name: (None if ap < 0 else ap) for name, ap in per_category.items()}}
-    if predictions.scores is None:
-        return {}
-    y_true = predictions.truth(evalset)
-    ap = ml.per_label_ap(y_true, predictions.scores, sample_weight=predictions.weight)
-    excluded = ml.excluded_labels(y_true, sample_weight=predictions.weight)
-    return {"per_class": {evalset.classes[j]: value for j, value in ap.items()},
-            "excluded_labels": [evalset.classes[j] for j in excluded]}
 
 
 def _undefined_reason(name: str, y_true: np.ndarray, predictions: Predictions) -> str:

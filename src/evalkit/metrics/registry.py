@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from evalkit.detection.params import STAT_NAMES
 from evalkit.errors import ConfigError
 from evalkit.metrics import classification as clf
 from evalkit.metrics import multilabel as ml
+
+if TYPE_CHECKING:
+    from evalkit.config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -87,21 +91,22 @@ COST = {
     "model_size_kb": MetricSpec("model_size_kb", False, "declared", False),
 }
 
-TASK_METRICS: dict[str, dict[str, MetricSpec]] = {"binary": BINARY, "multiclass": MULTICLASS,
-                                                  "multilabel": MULTILABEL, "detection": DETECTION}
-HEADLINE_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "multilabel": "map", "detection": "mAP"}
 DIRECTIONS = {"higher": True, "lower": False}
 
 
-def metric_registry(task: str, cost_metrics: Mapping[str, str] | None = None) -> dict[str, MetricSpec]:
+def metric_registry(task: str, cost_metrics: Mapping[str, str] | None = None, *,
+                    config: RunConfig | None = None) -> dict[str, MetricSpec]:
     """All metric names valid for ``task``, plus the user's declared cost metrics.
 
-    ``cost_metrics`` maps a name to ``higher`` or ``lower`` (which direction is better).
+    ``cost_metrics`` maps a name to ``higher`` or ``lower`` (which direction is better); ``config``, the
+    experiment, adds the metrics it defines (regression's named errors).
 
     >>> metric_registry("binary", {"energy_j": "lower"})["energy_j"].higher_is_better
     False
     """
-    registry = dict(TASK_METRICS[task]) | COST
+    from evalkit.tasks import get_task  # the registry of tasks; each task owns its metrics
+
+    registry = get_task(task).metrics(config) | COST
     for name, direction in (cost_metrics or {}).items():
         if direction not in DIRECTIONS:
             raise ConfigError(f"cost_metrics.{name}: direction '{direction}' is not one of: higher, lower")

@@ -18,6 +18,7 @@ from matplotlib.patches import Patch
 
 from evalkit.plots import NothingToDraw, style
 from evalkit.plots import record as rec
+from evalkit.tasks import get_task
 
 BAR_HEIGHT = 0.38
 
@@ -113,7 +114,8 @@ def per_class_figure(record: dict[str, Any]) -> Figure:
     ax.set_yticks(list(ys), classes)
     ax.set_ylim(len(classes) - 0.5, -0.5)
     ax.set_xlim(0, 1.0)
-    ax.set_xlabel("AP (IoU .50:.95)" if record.get("task") == "detection" else "average precision")
+    words = get_task(record["task"]).vocabulary
+    ax.set_xlabel(words.per_class_axis)
     ax.grid(True, axis="x")
     ax.grid(False, axis="y")
     handles = [Patch(facecolor=style.BEST, edgecolor=style.DARK_GREY,
@@ -121,8 +123,7 @@ def per_class_figure(record: dict[str, Any]) -> Figure:
     if other is not None:
         handles.append(Patch(facecolor=style.BASELINE, edgecolor=style.DARK_GREY, hatch="///",
                              label=f"{other['name']} ({why})"))
-    kind = "category" if record.get("task") == "detection" else "label"
-    figure.suptitle(f"AP per {kind}: the best candidate against the baseline", x=0.01, ha="left",
+    figure.suptitle(f"AP per {words.class_}: the best candidate against the baseline", x=0.01, ha="left",
                     fontweight="bold", fontsize=12)
     figure.legend(handles=handles, loc="outside lower center", ncols=1, fontsize=8.5)
     return figure

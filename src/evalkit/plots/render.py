@@ -30,6 +30,7 @@ from evalkit.plots.score_curves import pr_figure, roc_figure
 from evalkit.plots.style import active_styles, save_figure, user_styles
 from evalkit.record_io import atomic_write
 from evalkit.report import markdown_report
+from evalkit.tasks import get_task
 
 CURVES_FILE = "curves.json"
 PLOTS_DIR = "plots"
@@ -48,17 +49,17 @@ class FigureSpec:
     applies: Callable[[dict[str, Any]], bool] = lambda record: True
 
 
-def _not_detection(record: dict[str, Any]) -> bool:
-    # Detection has no true negatives (so no ROC curve) and no confusion matrix of labels.
-    return record.get("task") != "detection"
+def _has_true_negatives(record: dict[str, Any]) -> bool:
+    # Without true negatives (detection) there is no ROC curve and no confusion matrix of labels.
+    return get_task(record["task"]).has_true_negatives
 
 
 def _has_per_class(record: dict[str, Any]) -> bool:
-    return record.get("task") in ("detection", "multilabel")
+    return get_task(record["task"]).has_per_class
 
 
 def _pr_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
-    draw = detection_pr_figure if curves.get("task") == "detection" else pr_figure
+    draw = detection_pr_figure if get_task(curves["task"]).coco_curves else pr_figure
     return draw(record, curves)
 
 
@@ -71,9 +72,9 @@ FIGURES = (
                satisficing_figure, applies=rec.is_satisficing),
     FigureSpec("metrics", "Every metric per entry", metrics_figure),
     FigureSpec("pr_curves", "Precision–recall curves", _pr_figure, needs_curves=True),
-    FigureSpec("roc_curves", "ROC curves", roc_figure, needs_curves=True, applies=_not_detection),
+    FigureSpec("roc_curves", "ROC curves", roc_figure, needs_curves=True, applies=_has_true_negatives),
     FigureSpec("confusion", "Confusion matrices of the best candidate and the strongest baseline",
-               confusion_figure, needs_curves=True, applies=_not_detection),
+               confusion_figure, needs_curves=True, applies=_has_true_negatives),
     FigureSpec("per_class_ap",
                "AP per class: where the best candidate is strong and weak, against the baseline",
                per_class_figure, applies=_has_per_class),

@@ -49,7 +49,7 @@ def _curves_figure(record: dict[str, Any], curves: dict[str, Any], kind: str) ->
     data = curves.get("entries", {})
     if not any(data.get(e["name"], {}).get("curves") for e in record["entries"]):
         raise NothingToDraw(_why_no_curves(curves))
-    multiclass = curves.get("task") == "multiclass"
+    multiclass = len(classes) > 1  # one-vs-rest curves per class; binary has the positive class only
     panels: list[tuple[str, Limits | None, str]]
     if multiclass:
         panels = [(cls, None, cls) for cls in classes]
@@ -193,7 +193,7 @@ def _operating_point(data: dict[str, Any], curves: dict[str, Any], cls: str, kin
             return None if recall is None or precision is None else ([recall], [precision])
         fpr = fp / (fp + tn) if fp + tn else None
         return None if recall is None or fpr is None else ([fpr], [recall])
-    if kind == "pr" and curves.get("task") == "binary":
+    if kind == "pr":  # binary: a labels-only entry is the point (recall, precision)
         stated = entry["metrics"]
         if stated.get("precision") is not None and stated.get("recall") is not None:
             return [float(stated["recall"])], [float(stated["precision"])]

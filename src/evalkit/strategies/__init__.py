@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from evalkit.config import StrategyConfig
 from evalkit.errors import ConfigError
-from evalkit.metrics.registry import HEADLINE_METRIC, MetricSpec
+from evalkit.metrics.registry import MetricSpec
 from evalkit.strategies.average import build_average
 from evalkit.strategies.base import Outcome, Strategy
 from evalkit.strategies.formula import build_formula
@@ -37,7 +37,9 @@ def build_strategy(cfg: StrategyConfig, registry: Mapping[str, MetricSpec], task
                                   + (f" (it is used by: {', '.join(users)})" if users else "")
                                   + "; remove it or change strategy.name")
     if cfg.name == "average":
-        return build_average(cfg.metrics or [HEADLINE_METRIC[task]], cfg.weights, registry)
+        from evalkit.tasks import get_task
+
+        return build_average(cfg.metrics or [get_task(task).headline_metric], cfg.weights, registry)
     if cfg.name == "satisficing":
         return build_satisficing(cfg.optimize, cfg.constraints, registry)
     if cfg.name == "map":

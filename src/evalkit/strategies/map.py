@@ -18,7 +18,6 @@ from evalkit.metrics.registry import MetricSpec, require_metric
 from evalkit.strategies.base import Outcome, missing_reason
 
 # The metric `strategy: map` means when strategy.metric is not set, per task.
-DEFAULT_METRIC = {"multilabel": "map", "detection": "mAP"}
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,12 @@ class MeanAP:
 def build_map(metric: str | None, registry: Mapping[str, MetricSpec], task: str) -> MeanAP:
     """Validate the metric (or pick the task's default) and build the strategy."""
     if metric is None:
-        if task not in DEFAULT_METRIC:
-            tasks = ", ".join(DEFAULT_METRIC)
+        from evalkit.tasks import TASK_NAMES, get_task
+
+        metric = get_task(task).map_metric
+        if metric is None:
+            tasks = ", ".join(t for t in TASK_NAMES if get_task(t).map_metric is not None)
             raise ConfigError(f"strategy map: task '{task}' has no default mAP metric (tasks with one: "
                               f"{tasks}); set strategy.metric, e.g. average_precision")
-        metric = DEFAULT_METRIC[task]
     spec = require_metric(registry, metric, where="strategy.metric")
     return MeanAP(metric, spec.higher_is_better)

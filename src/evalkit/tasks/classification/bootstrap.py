@@ -14,10 +14,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from evalkit.errors import DataError
-from evalkit.uncertainty.catalog import TaskData, metric_spec, validate
-from evalkit.uncertainty.confusion import confusion_matrices, confusion_metric_values
-from evalkit.uncertainty.losses import item_losses, loss_values
-from evalkit.uncertainty.ranking import RankingPlan, ranking_plan, ranking_values
+from evalkit.tasks.classification.catalog import TaskData, metric_spec, validate
+from evalkit.tasks.classification.confusion import confusion_matrices, confusion_metric_values
+from evalkit.tasks.classification.losses import item_losses, loss_values
+from evalkit.tasks.classification.ranking import RankingPlan, ranking_plan, ranking_values
 from evalkit.uncertainty.resampling import Changes, Resampler, strata_of
 
 CHUNK_ELEMENTS = 2**20
@@ -148,7 +148,7 @@ def weighted_metric_values(
     ----------
     task : {"binary", "multiclass"}
     metric_names : sequence of str
-        Names from :data:`evalkit.uncertainty.catalog.METRICS` for ``task``.
+        Names from :data:`evalkit.tasks.classification.catalog.METRICS` for ``task``.
     y_true, labels, scores : ndarray
         The entry's data, see the catalog module for the conventions; ``labels`` or ``scores``
         may be None when no requested metric needs them.

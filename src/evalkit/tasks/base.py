@@ -1,0 +1,188 @@
+"""The task interface: what a task (binary, multiclass, multilabel, detection, ...) gives the pipeline.
+
+The pipeline — config, runner, candidates, baselines, strategies, comparison, confidence, results,
+report, plots, gate — never names a task. It asks the run's :class:`Task` (from
+:func:`evalkit.tasks.get_task`) how to read the truth and the predictions, which metrics exist, what
+the bootstrap resamples, which curves and per-class tables there are, and how a human panel's answers
+are scored. A task module never imports the runner, the report or the gate.
+
+Hooks with a default here are optional; the others every task implements. Adding a task is one
+module (or folder) under ``evalkit/tasks/``, one line in the registry and one ``conf/task/`` file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from evalkit.config import BaselineConfig, DataConfig, RunConfig
+    from evalkit.entry import Entry
+    from evalkit.evalset import EvalSet
+    from evalkit.metrics.compute import MetricValues
+    from evalkit.metrics.registry import MetricSpec
+    from evalkit.predictions import Predictions
+    from evalkit.uncertainty.intervals import ProportionCounts, RankCounts
+    from evalkit.uncertainty.resampling import Resampler
+
+# Per-resample metric values of each entry: entry name -> metric -> (resamples,) array.
+ResampledValues = dict[str, dict[str, "np.ndarray"]]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """How reports and figures name a task's things (items are images in detection, classes categories)."""
+
+    items: str = "items"
+    class_: str = "label"
+    classes: str = "labels"
+    positives: str = "positives"
+    per_class_title: str = "Per-label average precision"
+    per_class_axis: str = "average precision"
+
+
+class Task:
+    """One kind of prediction problem. Subclasses set ``name`` and implement the hooks."""
+
+    name: str = ""
+    vocabulary: Vocabulary = Vocabulary()
+    # The metric an average strategy uses when none is named, and map's default metric (None: no default).
+    headline_metric: str = "accuracy"
+    map_metric: str | None = None
+    # Whether entries can be scikit-learn estimators fitted here (detection results come from files).
+    supports_estimators: bool = True
+    # Whether a human panel's label is a set of labels per row (multilabel) rather than one label.
+    label_sets: bool = False
+    # Whether an annotator who answered every item is also compared on the same items (paired) with
+    # the candidates; detection compares such an annotator on the leaderboard itself.
+    pair_complete_annotators: bool = True
+    # Whether metrics.json carries per-class AP per entry (entry_details) for the per-class table.
+    has_per_class: bool = False
+    # Whether there are true negatives, so ROC curves and confusion matrices of labels exist.
+    has_true_negatives: bool = True
+    # Whether curves.json holds COCO precision-recall curves (per IoU) rather than per-class curves.
+    coco_curves: bool = False
+
+    # --- config -------------------------------------------------------------------------------
+    def check_experiment(self, cfg: RunConfig) -> None:
+        """The task's own config rules, checked before any data is read (default: none)."""
+
+    def metrics(self, cfg: RunConfig | None = None) -> dict[str, MetricSpec]:
+        """The task's metric registry: name -> direction, range, what it needs, how it is computed.
+
+        ``cfg`` is the experiment, for tasks whose metrics depend on it (regression's named errors);
+        without it, the metrics every experiment of the task has.
+        """
+        raise NotImplementedError
+
+    # --- truth and predictions ----------------------------------------------------------------
+    def load_evalset(self, data: DataConfig, *, truth_path: Path | None,
+                     train_path: Path | None) -> EvalSet:
+        """The ground truth named by ``data`` (paths already resolved)."""
+        raise NotImplementedError
+
+    def predictions_from_table(self, table: pd.DataFrame, evalset: EvalSet, *, source: str,
+                               id_column: str = "id") -> Predictions:
+        """A predictions table checked against the truth and aligned to its item order."""
+        raise NotImplementedError
+
+    def predictions_from_file(self, path: Path, evalset: EvalSet, *, id_column: str) -> Predictions:
+        """A predictions file (CSV/Parquet table by default) as aligned predictions."""
+        from evalkit.predictions import PREDICTED_LABEL_COLUMN
+        from evalkit.tables import read_table
+
+        table = read_table(path, what="predictions", text_columns=[id_column, "id", PREDICTED_LABEL_COLUMN])
+        return self.predictions_from_table(table, evalset, source=str(path), id_column=id_column)
+
+    def predictions_from_output(self, output: object, evalset: EvalSet, *, source: str) -> Predictions:
+        """What a rule function returned, as predictions."""
+        raise NotImplementedError
+
+    def restrict(self, predictions: Predictions, evalset: EvalSet, items: np.ndarray) -> Predictions:
+        """A full-set entry's predictions on the items at positions ``items`` only (for paired numbers)."""
+        from evalkit.predictions import Predictions
+
+        return Predictions(labels=None if predictions.labels is None else predictions.labels[items],
+                           scores=None if predictions.scores is None else predictions.scores[items],
+                           item_index=items)
+
+    def rule_arguments(self, evalset: EvalSet, features: Callable[[], pd.DataFrame]) -> tuple[Any, ...]:
+        """The arguments a rule baseline's function is called with (default: the feature table)."""
+        return (features(),)
+
+    def fit_predict(self, estimator: Any, evalset: EvalSet, X_train: pd.DataFrame, y_train: np.ndarray,
+                    X_eval: pd.DataFrame) -> Predictions:
+        """Fit ``estimator`` on the train split and predict the eval set (exceptions propagate)."""
+        raise NotImplementedError
+
+    def estimator_hint(self) -> str:
+        """Appended to an estimator's failure message (e.g. which estimators fit this task)."""
+        return ""
+
+    def check_fitted(self, predictions: Predictions, evalset: EvalSet, *, where: str) -> None:
+        """Checks of what a fitted estimator predicted (default: none)."""
+
+    # --- metrics ------------------------------------------------------------------------------
+    def compute_metrics(self, registry: Mapping[str, MetricSpec], evalset: EvalSet,
+                        predictions: Predictions) -> MetricValues:
+        """Every computable metric of ``registry`` for these predictions."""
+        from evalkit.metrics.compute import label_score_metrics
+
+        return label_score_metrics(registry, evalset, predictions)
+
+    def entry_details(self, evalset: EvalSet, predictions: Predictions) -> dict[str, object]:
+        """Extra per-entry fields for metrics.json, such as per-class AP (default: none)."""
+        return {}
+
+    def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
+        """Task-specific fields of metrics.json's ``data`` block (default: none)."""
+        return {}
+
+    # --- human panels -------------------------------------------------------------------------
+    def run_human(self, name: str, cfg: BaselineConfig, evalset: EvalSet, registry: Mapping[str, MetricSpec],
+                  resolve: Callable[[str, str], Path], id_column: str) -> list[Entry]:
+        """A human panel's leaderboard rows (default: annotators' labels per item, see baselines.human)."""
+        from evalkit.baselines import human
+
+        return human.run(name, cfg, evalset, registry, resolve, id_column)
+
+    # --- uncertainty --------------------------------------------------------------------------
+    def resampled_values(self, entries: Iterable[Entry], evalset: EvalSet,
+                         registry: Mapping[str, MetricSpec], strategy_metrics: Iterable[str],
+                         resampler: Resampler, *, progress: bool | None = None) -> ResampledValues:
+        """Every entry's metric values on the shared resamples (entries without per-item data left out)."""
+        raise NotImplementedError
+
+    def restricted_values(self, best: Entry, items: np.ndarray, names: list[str], evalset: EvalSet,
+                          registry: Mapping[str, MetricSpec],
+                          resampler: Resampler) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """The best entry's resampled values and estimates on a subset of items, paired with the rest."""
+        raise NotImplementedError
+
+    def interval_aids(self, metric: str, y_rows: np.ndarray, labels: np.ndarray | None,
+                      n_classes: int) -> tuple[ProportionCounts | None, tuple[str, RankCounts] | None]:
+        """Counts that let an interval fall back when the bootstrap cannot vary (default: none)."""
+        return None, None
+
+    def interval_notes(self, evalset: EvalSet,
+                       intervals: Mapping[str, Mapping[str, list[float]]]) -> list[str]:
+        """Caveats about the intervals that depend on the data (default: none)."""
+        return []
+
+    # --- report -------------------------------------------------------------------------------
+    def excluded_classes_note(self, excluded: int, total: int, shown: str) -> str:
+        """The caveat when some classes have no positive in the truth (their AP is undefined, not 0)."""
+        return (f"{excluded} of {total} labels have no positive item in the truth ({shown}): their average "
+                "precision is undefined (null in per_class), and map and map_weighted leave them out "
+                "instead of counting them as 0")
+
+    # --- curves -------------------------------------------------------------------------------
+    def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, max_points: int) -> dict[str, Any]:
+        """The ``curves.json`` document (default: no curves, with a note saying so)."""
+        return {"format": 1, "task": self.name, "classes": list(evalset.classes), "curve_classes": [],
+                "entries": {}, "note": f"no curves for task '{self.name}' yet"}

@@ -1,0 +1,234 @@
+"""The classification tasks: binary (one positive class) and multiclass (one label out of k).
+
+They share almost everything: a label or class scores per item, confusion-matrix, loss and ranking
+metrics with a vectorized bootstrap (``catalog``, ``bootstrap``, ``confusion``, ``losses``,
+``ranking``), interval fallbacks from counts (``intervals``), ROC/PR curves and confusion matrices.
+Where they differ — binary reads one ``score`` column and reports its positive class, multiclass reads
+``score_<class>`` columns — the instance's ``binary`` flag says which.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.config import DataConfig, RunConfig
+from evalkit.entry import Entry
+from evalkit.errors import DataError
+from evalkit.evalset import EvalSet, binary_classes, load_labelled, sorted_classes
+from evalkit.metrics import registry as metric_specs
+from evalkit.metrics.registry import MetricSpec
+from evalkit.predictions import (
+    Predictions,
+    align_by_id,
+    label_codes,
+    labels_from_scores,
+    numeric_scores,
+    row_ids,
+)
+from evalkit.tasks.base import ResampledValues, Task
+from evalkit.uncertainty.intervals import ProportionCounts, RankCounts
+from evalkit.uncertainty.resampling import Resampler
+
+SUM_TOLERANCE = 1e-6
+# Below this many positives an interval of a metric that depends on the positive class is rough, and
+# the report says so.
+FEW_POSITIVES = 10
+# Binary metrics whose value depends on the positive class (recall, AUC, ...), for that caveat.
+POSITIVE_CLASS_METRICS = ("recall", "f1", "precision", "balanced_accuracy", "roc_auc", "average_precision")
+
+
+class ClassificationTask(Task):
+    """Binary or multiclass classification (``binary`` says which)."""
+
+    def __init__(self, name: str, *, binary: bool) -> None:
+        self.name = name
+        self.binary = binary
+
+    def metrics(self, cfg: RunConfig | None = None) -> dict[str, MetricSpec]:
+        return dict(metric_specs.BINARY if self.binary else metric_specs.MULTICLASS)
+
+    # --- truth and predictions ----------------------------------------------------------------
+    def load_evalset(self, data: DataConfig, *, truth_path: Path | None, train_path: Path | None) -> EvalSet:
+        classes_of = binary_classes if self.binary else sorted_classes
+        return load_labelled(self.name, data, classes_of, truth_path=truth_path, train_path=train_path)
+
+    def predictions_from_table(self, table: pd.DataFrame, evalset: EvalSet, *, source: str,
+                               id_column: str = "id") -> Predictions:
+        aligned = align_by_id(table, evalset, source=source, id_column=id_column)
+        labels = label_codes(aligned, evalset, source)
+        scores = self._scores(aligned, evalset, source)
+        if labels is None and scores is None:
+            wanted = "'score' and/or 'label'" if self.binary else \
+                "'label' and/or " + ", ".join(f"'score_{c}'" for c in evalset.classes)
+            raise DataError(f"{source}: no prediction columns; add {wanted}")
+        if labels is None:
+            assert scores is not None
+            return Predictions(labels=labels_from_scores(scores), scores=scores, labels_from_scores=True)
+        return Predictions(labels=labels, scores=scores)
+
+    def _scores(self, table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarray | None:
+        if self.binary:
+            return numeric_scores(table, "score", source) if "score" in table.columns else None
+        names = [f"score_{c}" for c in evalset.classes]
+        present = [n for n in names if n in table.columns]
+        if not present:
+            return None
+        if len(present) < len(names):
+            missing = [n for n in names if n not in table.columns]
+            raise DataError(f"{source}: score columns missing for some classes: {missing}; "
+                            "give one score_<class> column per class")
+        matrix = np.column_stack([numeric_scores(table, n, source) for n in names])
+        sums = matrix.sum(axis=1)
+        off = np.abs(sums - 1) > SUM_TOLERANCE
+        if off.any():
+            raise DataError(f"{source}: {int(off.sum())} row(s) of score_<class> columns do not sum to 1 "
+                            f"(e.g. {sums[off][0]:.6g}); normalize them (softmax) so they are probabilities")
+        return matrix
+
+    def predictions_from_output(self, output: object, evalset: EvalSet, *, source: str) -> Predictions:
+        """A 1-D array or Series is labels in the order of the feature rows; a DataFrame is read like a
+        predictions file (its index, or an ``id`` column, gives the ids)."""
+        if isinstance(output, pd.DataFrame):
+            table = output if "id" in output.columns else output.assign(id=row_ids(output, evalset))
+            return self.predictions_from_table(table, evalset, source=source)
+        values = np.asarray(output)
+        if values.ndim != 1 or len(values) != evalset.n_items:
+            raise DataError(f"{source}: returned shape {values.shape}; return one label per feature row "
+                            f"({evalset.n_items}) or a DataFrame with 'label'/'score' columns")
+        table = pd.DataFrame({"id": evalset.ids, "label": values})
+        return self.predictions_from_table(table, evalset, source=source)
+
+    def fit_predict(self, estimator: Any, evalset: EvalSet, X_train: pd.DataFrame, y_train: np.ndarray,
+                    X_eval: pd.DataFrame) -> Predictions:
+        estimator.fit(X_train, y_train)
+        labels = np.asarray(estimator.predict(X_eval)).astype(np.int64)
+        scores = None
+        if hasattr(estimator, "predict_proba"):
+            proba = np.asarray(estimator.predict_proba(X_eval), dtype=np.float64)
+            full = np.zeros((len(X_eval), evalset.n_classes))
+            full[:, np.asarray(estimator.classes_, dtype=np.int64)] = proba
+            scores = full[:, 1] if self.binary else full
+        return Predictions(labels=labels, scores=scores)
+
+    def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
+        return {"positive_label": evalset.classes[1]} if self.binary else {}
+
+    # --- uncertainty --------------------------------------------------------------------------
+    def resampled_values(self, entries: Iterable[Entry], evalset: EvalSet,
+                         registry: Mapping[str, MetricSpec], strategy_metrics: Iterable[str],
+                         resampler: Resampler, *, progress: bool | None = None) -> ResampledValues:
+        """Every vectorized metric of every entry with per-item predictions, on the shared resamples."""
+        from evalkit.tasks.classification.bootstrap import bootstrap_entries
+
+        groups: dict[tuple[str, ...], dict[str, tuple[np.ndarray | None, ...]]] = defaultdict(dict)
+        for entry in entries:
+            if entry.predictions is None:
+                continue
+            names = tuple(m for m, spec in registry.items()
+                          if spec.fn is not None and entry.metrics.get(m) is not None and self._supported(m))
+            if names:
+                groups[names][entry.name] = _bootstrap_input(entry.predictions)
+        values: ResampledValues = {}
+        for names, group in groups.items():
+            values |= bootstrap_entries(self.name, list(names), evalset.y, group, resampler,
+                                        n_classes=evalset.n_classes, progress=progress)
+        return values
+
+    def restricted_values(self, best: Entry, items: np.ndarray, names: list[str], evalset: EvalSet,
+                          registry: Mapping[str, MetricSpec],
+                          resampler: Resampler) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        from evalkit.tasks.classification.bootstrap import bootstrap_entries, weighted_metric_values
+
+        preds = best.predictions
+        assert preds is not None
+        labels = None if preds.labels is None else preds.labels[items]
+        scores = None if preds.scores is None else preds.scores[items]
+        ones = np.ones(len(items), dtype=np.int32)
+        arrays = bootstrap_entries(self.name, names, evalset.y, {best.name: (labels, scores, items, ones)},
+                                   resampler, n_classes=evalset.n_classes)[best.name]
+        point = weighted_metric_values(self.name, names, evalset.y[items], labels, scores, ones,
+                                       n_classes=evalset.n_classes)
+        return arrays, {m: float(v[0]) for m, v in point.items()}
+
+    def _supported(self, name: str) -> bool:
+        from evalkit.tasks.classification.catalog import METRICS
+
+        return name in METRICS[self.name]
+
+    def interval_aids(self, metric: str, y_rows: np.ndarray, labels: np.ndarray | None,
+                      n_classes: int) -> tuple[ProportionCounts | None, tuple[str, RankCounts] | None]:
+        from evalkit.tasks.classification.catalog import metric_spec
+        from evalkit.tasks.classification.intervals import proportion_counts, rank_counts
+
+        if not self._supported(metric):
+            return None, None
+        counts = (proportion_counts(self.name, metric, y_rows, labels, n_classes=n_classes)
+                  if labels is not None and metric_spec(self.name, metric).proportion is not None else None)
+        return counts, rank_counts(self.name, metric, y_rows)
+
+    def interval_notes(self, evalset: EvalSet,
+                       intervals: Mapping[str, Mapping[str, list[float]]]) -> list[str]:
+        """Say so when intervals of positive-class metrics rest on fewer than 10 positives."""
+        if not self.binary:
+            return []
+        positives = int(np.count_nonzero(evalset.y == 1))
+        affected = sorted({m for own in intervals.values() for m in own if m in POSITIVE_CLASS_METRICS},
+                          key=POSITIVE_CLASS_METRICS.index)
+        if positives >= FEW_POSITIVES or not affected:
+            return []
+        return [f"the intervals of {', '.join(affected)} rest on only {positives} positive item(s) (fewer "
+                f"than {FEW_POSITIVES}): they are rough, and their coverage can fall short of the stated "
+                "level"]
+
+    # --- curves -------------------------------------------------------------------------------
+    def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, max_points: int) -> dict[str, Any]:
+        from evalkit.curves import FORMAT, prediction_curves
+
+        classes = self.curve_classes(evalset)
+        data: dict[str, Any] = {}
+        for entry in entries:
+            if entry.predictions is None:
+                continue
+            curves = prediction_curves(entry.predictions, evalset, classes, max_points=max_points)
+            data[entry.name] = {"role": entry.role, "kind": entry.kind, **curves}
+        return {"format": FORMAT, "task": self.name, "classes": list(evalset.classes),
+                "curve_classes": [name for _, name in classes], "entries": data}
+
+    def curve_classes(self, evalset: EvalSet) -> list[tuple[int, str]]:
+        """Binary: the positive class only (code 1); multiclass: every class, one-vs-rest."""
+        if self.binary:
+            return [(1, evalset.classes[1])]
+        return list(enumerate(evalset.classes))
+
+
+def _multiplicity(weight: np.ndarray) -> np.ndarray:
+    """Integer row counts proportional to fractional row weights (1/t for a t-way tie).
+
+    Ratio metrics do not change when every weight is scaled, so scaling by the least common
+    multiple of the denominators gives exact integer counts for the bootstrap.
+    """
+    denominators = np.rint(1.0 / weight).astype(np.int64)
+    if not np.allclose(1.0 / denominators, weight):
+        raise ValueError("row weights must be reciprocals of integers")
+    scale = math.lcm(*np.unique(denominators).tolist())
+    return (scale // denominators).astype(np.int32)
+
+
+def _bootstrap_input(predictions: Predictions) -> tuple[np.ndarray | None, ...]:
+    if predictions.item_index is None:
+        return (predictions.labels, predictions.scores)
+    weight = predictions.weight if predictions.weight is not None else np.ones(len(predictions.item_index))
+    return (predictions.labels, predictions.scores, predictions.item_index, _multiplicity(weight))
+
+
+BINARY = ClassificationTask("binary", binary=True)
+MULTICLASS = ClassificationTask("multiclass", binary=False)
+
+__all__ = ["BINARY", "MULTICLASS", "ClassificationTask"]

@@ -132,7 +132,7 @@ def test_r2_of_a_resample_with_one_draw_is_nan_like_scikit_learn():
     assert math.isnan(got["r2"][1]) and math.isnan(got["mae"][1])
 
 
-def test_large_chunks_give_the_same_values_as_one_row_at_a_time(monkeypatch):
+def test_slices_of_items_give_the_same_values_as_one_product(monkeypatch):
     import evalkit.tasks.regression.resampled as resampled
 
     rng = np.random.default_rng(8)
@@ -140,7 +140,7 @@ def test_large_chunks_give_the_same_values_as_one_row_at_a_time(monkeypatch):
     W = rng.poisson(1.0, size=(9, 50)).astype(np.uint8)
     spec = parse_error_spec("e", {"kind": "absolute", "column": "v", "tolerances": [0.5]})
     together = resampled_values(NAMES, y, p, W) | resampled_error_values(spec, np.abs(y - p), W)
-    monkeypatch.setattr(resampled, "CHUNK_ELEMENTS", 1)
+    monkeypatch.setattr(resampled, "SLICE_ELEMENTS", 10**9)
     apart = resampled_values(NAMES, y, p, W) | resampled_error_values(spec, np.abs(y - p), W)
     for name, value in together.items():
         np.testing.assert_allclose(apart[name], value, rtol=1e-13, err_msg=name)
@@ -154,3 +154,56 @@ def test_bad_weights_are_a_data_error():
         plan(np.array([[1, -1, 1]]))
     with pytest.raises(DataError, match="integer counts"):
         plan(np.ones((1, 3)))
+
+
+@settings(max_examples=50, deadline=None)
+@given(blocks())
+def test_rows_whose_quantile_falls_outside_its_search_window_are_still_exact(block):
+    import evalkit.tasks.regression.resampled as resampled
+
+    y, p, W = block
+    original = (resampled.WINDOW_SDS, resampled.WINDOW_MIN)
+    # Windows of one or two items: most rows fall outside and take the full path.
+    resampled.WINDOW_SDS, resampled.WINDOW_MIN = 0, 1
+    try:
+        got = resampled_values(["median_ae", "max_error"], y, p, W)
+        spec = parse_error_spec("e", {"kind": "absolute", "column": "v"})
+        errors = resampled_error_values(spec, np.abs(p), W)
+    finally:
+        resampled.WINDOW_SDS, resampled.WINDOW_MIN = original
+    for r, w in enumerate(W):
+        if w.sum():
+            assert got["median_ae"][r] == np.median(np.abs(np.repeat(p - y, w)))
+            assert got["max_error"][r] == np.max(np.abs(np.repeat(y - p, w)))
+            for suffix, q in (("median", 50), ("p90", 90), ("p95", 95), ("max", 100)):
+                assert errors[f"e_{suffix}"][r] == np.percentile(np.repeat(np.abs(p), w), q)
+
+
+def test_quantiles_of_many_items_are_found_within_their_windows_and_exact():
+    rng = np.random.default_rng(11)
+    n = 40_000  # windows of about 4,000 of the 40,000 sorted items
+    e = rng.gamma(2.0, 1.0, n)
+    resampler = Resampler(n_items=n, resamples=6, seed=2)
+    spec = parse_error_spec("e", {"kind": "absolute", "column": "v", "tolerances": [1]})
+    plan = ErrorPlan(spec, e)
+    assert all(b - a < n / 4 for a, b in plan.sorted.windows.values())
+    for start, W in resampler.blocks():
+        got = plan(W)
+        for i in range(W.shape[0]):
+            expanded = e[resampler.indices(start + i)]
+            for suffix, q in (("median", 50), ("p90", 90), ("p95", 95), ("max", 100)):
+                assert got[f"e_{suffix}"][i] == np.percentile(expanded, q)
+
+
+def test_several_predictions_on_one_block_equal_their_separate_plans():
+    from evalkit.tasks.regression.resampled import RegressionPlans
+
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=120)
+    preds = [y + rng.normal(k, 1.0, size=120) for k in range(3)]
+    W = rng.poisson(1.0, size=(5, 120)).astype(np.uint8)
+    together = RegressionPlans(NAMES, y, preds)(W)
+    for p, values in zip(preds, together, strict=True):
+        alone = RegressionPlan(NAMES, y, p)(W)
+        for name in NAMES:
+            np.testing.assert_allclose(values[name], alone[name], rtol=1e-13, err_msg=name)

@@ -84,10 +84,18 @@ class _Sorted:
         for q in percentiles:
             centre = round((n - 1) * q / 100)
             self.windows[q] = (max(0, centre - half), min(n, centre + half + 1))
-        self.starts = sorted({a for a, _ in self.windows.values()})
+        # Window items in item order, and the permutation back to sorted order: gathering in item order
+        # reads each row of the block front to back, and the permutation then works on the small gather.
+        self.gather: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        for a, b in set(self.windows.values()):
+            by_item = np.argsort(self.order[a:b], kind="stable")
+            self.gather[a, b] = (self.order[a:b][by_item], np.argsort(by_item, kind="stable"))
         # Column j, in item order, marks the items sorted before window start j: its weighted sum is the
-        # number of draws below that window.
-        self.below = np.column_stack([rank < a for a in self.starts]).astype(np.float64)
+        # number of draws below that window. A window that reaches the top needs none: the draws below
+        # it are the row's total minus the draws inside it.
+        self.starts = sorted({a for a, b in self.windows.values() if b < n})
+        self.below = np.column_stack([rank < a for a in self.starts] or [np.zeros(n, dtype=bool)])[
+            :, :len(self.starts)].astype(np.float64)
 
     def at(self, w: np.ndarray, q: float, below: Mapping[int, np.ndarray], totals: np.ndarray,
            ks: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -96,10 +104,12 @@ class _Sorted:
         ``below[a]`` is each row's number of draws sorted before ``a``; rows with no draws get item 0.
         """
         a, b = self.windows[q]
-        running = np.cumsum(np.take(w, self.order[a:b], axis=1), axis=1, dtype=np.int64)
+        items, back = self.gather[a, b]
+        running = np.cumsum(np.take(np.take(w, items, axis=1), back, axis=1), axis=1, dtype=np.int64)
+        below_a = below[a] if b < self.n else totals - running[:, -1]
         out = []
         for k in ks:
-            local = k - below[a]
+            local = k - below_a
             # The item holding draw `local` of the window is the first whose running count exceeds it.
             position = a + (running <= local[:, None]).sum(axis=1)
             found = self.values[np.minimum(position, self.n - 1)]

@@ -307,3 +307,8 @@ def test_error_metrics_equal_numpy_summaries(errors):
         assert got[f"e_{suffix}"] == np.percentile(errors, q)
     assert got["e_within_2p5"] == np.mean([e <= 2.5 for e in errors])
     assert got["e_within_0"] == np.mean(errors == 0)
+
+
+def test_a_negative_zero_tolerance_reads_as_zero():
+    spec = parse_error_specs({"e": {"kind": "absolute", "column": "y", "tolerances": [-0.0]}})["e"]
+    assert error_metric_specs([spec]).keys() >= {"e_within_0"}

@@ -55,7 +55,10 @@ class ErrorSpec:
 
     @property
     def unit_note(self) -> str:
-        return "degrees" if self.kind == "rotation" else "the column's units"
+        """The error's unit in words, for metric descriptions."""
+        if self.kind == "rotation":
+            return "degrees"
+        return "the columns' units" + (f" x {self.scale:g}" if self.scale != 1.0 else "")
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def _number(value: object, where: str, *, what: str, fix: str, positive: bool) -
         or not math.isfinite(float(value))
     ):
         raise ConfigError(f"{where}: {value!r} is not a finite number; fix: {fix}")
-    number = float(value)
+    number = float(value) + 0.0  # -0.0 becomes 0.0, so its metric name reads within_0, not within_-0
     if number < 0 or (positive and number == 0):
         bound = "positive" if positive else "0 or more"
         raise ConfigError(f"{where}: {what} {number:g} is not {bound}; fix: {fix}")
@@ -205,6 +208,8 @@ def parse_error_specs(section: object) -> dict[str, ErrorSpec]:
             f"errors: {section!r} is not a mapping of names to errors; fix: e.g. "
             "errors: {price: {kind: absolute, column: price}}"
         )
+    # Metric names cannot collide between errors: every suffix is a summary name or within_<digits...>,
+    # so name_suffix identifies both parts.
     return {str(name): parse_error_spec(name, raw) for name, raw in section.items()}
 
 

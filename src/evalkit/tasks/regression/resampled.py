@@ -94,8 +94,9 @@ class _Sorted:
         # number of draws below that window. A window that reaches the top needs none: the draws below
         # it are the row's total minus the draws inside it.
         self.starts = sorted({a for a, b in self.windows.values() if b < n})
-        self.below = np.column_stack([rank < a for a in self.starts] or [np.zeros(n, dtype=bool)])[
-            :, :len(self.starts)].astype(np.float64)
+        self.below = np.zeros((n, len(self.starts)))
+        for j, a in enumerate(self.starts):
+            self.below[:, j] = rank < a
 
     def at(self, w: np.ndarray, q: float, below: Mapping[int, np.ndarray], totals: np.ndarray,
            ks: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -6,21 +6,23 @@ equals the point metric on the expanded resample ``np.repeat(x, W[r])``, compute
 
 - means (MAE, MSE, RMSE, MAPE, bias, R², explained variance, shares within a tolerance) and each row's
   number of draws are weighted sums: one matrix product of ``W`` with a few per-item columns (float64
-  accumulation). Variances are taken about the full sample's mean, so a resample's own mean costs no
-  second pass; rows where that loses too many digits (nearly constant resamples) are redone exactly.
+  accumulation). Variances come from sums and sums of squares (the truth's centred on its full-sample
+  mean), so a resample's own mean costs no second pass; rows where that cancels too many digits (nearly
+  constant resamples, a bias much larger than the spread) are redone exactly from their drawn items.
 - order statistics (median, 90th/95th percentile, max) sort the items once per plan. A resample's k-th
   smallest value is the first item, in sorted order, at which the running count of draws exceeds k.
   Those ranks vary by about ``sqrt(n)`` between resamples, so the running counts are only formed in a
   window of ``~20 sqrt(n)`` sorted items around each quantile, starting from the number of draws below
-  the window (one more column of the matrix product); a row whose rank falls outside its window (about
-  ten standard deviations away) is redone over all items. Values are interpolated exactly as
-  ``np.percentile`` (and ``np.median``) do on the expanded sample.
+  the window (one more column of the matrix product, none for the window at the top); a row whose rank
+  falls outside its window (about ten standard deviations away) is redone over all items. Values are
+  interpolated exactly as ``np.percentile`` (and ``np.median``) do on the expanded sample.
 
 Build a plan once per entry (:class:`RegressionPlan`, :class:`ErrorPlan`: the sort is their cost), or
 one :class:`RegressionPlans` for several predictions of the same truth, and call it on every block;
 :func:`resampled_values` and :func:`resampled_error_values` do both in one call.
 Rows whose weights sum to 0 (possible with Poisson weights) give NaN, and R² gives NaN below 2 draws,
-as scikit-learn does for fewer than two items.
+as scikit-learn does for fewer than two items. Memory: a plan holds its per-item columns (``n`` x about
+6 float64 per prediction); a call allocates only small slices besides its results.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from evalkit.tasks.regression.metrics import MAPE_EPSILON, REGRESSION_METRICS
 # to stay in cache between the conversion and the product.
 SLICE_ELEMENTS = 2**15
 # Half-width of the window of sorted items searched for an order statistic, in units of sqrt(items): the
-# rank of a resample's quantile moves by at most about 0.5 sqrt(n) (one standard deviation).
+# sorted position of a resample's quantile moves by about sqrt(n) or less (one standard deviation). Only
+# speed depends on it: a row outside its window is redone over all items.
 WINDOW_SDS = 10
 WINDOW_MIN = 64
 # A variance computed about the full sample's mean loses about log10(sum of squares / variance) digits to

@@ -207,3 +207,14 @@ def test_several_predictions_on_one_block_equal_their_separate_plans():
         alone = RegressionPlan(NAMES, y, p)(W)
         for name in NAMES:
             np.testing.assert_allclose(values[name], alone[name], rtol=1e-13, err_msg=name)
+
+
+def test_explained_variance_stays_exact_when_the_bias_dwarfs_the_spread():
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=200)
+    p = y + 1e4 + rng.normal(0, 1e-2, size=200)  # spread of the differences 1e-6 of their mean square
+    W = rng.poisson(1.0, size=(4, 200)).astype(np.uint8)
+    got = resampled_values(["explained_variance", "mean_error"], y, p, W)
+    for r, w in enumerate(W):
+        expected = regression_metric("explained_variance", np.repeat(y, w), np.repeat(p, w))
+        assert got["explained_variance"][r] == pytest.approx(expected, rel=1e-10)

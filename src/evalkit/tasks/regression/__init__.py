@@ -1,0 +1,1 @@
+"""The regression task: single-target metrics, named per-item errors and their bootstrap values."""

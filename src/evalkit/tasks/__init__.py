@@ -1,0 +1,1 @@
+"""Tasks: each one a plug-in (see evalkit.tasks.base)."""

@@ -1,0 +1,1 @@
+"""Regression: continuous targets (one or several columns), their errors and agreement."""

@@ -16,12 +16,14 @@ with published ICC(1,1) = .17, ICC(2,1) = .29, ICC(3,1) = .71.
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import evalkit.tasks.regression.agreement as agreement_module
@@ -188,7 +190,7 @@ def test_consistency_is_undefined_when_annotators_differ_only_by_a_constant_and_
 def test_alpha_equals_the_coincidence_matrix_definition_on_shrout_and_fleiss():
     result = interval_agreement(*long_format(SHROUT_FLEISS))["krippendorff_alpha"]
     assert result["value"] == pytest.approx(alpha_by_coincidences(units_of(SHROUT_FLEISS)), rel=1e-12)
-    assert (result["items"], result["level"]) == (6, "interval")
+    assert (result["items"], result["level"], result["computed_by"]) == (6, "interval", "krippendorff")
 
 
 def test_alpha_uses_every_item_with_two_values_and_skips_single_values():
@@ -199,19 +201,46 @@ def test_alpha_uses_every_item_with_two_values_and_skips_single_values():
     assert result["items"] == 4
 
 
+@contextlib.contextmanager
+def package_budget(cells: int) -> Iterator[None]:
+    """Route alpha through the krippendorff package (large budget) or the sums of squares (budget 0)."""
+    saved = agreement_module.PACKAGE_CELL_BUDGET
+    agreement_module.PACKAGE_CELL_BUDGET = cells
+    try:
+        yield
+    finally:
+        agreement_module.PACKAGE_CELL_BUDGET = saved
+
+
 @settings(max_examples=80, deadline=None)
-@given(st.integers(2, 10), st.integers(2, 4), st.floats(0.0, 0.5), st.integers(0, 2**32 - 1))
-def test_alpha_equals_the_coincidence_definition_with_missing_values(n, k, missing, seed):
+@given(st.integers(2, 10), st.integers(2, 4), st.floats(0.0, 0.5), st.integers(0, 2**32 - 1),
+       st.sampled_from([(10**9, "krippendorff"), (0, "sums of squares")]))
+def test_alpha_equals_the_coincidence_definition_with_missing_values(n, k, missing, seed, route):
     rng = np.random.default_rng(seed)
     table = np.round(rng.normal(size=(n, 1)) * 2 + rng.normal(size=(n, k)), 1)
     table[rng.random((n, k)) < missing] = np.nan
+    assume(not np.isnan(table).all())
     units = [u for u in units_of(table) if len(u) >= 2]
+    with package_budget(route[0]):
+        result = interval_agreement(*long_format(table))["krippendorff_alpha"]
     if not units or len({v for u in units for v in u}) < 2:
-        assert np.isnan(interval_agreement(*long_format(table))["krippendorff_alpha"]["value"])
+        assert np.isnan(result["value"])
         return
-    result = interval_agreement(*long_format(table))["krippendorff_alpha"]
     assert result["value"] == pytest.approx(alpha_by_coincidences(units), rel=1e-9, abs=1e-12)
-    assert result["items"] == len(units)
+    assert (result["items"], result["computed_by"]) == (len(units), route[1])
+
+
+def test_large_panels_of_measured_values_use_the_sums_of_squares_and_agree_with_the_package():
+    rng = np.random.default_rng(5)
+    table = rng.normal(size=(150, 1)) * 3 + rng.normal(size=(150, 2))  # 300 distinct values
+    table[:10, 1] = np.nan
+    result = interval_agreement(*long_format(table))["krippendorff_alpha"]
+    assert result["computed_by"] == "sums of squares"
+    with package_budget(10**12):
+        by_package = interval_agreement(*long_format(table))["krippendorff_alpha"]
+    assert by_package["computed_by"] == "krippendorff"
+    assert result["value"] == pytest.approx(by_package["value"], rel=1e-12)
+    assert result["items"] == by_package["items"] == 140
 
 
 def test_alpha_is_nan_with_a_reason_when_no_item_has_two_values():

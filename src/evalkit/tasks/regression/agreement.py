@@ -19,7 +19,7 @@ they use only the items that every annotator rated; the result says how many ite
 many were left out. ICC(1,1) (one-way random) is returned by :func:`icc_from_table` for reference.
 
 Inputs are parallel arrays with one row per (item, annotator): item ids, annotator ids and a number.
-A NaN value is a missing measurement (the row is dropped and counted). Each statistic is a plain dict
+A NaN value is a missing measurement (its row is dropped). Each statistic is a plain dict
 for metrics.json: ``value`` (NaN when not computable, with a ``note`` saying why) and the facts needed
 to read it.
 """

@@ -37,6 +37,10 @@ class DataConfig:
     label_delimiter: str = "|"
     # detection: what is matched, boxes (bbox) or masks (segm); see evalkit/detection_data.py
     iou_type: str = "bbox"
+    # regression: several target columns (x, y, z, ...); one target is data.label_column
+    targets: list[str] | None = None
+    # one sentence about the data for the report (where it comes from; that it is synthetic)
+    description: str | None = None
 
 
 @dataclass
@@ -144,6 +148,8 @@ class RunConfig:
     cost_metrics: dict[str, str] = field(default_factory=dict)
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
     gate: GateConfig = field(default_factory=GateConfig)
+    # regression: named per-item errors (position in cm, angle in degrees); see evalkit/tasks/regression
+    errors: dict[str, Any] = field(default_factory=dict)
     # Run only these entries (candidate or baseline config names); None runs all. With a Hydra sweep
     # (`-m select=[a],[b]`) this gives one job per candidate, merged by `evalkit compare`.
     select: list[str] | None = None

@@ -26,7 +26,7 @@ Format (``format: 1``)::
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,7 @@ from sklearn import metrics as skm
 from evalkit.detection.params import IOU_THRESHOLDS, RECALL_THRESHOLDS
 from evalkit.entry import Entry
 from evalkit.evalset import EvalSet
+from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
 
 FORMAT = 1
@@ -136,6 +137,7 @@ def prediction_curves(predictions: Predictions, evalset: EvalSet, curve_classes:
 
 
 def curve_record(entries: Iterable[Entry], evalset: EvalSet, *,
+                 registry: Mapping[str, MetricSpec] | None = None,
                  max_points: int = MAX_POINTS) -> dict[str, Any]:
     """The ``curves.json`` document for a run: every entry that has predictions, as its task draws them.
 
@@ -144,7 +146,8 @@ def curve_record(entries: Iterable[Entry], evalset: EvalSet, *,
     """
     from evalkit.tasks import get_task  # the registry; tasks build on this module
 
-    return get_task(evalset.task).curve_record(entries, evalset, max_points=max_points)
+    return get_task(evalset.task).curve_record(entries, evalset, registry=registry or {},
+                                               max_points=max_points)
 
 
 DETECTION_CURVE_IOUS = (0.5, 0.75)

@@ -67,6 +67,12 @@ class EvalSet:
         if self.detection is not None:
             return self.detection.fingerprint()
         digest = hashlib.sha256()
+        if self.y.dtype.kind == "f":
+            # numeric targets (regression): the target names, then each item's values, exactly (repr)
+            digest.update(("\t".join(self.classes) + "\n").encode())
+            for item, row in zip(self.ids, self.y.reshape(len(self.ids), -1), strict=True):
+                digest.update(f"{item}\t{' '.join(repr(float(v)) for v in row)}\n".encode())
+            return digest.hexdigest()
         if self.y.ndim == 2:
             # multilabel: the label names (a label without positives is still part of the data), then
             # each item's label set by name, so the fingerprint does not depend on the column order.

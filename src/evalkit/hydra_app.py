@@ -50,7 +50,8 @@ def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver
         config = validate(cfg)
         result = run_experiment(config, paths)
         record = to_record(result)
-        run_folder.write_run(run_dir, record, curve_record(result.entries, result.evalset))
+        curves = curve_record(result.entries, result.evalset, registry=result.registry)
+        run_folder.write_run(run_dir, record, curves)
     for warning in record["data"].get("warnings", []):  # e.g. COCO annotation ids renumbered
         print(f"evalkit: warning: {warning}", file=sys.stderr)
     if echo:

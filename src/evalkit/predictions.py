@@ -41,6 +41,8 @@ class Predictions:
     labels_from_scores: bool = False
     # detection: the entry's COCO results, matched on the images it covers (labels and scores are None)
     detections: Detections | None = None
+    # regression: predicted values, (n,) for one target or (n, n_targets)
+    values: np.ndarray | None = None
 
     def truth(self, evalset: EvalSet) -> np.ndarray:
         """The true class codes for these rows."""

@@ -146,6 +146,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
                   + (f" (positive class: {data['positive_label']})" if "positive_label" in data else "")
                   + (f" ({data['n_objects']} objects, {data['iou_type']} IoU)" if "n_objects" in data
                      else "")),
+        *(["- " + md(f"Data: {data['description']}")] if data.get("description") else []),
         "- " + md(f"Strategy: {describe_strategy(record['strategy'])}"),
         f"- Data fingerprint: {markdown_code(str(data['fingerprint'])[:16] + '…')}; "
         + md(f"evalkit {record['evalkit_version']}; created {record['created']}"), "",
@@ -238,9 +239,10 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
 
 
 AGREEMENT_NAMES = {"cohen_kappa": "Cohen's kappa", "fleiss_kappa": "Fleiss' kappa",
-                   "krippendorff_alpha": "Krippendorff's alpha"}
-HUMAN_ROWS = ("mean_annotator", "majority_vote", "best_annotator", "annotator")
+                   "krippendorff_alpha": "Krippendorff's alpha", "icc_2_1": "ICC(2,1)", "icc_3_1": "ICC(3,1)"}
+HUMAN_ROWS = ("mean_annotator", "majority_vote", "median", "best_annotator", "annotator")
 PAIRED_SHORT = {"mean_annotator": "each annotator's items, averaged", "majority_vote": "the vote's items",
+                "median": "the median's items",
                 "best_annotator": "that annotator's items", "annotator": "the annotator's images"}
 
 
@@ -284,6 +286,9 @@ def _human_section(record: dict[str, Any]) -> list[str]:
 
 
 def _agreement_text(key: str, stat: dict[str, Any]) -> str:
+    if "value" not in stat and stat and all(isinstance(v, dict) for v in stat.values()):
+        # measured values (regression): one set of statistics per target column
+        return f"{key}: " + ", ".join(_agreement_text(k, v) for k, v in stat.items())
     if stat.get("note"):
         fact = stat["note"]
     elif "pairs" in stat:
@@ -315,6 +320,10 @@ def _human_row_text(entry: dict[str, Any], metrics: list[str]) -> str:
         coverage = entry["coverage"]
         return (f"majority_vote of {entry['n_annotators']} annotators, on {coverage['items']} of "
                 f"{coverage['of']} items; {entry['tied_items']} tied item(s), tie rule '{entry['tie_rule']}'")
+    if row == "median":  # regression: the panel's consensus value per item
+        coverage = entry["coverage"]
+        return (f"median of {entry['n_annotators']} annotators' values per item, on {coverage['items']} of "
+                f"{coverage['of']} items")
     if row == "annotator":  # detection: one annotator's boxes, scored like a detector
         coverage = entry["coverage"]
         return (f"annotator: {entry['path']}, scored like a detector on {coverage['items']} of "

@@ -39,7 +39,10 @@ def data_summary(evalset: EvalSet) -> dict[str, Any]:
 
 def to_record(result: RunResult) -> dict[str, Any]:
     """The run as the ``metrics.json`` document."""
-    record = build_record(task=result.config.task, data=data_summary(result.evalset), entries=result.entries,
+    data = data_summary(result.evalset)
+    if result.config.data.description:
+        data["description"] = result.config.data.description
+    record = build_record(task=result.config.task, data=data, entries=result.entries,
                           comparison=result.comparison, strategy=result.strategy, registry=result.registry,
                           created=result.started, assessment=result.assessment)
     # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.

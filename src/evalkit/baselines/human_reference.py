@@ -56,6 +56,7 @@ HUMAN_LEVEL_RULE = ("first by the leaderboard's rule (feasible, then score) amon
 PAIRED_HOW = {
     "mean_annotator": "each candidate scored on each averaged annotator's items, then averaged over them",
     "majority_vote": "each candidate scored on the items the majority vote scores",
+    "median": "each candidate scored on the items the panel's median scores",
     "best_annotator": "each candidate scored on the best annotator's items",
     "annotator": "each candidate scored on the images the annotator covered",
 }

@@ -23,8 +23,10 @@ from evalkit.plots import NothingToDraw
 from evalkit.plots import record as rec
 from evalkit.plots.confusion import confusion_figure
 from evalkit.plots.detection import detection_pr_figure, per_class_figure
+from evalkit.plots.error_cdf import error_cdf_figure
 from evalkit.plots.leaderboard import leaderboard_figure
 from evalkit.plots.metric_bars import metrics_figure
+from evalkit.plots.predicted_actual import predicted_actual_figure
 from evalkit.plots.satisficing import satisficing_figure
 from evalkit.plots.score_curves import pr_figure, roc_figure
 from evalkit.plots.style import active_styles, save_figure, user_styles
@@ -49,13 +51,9 @@ class FigureSpec:
     applies: Callable[[dict[str, Any]], bool] = lambda record: True
 
 
-def _has_true_negatives(record: dict[str, Any]) -> bool:
-    # Without true negatives (detection) there is no ROC curve and no confusion matrix of labels.
-    return get_task(record["task"]).has_true_negatives
-
-
-def _has_per_class(record: dict[str, Any]) -> bool:
-    return get_task(record["task"]).has_per_class
+def _task_figure(name: str) -> Callable[[dict[str, Any]], bool]:
+    """Applies when the run's task lists the figure among its own (tasks.base.Task.figures)."""
+    return lambda record: name in get_task(record["task"]).figures
 
 
 def _pr_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
@@ -71,13 +69,18 @@ FIGURES = (
                "Constraints: what each candidate gives up, and which ones the constraints rule out",
                satisficing_figure, applies=rec.is_satisficing),
     FigureSpec("metrics", "Every metric per entry", metrics_figure),
-    FigureSpec("pr_curves", "Precision–recall curves", _pr_figure, needs_curves=True),
-    FigureSpec("roc_curves", "ROC curves", roc_figure, needs_curves=True, applies=_has_true_negatives),
+    FigureSpec("pr_curves", "Precision–recall curves", _pr_figure, needs_curves=True,
+               applies=_task_figure("pr_curves")),
+    FigureSpec("roc_curves", "ROC curves", roc_figure, needs_curves=True, applies=_task_figure("roc_curves")),
     FigureSpec("confusion", "Confusion matrices of the best candidate and the strongest baseline",
-               confusion_figure, needs_curves=True, applies=_has_true_negatives),
+               confusion_figure, needs_curves=True, applies=_task_figure("confusion")),
     FigureSpec("per_class_ap",
                "AP per class: where the best candidate is strong and weak, against the baseline",
-               per_class_figure, applies=_has_per_class),
+               per_class_figure, applies=_task_figure("per_class_ap")),
+    FigureSpec("error_cdf", "Cumulative error distributions: the share of items within each named error",
+               error_cdf_figure, needs_curves=True, applies=_task_figure("error_cdf")),
+    FigureSpec("predicted_actual", "Predicted against actual values, and residuals",
+               predicted_actual_figure, needs_curves=True, applies=_task_figure("predicted_actual")),
 )
 
 

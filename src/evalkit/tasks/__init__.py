@@ -22,6 +22,7 @@ _TASKS: dict[str, tuple[str, str]] = {
     "multiclass": ("evalkit.tasks.classification", "MULTICLASS"),
     "multilabel": ("evalkit.tasks.multilabel", "MULTILABEL"),
     "detection": ("evalkit.tasks.detection", "DETECTION"),
+    "regression": ("evalkit.tasks.regression.task", "REGRESSION"),
 }
 TASK_NAMES: tuple[str, ...] = tuple(_TASKS)
 

@@ -61,10 +61,9 @@ class Task:
     # Whether an annotator who answered every item is also compared on the same items (paired) with
     # the candidates; detection compares such an annotator on the leaderboard itself.
     pair_complete_annotators: bool = True
-    # Whether metrics.json carries per-class AP per entry (entry_details) for the per-class table.
-    has_per_class: bool = False
-    # Whether there are true negatives, so ROC curves and confusion matrices of labels exist.
-    has_true_negatives: bool = True
+    # The task's own figures (names in evalkit.plots.render.FIGURES), drawn besides the common ones
+    # (leaderboard, satisficing, metrics) from metrics.json and curves.json.
+    figures: tuple[str, ...] = ("pr_curves", "roc_curves", "confusion")
     # Whether curves.json holds COCO precision-recall curves (per IoU) rather than per-class curves.
     coco_curves: bool = False
 
@@ -182,7 +181,8 @@ class Task:
                 "instead of counting them as 0")
 
     # --- curves -------------------------------------------------------------------------------
-    def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, max_points: int) -> dict[str, Any]:
+    def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, registry: Mapping[str, MetricSpec],
+                     max_points: int) -> dict[str, Any]:
         """The ``curves.json`` document (default: no curves, with a note saying so)."""
         return {"format": 1, "task": self.name, "classes": list(evalset.classes), "curve_classes": [],
                 "entries": {}, "note": f"no curves for task '{self.name}' yet"}

@@ -38,8 +38,8 @@ class DetectionTask(Task):
     map_metric = "mAP"
     supports_estimators = False
     pair_complete_annotators = False
-    has_per_class = True
-    has_true_negatives = False
+    # No true negatives: no ROC curve and no confusion matrix of labels.
+    figures = ("pr_curves", "per_class_ap")
     coco_curves = True
 
     def check_experiment(self, cfg: RunConfig) -> None:
@@ -123,7 +123,8 @@ class DetectionTask(Task):
                 "undefined (null in per_class), and COCO's mean AP leaves them out instead of counting them "
                 "as 0")
 
-    def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, max_points: int) -> dict[str, Any]:
+    def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, registry: Mapping[str, MetricSpec],
+                     max_points: int) -> dict[str, Any]:
         from evalkit.curves import detection_curve_record
 
         return detection_curve_record(entries, evalset)

@@ -32,7 +32,7 @@ class MultilabelTask(Task):
     headline_metric = "map"
     map_metric = "map"
     label_sets = True
-    has_per_class = True
+    figures = ("pr_curves", "roc_curves", "confusion", "per_class_ap")
 
     def check_experiment(self, cfg: RunConfig) -> None:
         multilabel_data.check_experiment(cfg)

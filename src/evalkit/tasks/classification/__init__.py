@@ -188,7 +188,8 @@ class ClassificationTask(Task):
                 "level"]
 
     # --- curves -------------------------------------------------------------------------------
-    def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, max_points: int) -> dict[str, Any]:
+    def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, registry: Mapping[str, MetricSpec],
+                     max_points: int) -> dict[str, Any]:
         from evalkit.curves import FORMAT, prediction_curves
 
         classes = self.curve_classes(evalset)

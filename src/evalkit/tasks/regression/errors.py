@@ -364,3 +364,16 @@ def error_metrics(spec: ErrorSpec, errors: np.ndarray) -> dict[str, float]:
     for t in spec.tolerances:
         out[f"{spec.name}_within_{tolerance_label(t)}"] = float(np.count_nonzero(e <= t) / e.size)
     return {name: out[name] for name in error_metric_names(spec)}
+
+
+@dataclass(frozen=True)
+class NamedErrorMetric(RangedMetricSpec):
+    """A summary of a named per-item error (``position_cm_p95``); ``error`` says which and how."""
+
+    error: ErrorSpec | None = None
+
+
+def error_specs(registry: Mapping[str, object]) -> dict[str, ErrorSpec]:
+    """The named errors behind the registry's error metrics, by name."""
+    return {spec.error.name: spec.error for spec in registry.values()
+            if isinstance(spec, NamedErrorMetric) and spec.error is not None}

@@ -44,6 +44,7 @@ from evalkit.predictions import Predictions, id_column_of
 from evalkit.tables import read_table, require_columns
 from evalkit.tasks.regression.agreement import interval_agreement_by_column
 from evalkit.tasks.regression.data import numeric_columns
+from evalkit.tasks.regression.errors import error_specs
 
 if TYPE_CHECKING:
     from evalkit.tasks.base import Task
@@ -92,13 +93,32 @@ def _shaped(values: np.ndarray) -> np.ndarray:
     return values[:, 0] if values.shape[1] == 1 else values
 
 
-def median_consensus(items: np.ndarray, values: np.ndarray) -> Predictions:
+def same_hemisphere(items: np.ndarray, quaternions: np.ndarray) -> np.ndarray:
+    """Quaternions flipped (q -> -q, the same rotation) to the side of their item's first one, so that
+    averaging or taking medians of components does not mix the two signs of one rotation.
+
+    >>> q = np.array([[0.5, 0.5, 0.5, 0.5], [-0.5, -0.5, -0.5, -0.5]])
+    >>> same_hemisphere(np.array([0, 0]), q)[1].tolist()
+    [0.5, 0.5, 0.5, 0.5]
+    """
+    first = pd.DataFrame(quaternions).assign(item=items).groupby("item").transform("first").to_numpy()
+    sign = np.where(np.einsum("ij,ij->i", quaternions, first) < 0, -1.0, 1.0)
+    return quaternions * sign[:, None]
+
+
+def median_consensus(items: np.ndarray, values: np.ndarray,
+                     rotations: list[list[int]] | None = None) -> Predictions:
     """Per item, the median of its annotators' values (each target on its own), as predictions.
+
+    ``rotations`` lists the column positions of each quaternion, which are brought to one sign first.
 
     >>> p = median_consensus(np.array([0, 0, 0, 2]), np.array([[1.0], [2.0], [9.0], [4.0]]))
     >>> p.item_index.tolist(), p.values.tolist()
-    [[0, 2], [2.0, 4.0]]
+    ([0, 2], [2.0, 4.0])
     """
+    values = values.copy()
+    for columns in rotations or []:
+        values[:, columns] = same_hemisphere(items, values[:, columns])
     frame = pd.DataFrame(values).assign(item=items)
     medians = frame.groupby("item", sort=True).median()
     return Predictions(labels=None, scores=None, values=_shaped(medians.to_numpy(dtype=np.float64)),
@@ -151,7 +171,10 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, values: np.nda
     mean_entry = HumanEntry(name=row_name(name, group, "mean_annotator"), role="baseline", kind="human",
                             metrics=dict(means), details=mean_details, baseline=name, group=group,
                             row="mean_annotator", annotators=averaged, best_wanted=cfg.best_annotator)
-    consensus = median_consensus(items, values)
+    targets = list(evalset.classes)
+    rotations = [[targets.index(c) for c in spec.columns]
+                 for spec in error_specs(registry).values() if spec.kind == "rotation"]
+    consensus = median_consensus(items, values, rotations)
     computed = task.compute_metrics(registry, evalset, consensus)
     median_details = common | {"n_annotators": len(per_annotator),
                                "consensus": "the median of the annotators' values per item and target",

@@ -12,7 +12,7 @@ Built only through the task interface (:mod:`evalkit.tasks.base`); the pieces it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -28,25 +28,19 @@ from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
 from evalkit.tasks.base import ResampledValues, Task, Vocabulary
 from evalkit.tasks.regression import data
-from evalkit.tasks.regression.errors import ErrorSpec, error_metric_specs, error_metrics, item_errors
-from evalkit.tasks.regression.metrics import REGRESSION_METRICS, RangedMetricSpec
+from evalkit.tasks.regression.errors import (
+    ErrorSpec,
+    NamedErrorMetric,
+    error_metric_specs,
+    error_metrics,
+    error_specs,
+    item_errors,
+)
+from evalkit.tasks.regression.metrics import REGRESSION_METRICS
 from evalkit.uncertainty.resampling import Resampler
 
 # Scatter plots of predicted against actual values keep at most this many (seeded) items.
 SCATTER_POINTS = 1000
-
-
-@dataclass(frozen=True)
-class NamedErrorMetric(RangedMetricSpec):
-    """A summary of a named per-item error (``position_cm_p95``); ``error`` says which and how."""
-
-    error: ErrorSpec | None = None
-
-
-def error_specs(registry: Mapping[str, MetricSpec]) -> dict[str, ErrorSpec]:
-    """The named errors behind the registry's error metrics, by name."""
-    return {spec.error.name: spec.error for spec in registry.values()
-            if isinstance(spec, NamedErrorMetric) and spec.error is not None}
 
 
 def _columns(values: np.ndarray, targets: tuple[str, ...]) -> dict[str, np.ndarray]:

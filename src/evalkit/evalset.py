@@ -68,10 +68,10 @@ class EvalSet:
             return self.detection.fingerprint()
         digest = hashlib.sha256()
         if self.y.dtype.kind == "f":
-            # numeric targets (regression): the target names, then each item's values, exactly (repr)
+            # numeric targets (regression): the target names, the ids, then every value's exact bits
             digest.update(("\t".join(self.classes) + "\n").encode())
-            for item, row in zip(self.ids, self.y.reshape(len(self.ids), -1), strict=True):
-                digest.update(f"{item}\t{' '.join(repr(float(v)) for v in row)}\n".encode())
+            digest.update(("\n".join(self.ids.tolist()) + "\n").encode())
+            digest.update(np.ascontiguousarray(self.y, dtype="<f8").tobytes())
             return digest.hexdigest()
         if self.y.ndim == 2:
             # multilabel: the label names (a label without positives is still part of the data), then
@@ -116,7 +116,12 @@ def as_keys(values: pd.Series | np.ndarray | Iterable[object]) -> np.ndarray:
     >>> as_keys(["001", "1", "1.0", "NA", 2.0, 7, True]).tolist()
     ['001', '1', '1', 'NA', '2', '7', 'True']
     """
-    return np.array([_key(v) for v in values], dtype=object)
+    series = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values.astype(object)
+    if len(series) and series.map(type).eq(str).all():
+        # All text (ids read from a file): the same rule, vectorised, for a million ids in a second.
+        text = series.str.strip()
+        return text.str.replace(_ZERO_FRACTION, r"\1", regex=True).to_numpy(dtype=object)
+    return np.array([_key(v) for v in series], dtype=object)
 
 
 def _key(value: object) -> str:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError
@@ -68,8 +69,14 @@ def _refuse_repeated_columns(path: Path, what: str) -> None:
 
 def _blank_is_missing(column: pd.Series) -> pd.Series:
     """Text cells stripped of surrounding spaces; an empty (or all-space) cell becomes missing."""
-    values = [v.strip() if isinstance(v, str) else v for v in column.astype(object)]
-    return pd.Series([None if v == "" else v for v in values], index=column.index, dtype=object)
+    values = column.astype(object)
+    text = values.map(type).eq(str).to_numpy()
+    if text.all():  # the usual case, vectorised (a million ids in well under a second)
+        stripped = values.str.strip()
+        return stripped.where(stripped != "", None).astype(object)
+    out = np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)
+    out[np.array([v == "" for v in out], dtype=bool)] = None
+    return pd.Series(out, index=column.index, dtype=object)
 
 
 def require_columns(table: pd.DataFrame, columns: list[str], *, path: Path | str, what: str,

@@ -226,18 +226,29 @@ def _resample(wanted: Mapping[str, tuple[Predictions, tuple[str, ...]]], evalset
     """Every wanted metric of every entry on the shared resamples: one pass over the weight blocks."""
     from tqdm.auto import tqdm
 
-    from evalkit.tasks.regression.resampled import ErrorPlan, RegressionPlan
+    from evalkit.tasks.regression.resampled import ErrorPlan, RegressionPlan, RegressionPlans
 
     specs = error_specs(registry)
     plans: dict[str, list[tuple[Callable[[np.ndarray], dict[str, np.ndarray]], tuple[str, ...]]]] = {}
     rows: dict[str, np.ndarray | None] = {}
+    # Entries on every item with the same single-target metrics share one plan: one matrix product per
+    # block serves them all (most of the cost at a million items).
+    shared: dict[tuple[str, ...], list[str]] = {}
+    for name, (preds, metrics) in wanted.items():
+        single = tuple(m for m in metrics if registry[m].needs == "values")
+        if single and preds.item_index is None:
+            shared.setdefault(single, []).append(name)
+    joint: list[tuple[RegressionPlans, tuple[str, ...], list[str]]] = [
+        (RegressionPlans(single, evalset.y, [wanted[n][0].values for n in names]), single, names)
+        for single, names in shared.items()]
+    in_joint = {n for names in shared.values() for n in names}
     for name, (preds, metrics) in wanted.items():
         assert preds.values is not None
         _unweighted(preds)
         y_true = preds.truth(evalset)
         own = []
         single = tuple(m for m in metrics if registry[m].needs == "values")
-        if single:
+        if single and name not in in_joint:
             own.append((RegressionPlan(single, y_true, preds.values), single))
         for spec in specs.values():
             names = tuple(m for m in metrics if isinstance(registry[m], NamedErrorMetric)
@@ -250,9 +261,16 @@ def _resample(wanted: Mapping[str, tuple[Predictions, tuple[str, ...]]], evalset
         rows[name] = preds.item_index
     out = {name: {m: np.empty(resampler.resamples) for _, names in own for m in names}
            for name, own in plans.items()}
+    for _, single, names in joint:
+        for name in names:
+            out[name] |= {m: np.empty(resampler.resamples) for m in single}
     disable = None if progress is None else not progress
     for start, block in tqdm(resampler.blocks(prefetch=True), desc="bootstrap", unit="block", disable=disable,
                              total=-(-resampler.resamples // resampler.rows_per_block), leave=False):
+        for plan_of_many, single, names in joint:
+            for name, values in zip(names, plan_of_many(block), strict=True):
+                for m in single:
+                    out[name][m][start:start + len(block)] = values[m]
         for name, own in plans.items():
             index = rows[name]
             weights = block if index is None else block[:, index]

@@ -371,3 +371,22 @@ def test_the_pose_demo_reads_as_the_lecture_case(tmp_path):
     )
     assert entries["blob_rule"]["score"] < entries["balanced"]["score"]
     assert "SYNTHETIC" in (run_dir / "report.md").read_text()
+
+
+def test_the_diabetes_demo_runs_real_regressors_against_simple_baselines_and_a_published_number(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli(
+        "run", "+experiment=diabetes", f"hydra.run.dir={run_dir}", "bootstrap.resamples=0", cwd=tmp_path
+    )
+    assert result.code == 0, result.stderr
+    record = json.loads((run_dir / "metrics.json").read_text())
+    entries = {e["name"]: e for e in record["entries"]}
+    best = entries[record["best"]]
+    assert best["role"] == "candidate" and best["feasible"] and best["metrics"]["r2"] >= 0.3
+    assert abs(entries["mean_predictor"]["metrics"]["r2"]) < 0.05  # the train mean explains nothing
+    assert (
+        best["metrics"]["mae"]
+        < entries["bmi_only"]["metrics"]["mae"]
+        < entries["mean_predictor"]["metrics"]["mae"]
+    )
+    assert "Least Angle Regression" in entries["published_lars"]["source"]

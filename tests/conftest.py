@@ -1,4 +1,5 @@
-"""Shared fixtures: the demo run once per session, and a way to call the real CLI."""
+"""Shared fixtures: the demo run once per session, a way to call the real CLI, and figures drawn only
+where a test looks at them."""
 
 from __future__ import annotations
 
@@ -58,6 +59,31 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         os.environ.clear()
         os.environ.update(saved_env)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+FIGURES_NOT_DRAWN = "figures not drawn in this test"
+
+
+@pytest.fixture(autouse=True)
+def _figures_only_where_looked_at(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip figure drawing in this process unless the test is marked ``@pytest.mark.figures``.
+
+    Drawing a run's PNG and SVG figures costs about 1.5 s per run, and most end-to-end tests never
+    look at them. The stand-in reports every figure that applies as skipped, so ``report.md`` and
+    ``report.html`` are still written for real (with the skipped figures listed). Subprocess runs
+    (``run_cli(subprocess_=True)``, the ``demo_run`` fixture) always draw: they prove the real thing.
+    """
+    if request.node.get_closest_marker("figures") is not None:
+        return
+    from evalkit.plots import render
+
+    def not_drawn(record: dict, curves: dict | None, out_dir: Path, *,
+                  workers: int | None = None) -> list:
+        # Read FIGURES at call time: tests that swap in their own figure list get it reported.
+        return [render.DrawnFigure(spec.name, spec.title, note=FIGURES_NOT_DRAWN)
+                for spec in render.FIGURES if spec.applies(record)]
+
+    monkeypatch.setattr(render, "draw_figures", not_drawn)
 
 
 def one_error_line(result: CliResult) -> str:

@@ -1,4 +1,5 @@
-"""Shared fixtures: the demo run once per session, and a way to call the real CLI."""
+"""Shared fixtures: the demo run once per session, a way to call the real CLI, and figures drawn only
+where a test looks at them."""
 
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ import subprocess
 import sys
 import traceback
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# One thread per BLAS/OpenMP pool, set before numpy or scikit-learn load (subprocess runs inherit it):
+# the suite runs in parallel workers (pytest-xdist), and a pool per worker sized to every core
+# oversubscribes the machine; OpenMP threads that spin-wait for a busy core then multiply the time.
+for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_pool, "1")
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,31 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+FIGURES_NOT_DRAWN = "figures not drawn in this test"
+
+
+@pytest.fixture(autouse=True)
+def _figures_only_where_looked_at(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip figure drawing in this process unless the test is marked ``@pytest.mark.figures``.
+
+    Drawing a run's PNG and SVG figures costs about 1.5 s per run, and most end-to-end tests never
+    look at them. The stand-in reports every figure that applies as skipped, so ``report.md`` and
+    ``report.html`` are still written for real (with the skipped figures listed). Subprocess runs
+    (``run_cli(subprocess_=True)``, the ``demo_run`` fixture) always draw: they prove the real thing.
+    """
+    if request.node.get_closest_marker("figures") is not None:
+        return
+    from evalkit.plots import render
+
+    def not_drawn(record: dict, curves: dict | None, out_dir: Path, *,
+                  workers: int | None = None) -> list:
+        # Read FIGURES at call time: tests that swap in their own figure list get it reported.
+        return [render.DrawnFigure(spec.name, spec.title, note=FIGURES_NOT_DRAWN)
+                for spec in render.FIGURES if spec.applies(record)]
+
+    monkeypatch.setattr(render, "draw_figures", not_drawn)
+
+
 def one_error_line(result: CliResult) -> str:
     """Assert the CLI's bad-input contract (exit 2, one ``evalkit: error:`` line, no traceback); return it."""
     assert result.code == 2, (result.stdout, result.stderr)
@@ -70,14 +103,48 @@ def one_error_line(result: CliResult) -> str:
     return lines[0]
 
 
+@contextlib.contextmanager
+def _session_wide(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """A folder shared by every pytest-xdist worker of this session, held under an exclusive lock.
+
+    Without xdist (or without ``fcntl``) it is this process's own folder, and the lock is not needed.
+    """
+    base = tmp_path_factory.getbasetemp()
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if "PYTEST_XDIST_WORKER" not in os.environ or fcntl is None:
+        folder = base / name
+        folder.mkdir(exist_ok=True)
+        yield folder
+        return
+    # Each worker's basetemp is a subfolder of the session's own (pytest-N/popen-gwK).
+    folder = base.parent / name
+    folder.mkdir(exist_ok=True)
+    with (base.parent / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built-in demo, run once through the real CLI; returns its run directory."""
-    # Run from an unrelated directory: the demo must not depend on the checkout being the cwd.
-    run_dir = tmp_path_factory.mktemp("demo") / "run"
-    result = run_cli("run", f"hydra.run.dir={run_dir}", "bootstrap.resamples=200",
-                     cwd=tmp_path_factory.mktemp("elsewhere"), subprocess_=True)
-    assert result.code == 0, result.stderr
+    """The built-in demo, run once per test session through the real CLI; returns its run directory.
+
+    Tests only read it; parallel workers share one run (the first to need it makes it, the others wait).
+    """
+    with _session_wide(tmp_path_factory, "demo") as shared:
+        run_dir = shared / "run"
+        if not (run_dir / "metrics.json").is_file():
+            # Run from an unrelated directory: the demo must not depend on the checkout being the cwd.
+            elsewhere = shared / "elsewhere"
+            elsewhere.mkdir(exist_ok=True)
+            result = run_cli("run", f"hydra.run.dir={run_dir}", "bootstrap.resamples=200",
+                             cwd=elsewhere, subprocess_=True)
+            assert result.code == 0, result.stderr
     return run_dir
 
 

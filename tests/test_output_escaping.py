@@ -89,6 +89,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "out"
 
 
+@pytest.mark.figures
 def test_figures_show_names_with_dollar_signs_as_text(hostile_run):
     record = json.loads((hostile_run / "metrics.json").read_text())
     figure = leaderboard_figure(record)

@@ -52,6 +52,7 @@ def broken_plotting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- the completion mark comes last ----------------------------------------------------------------------
 
+@pytest.mark.figures
 def test_metrics_json_is_written_after_every_other_result_file(tmp_path, monkeypatch):
     written: list[str] = []
     replace = os.replace
@@ -68,6 +69,7 @@ def test_metrics_json_is_written_after_every_other_result_file(tmp_path, monkeyp
         <= set(written[:-1])
 
 
+@pytest.mark.figures
 def test_an_internal_error_while_drawing_leaves_no_completion_mark_and_exits_3(tmp_path, broken_plotting):
     result = run(experiment(tmp_path), tmp_path / "out")
     assert result.code == 3, result.stderr
@@ -78,6 +80,7 @@ def test_an_internal_error_while_drawing_leaves_no_completion_mark_and_exits_3(t
     assert not (tmp_path / "out" / "metrics.json").exists()
 
 
+@pytest.mark.figures
 def test_evalkit_debug_prints_the_traceback_of_an_internal_error(tmp_path, broken_plotting):
     result = run(experiment(tmp_path), tmp_path / "out", env={"EVALKIT_DEBUG": "1"})
     assert result.code == 3
@@ -85,6 +88,7 @@ def test_evalkit_debug_prints_the_traceback_of_an_internal_error(tmp_path, broke
     assert stderr_lines(result)[-1].startswith("evalkit: internal error")
 
 
+@pytest.mark.figures
 def test_an_internal_error_in_another_command_exits_3_too(tmp_path, monkeypatch):
     assert run(experiment(tmp_path), tmp_path / "out").code == 0
     monkeypatch.setattr(render, "FIGURES", (FigureSpec("leaderboard", "broken", _broken_figure),))
@@ -96,6 +100,7 @@ def test_an_internal_error_in_another_command_exits_3_too(tmp_path, monkeypatch)
 
 # --- a second run into the same folder ----------------------------------------------------------------------
 
+@pytest.mark.figures
 def test_a_rerun_that_fails_while_writing_leaves_the_folder_visibly_incomplete(tmp_path, monkeypatch):
     root, out = experiment(tmp_path), tmp_path / "out"
     assert run(root, out).code == 0
@@ -109,6 +114,7 @@ def test_a_rerun_that_fails_while_writing_leaves_the_folder_visibly_incomplete(t
     assert (out / "notes.txt").read_text() == "mine" and (out / "plots" / "my_figure.png").exists()
 
 
+@pytest.mark.figures
 def test_a_rerun_clears_what_a_killed_writer_left_and_keeps_the_users_files(tmp_path):
     root, out = experiment(tmp_path), tmp_path / "out"
     assert run(root, out).code == 0

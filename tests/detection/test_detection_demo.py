@@ -120,6 +120,7 @@ def test_per_class_figure_shows_every_category_for_the_best_and_the_strongest_ba
     assert len(bars) == 2 * len(rows["two_stage"]["per_class"])
 
 
+@pytest.mark.figures
 def test_plot_redraws_the_detection_figures_byte_for_byte_from_the_saved_files(demo, tmp_path):
     _, run_dir = demo
     for name in ("metrics.json", "curves.json"):

@@ -133,6 +133,7 @@ def test_curves_hold_coco_pr_curves_whose_area_is_ap50_and_ap75(run):
     assert "published" not in curves["entries"]
 
 
+@pytest.mark.figures
 def test_detection_draws_pr_curves_and_per_class_ap_but_no_roc_or_confusion(run):
     *_, out = run
     names = {p.stem for p in (out / "plots").iterdir()}

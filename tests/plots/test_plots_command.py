@@ -50,6 +50,7 @@ def test_report_md_states_the_verdict_then_shows_every_figure_before_the_tables(
         assert f"](plots/{figure}.png)" in report
 
 
+@pytest.mark.figures
 def test_plot_redraws_identical_files_from_metrics_and_curves_alone(demo_run, tmp_path):
     run = saved_run(demo_run, tmp_path / "run", "metrics.json", "curves.json")
     result = run_cli("plot", str(run))
@@ -60,6 +61,7 @@ def test_plot_redraws_identical_files_from_metrics_and_curves_alone(demo_run, tm
         assert redrawn.read_bytes() == path.read_bytes(), f"{path.name} differs when redrawn"
 
 
+@pytest.mark.figures
 def test_without_curve_data_the_curve_figures_are_skipped_with_a_note(demo_run, tmp_path, capsys):
     run = saved_run(demo_run, tmp_path / "old_run", "metrics.json")
     (run / "plots").mkdir()
@@ -72,6 +74,7 @@ def test_without_curve_data_the_curve_figures_are_skipped_with_a_note(demo_run, 
     assert "](plots/pr_curves.png)" not in report
 
 
+@pytest.mark.figures
 def test_a_style_restyles_the_figures(demo_run, tmp_path):
     run = saved_run(demo_run, tmp_path / "run", "metrics.json")  # curve figures skipped: a faster test
     assert command.main([str(run), "--style", "dark_background"]) == 0

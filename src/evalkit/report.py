@@ -50,8 +50,9 @@ def _rows(record: dict[str, Any], metrics: list[str], *,
     """Leaderboard cells. ``inline_ci`` puts intervals in each cell (report); otherwise one score
     interval column (terminal)."""
     satisficing = record["strategy"]["name"] == "satisficing"
-    has_ci = record.get("bootstrap") is not None
-    level = f"{record['bootstrap']['level']:.0%} CI" if has_ci else ""
+    # A merged record whose jobs bootstrapped differently has no one setting, but its entries keep intervals.
+    has_ci = record.get("bootstrap") is not None or any(e.get("ci") for e in record["entries"])
+    level = f"{record['bootstrap']['level']:.0%} CI" if record.get("bootstrap") else "CI"
     header = ["#", "entry", "role", "kind", "score", *([level] if has_ci and not inline_ci else []),
               *(["feasible"] if satisficing else []), *metrics]
     rows = []
@@ -183,6 +184,9 @@ def unit(record: dict[str, Any]) -> str:
 
 def _interval_legend(record: dict[str, Any]) -> str:
     settings = record.get("bootstrap")
+    if not settings and record.get("interval_settings_differ"):  # merged jobs that bootstrapped differently
+        return ("Brackets: each entry's confidence interval from its own job; the jobs' bootstrap settings "
+                "differ (see the caveats).")
     if not settings:
         return "No confidence intervals (bootstrap.resamples is 0)."
     return (f"Brackets: {settings['level']:.0%} confidence intervals from a paired bootstrap over "

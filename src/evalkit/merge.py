@@ -99,6 +99,10 @@ def merge_records(records: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
                           comparison=compare(list(entries.values()), strategy), strategy=strategy,
                           registry=registry, created=datetime.now(UTC).isoformat(timespec="seconds"))
     merged["merged_from"] = [str(p) for p, _ in records]
+    # e.g. "jobs of this sweep run in parallel": every job says it, the merged report says it once.
+    timing = list(dict.fromkeys(n for _, r in records for n in r.get("measurement_notes") or []))
+    if timing:
+        merged["measurement_notes"] = timing
     return merged | merged_bootstrap([record for _, record in records])
 
 

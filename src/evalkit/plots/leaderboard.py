@@ -131,8 +131,9 @@ def _label_values(ax: Axes, entries: list[dict[str, Any]]) -> None:
             # Feasible on the eval set but not in most resamples: flagged at the foot of the bar, where
             # infeasible entries carry their cross, so every "is this allowed?" mark sits on one row.
             share = entry.get("feasible_share")
-            # Without a share, the flag comes from a measured cost's spread (e.g. latency), not resamples.
-            flag = f"fragile\n{share:.0%}" if isinstance(share, int | float) else "fragile\nspread"
+            # Not from the resamples: the flag comes from a measured cost's spread (e.g. latency).
+            low = isinstance(share, int | float) and share < rec.FRAGILE_BELOW
+            flag = f"fragile\n{share:.0%}" if low else "fragile\nspread"
             ax.text(x, 0.045, flag, transform=ax.get_xaxis_transform(),
                     ha="center", va="center", fontsize=7.5, color=style.INFEASIBLE_RED, fontstyle="italic",
                     linespacing=1.0, zorder=6, gid=f"fragile:{entry['name']}",

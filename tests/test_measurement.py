@@ -16,7 +16,7 @@ import yaml
 
 from evalkit import fitting
 from evalkit.hydra_app import shared_cores_warning
-from evalkit.measurement import summarize_repeats, within_spread
+from evalkit.measurement import fragile_constraints, summarize_repeats, within_spread
 from tests.conftest import run_cli
 from tests.experiments import truth_frame, write_experiment
 
@@ -65,6 +65,19 @@ def test_a_single_or_constant_measurement_has_no_spread_to_be_fragile_in():
     constraint = [SimpleNamespace(metric="latency_ms", op="<=", threshold=5.0)]
     assert within_spread(constraint, {"latency_ms": summarize_repeats([5.0], unit="ms")}) == []
     assert within_spread(constraint, {"latency_ms": summarize_repeats([5.0, 5.0, 5.0], unit="ms")}) == []
+
+
+def test_an_entry_infeasible_for_another_reason_is_not_fragile_by_its_latency():
+    measured = {"latency_ms": summarize_repeats(SPREAD_MS, unit="ms")}
+    rules = [SimpleNamespace(metric="recall", op=">=", threshold=0.95),
+             SimpleNamespace(metric="latency_ms", op="<=", threshold=45.0)]
+    slow_and_blind = {"recall": 0.90, "latency_ms": 48.0}  # recall fails whatever the timings say
+    assert fragile_constraints(rules, slow_and_blind, measured, feasible=False) == []
+    only_slow = {"recall": 0.97, "latency_ms": 48.0}  # only latency fails, and within its spread
+    [note] = fragile_constraints(rules, only_slow, measured, feasible=False)
+    assert note.startswith("latency_ms <= 45 decided within")
+    fast = {"recall": 0.97, "latency_ms": 44.0}
+    assert len(fragile_constraints(rules, fast, measured, feasible=True)) == 1
 
 
 def _latency_experiment(tmp_path: Path, threshold: float) -> Path:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from evalkit.strategies.satisficing import OPERATORS
+
 RULE = "median of {k} repeats after one warm-up"
 
 
@@ -56,6 +58,35 @@ def within_spread(constraints: Iterable[Any], measured: Mapping[str, Mapping[str
                          f"the measurement's spread {spread} (median {_num(record['median'])} of "
                          f"{record['repeats']} repeats)")
     return notes
+
+
+def fragile_constraints(constraints: Sequence[Any], metrics: Mapping[str, float | None],
+                        measured: Mapping[str, Mapping[str, Any]], *, feasible: bool | None) -> list[str]:
+    """The within-spread notes that could change the entry's feasibility, and only those.
+
+    A feasible entry is fragile if any constraint it meets was decided within a spread. An infeasible
+    one is fragile only if every constraint it breaks was: one broken outside any spread (recall too
+    low) keeps it infeasible whatever the timings, and flagging it would cry wolf.
+
+    >>> from types import SimpleNamespace as C
+    >>> m = {"latency_ms": summarize_repeats([45.0, 54.0, 55.0], unit="ms")}
+    >>> rules = [C(metric="recall", op=">=", threshold=0.95), C(metric="latency_ms", op="<=", threshold=50.0)]
+    >>> fragile_constraints(rules, {"recall": 0.94, "latency_ms": 54.0}, m, feasible=False)
+    []
+    >>> len(fragile_constraints(rules, {"recall": 0.96, "latency_ms": 54.0}, m, feasible=False))
+    1
+    """
+    def broken(c: Any) -> bool:
+        value = metrics.get(c.metric)
+        return value is None or not OPERATORS[c.op](value, c.threshold)
+
+    within = {id(c): note for c in constraints for note in within_spread([c], measured)}
+    if feasible:
+        return list(within.values())
+    failing = [c for c in constraints if broken(c)]
+    if not failing or any(id(c) not in within for c in failing):
+        return []
+    return [within[id(c)] for c in failing]
 
 
 def _num(value: float) -> str:

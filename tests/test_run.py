@@ -152,6 +152,55 @@ def test_one_job_per_entry_sweep_merges_into_the_same_leaderboard_as_one_run(tmp
     assert "](plots/leaderboard.png)" in (tmp_path / "merged" / "report.md").read_text()
 
 
+def _two_candidates(tmp_path: Path) -> list[str]:
+    config = basic_config(candidates={"model": {"predictions": "preds/model.csv"},
+                                      "other": {"predictions": "preds/other.csv"}},
+                          bootstrap={"resamples": 200, "seed": 3})
+    files = basic_files() | {"preds/other.csv": scores_frame(truth_frame(), seed=7)}
+    return ["--config-dir", str(write_experiment(tmp_path, config, files)), "--config-name", "exp"]
+
+
+def _two_job_sweep(tmp_path: Path) -> Path:
+    sweep = run_cli("run", "-m", *_two_candidates(tmp_path), f"hydra.sweep.dir={tmp_path}/sweep",
+                    "select=[model],[other]")
+    assert sweep.code == 0, sweep.stderr
+    return tmp_path / "sweep"
+
+
+def test_compare_keeps_each_jobs_intervals_and_states_their_shared_bootstrap_settings(tmp_path):
+    sweep = _two_job_sweep(tmp_path)
+    jobs = {e["name"]: e for p in sweep.glob("*/metrics.json") for e in json.loads(p.read_text())["entries"]}
+    merged = run_cli("compare", str(sweep), "--out", str(tmp_path / "merged"))
+    assert merged.code == 0, merged.stderr
+    record = json.loads((tmp_path / "merged" / "metrics.json").read_text())
+    assert record["bootstrap"] == {"resamples": 200, "level": 0.95, "seed": 3, "method": "multinomial"}
+    for entry in record["entries"]:
+        assert entry["ci"] == jobs[entry["name"]]["ci"]  # each job's own interval, unchanged
+    report = (tmp_path / "merged" / "report.md").read_text()
+    assert "No confidence intervals" not in report
+    assert "95% confidence intervals from a paired bootstrap" in report and "200 resamples, seed 3" in report
+    assert "significance tests against the best candidate stay per job" in report
+    header = merged.stdout.splitlines()[0]
+    assert "95% CI" in header
+    lo, hi = record["entries"][0]["ci"]["score"]
+    assert f"[{lo:.3f}, {hi:.3f}]" in merged.stdout
+
+
+def test_compare_of_jobs_with_different_bootstrap_settings_says_so_instead_of_one_legend(tmp_path):
+    common = _two_candidates(tmp_path)
+    for name, seed in (("model", 3), ("other", 4)):
+        job = run_cli("run", *common, f"hydra.run.dir={tmp_path}/runs/{name}", f"select=[{name}]",
+                      f"bootstrap.seed={seed}")
+        assert job.code == 0, job.stderr
+    merged = run_cli("compare", str(tmp_path / "runs"), "--out", str(tmp_path / "merged"))
+    assert merged.code == 0, merged.stderr
+    record = json.loads((tmp_path / "merged" / "metrics.json").read_text())
+    assert record["bootstrap"] is None and all(e["ci"] for e in record["entries"])
+    report = (tmp_path / "merged" / "report.md").read_text()
+    assert "No confidence intervals" not in report and "bootstrap settings differ" in report
+    assert " CI" in merged.stdout.splitlines()[0]
+
+
 def test_compare_refuses_runs_on_different_data(tmp_path):
     root = write_experiment(tmp_path, basic_config(), basic_files())
     for seed in (0, 1):

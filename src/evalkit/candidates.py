@@ -58,6 +58,10 @@ def run_candidate(name: str, cfg: CandidateConfig, evalset: EvalSet, registry: M
                                  select_features(evalset.features, cfg.features, where=where), where=where)
         predictions, costs, kind = fitted.predictions, fitted.costs, "estimator"
         details["estimator"] = cfg.estimator["_target_"]
+        # A value stated under the candidate's metrics replaces the measured one, and with it its spread.
+        measured = {m: r for m, r in fitted.measured.items() if m not in cfg.metrics}
+        if measured:
+            details["measured"] = measured
     else:
         assert cfg.predictions is not None
         path = resolve(cfg.predictions, f"{where}.predictions")

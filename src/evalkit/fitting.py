@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pickle
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,18 +15,26 @@ from hydra.utils import instantiate
 
 from evalkit.errors import ConfigError, EvalkitError
 from evalkit.evalset import EvalSet
+from evalkit.measurement import summarize_repeats
 from evalkit.predictions import Predictions
 
 LATENCY_ROWS = 1000
-LATENCY_REPEATS = 5
+# Seven repeats: the median then moves little when one or two repeats are slowed by other work on the
+# machine, and their min/max show how far a single timing could have landed.
+LATENCY_REPEATS = 7
 
 
 @dataclass(frozen=True)
 class Fitted:
-    """An estimator's predictions on the eval set and its measured cost metrics."""
+    """An estimator's predictions on the eval set and its measured cost metrics.
+
+    ``measured`` holds, for each cost measured with repeats, :func:`evalkit.measurement.summarize_repeats`'
+    record (its median is the value in ``costs``).
+    """
 
     predictions: Predictions
     costs: dict[str, float]
+    measured: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def build_estimator(spec: Any, *, where: str) -> Any:
@@ -58,8 +67,9 @@ def fit_and_predict(estimator: Any, evalset: EvalSet, X_train: pd.DataFrame, y_t
                     X_eval: pd.DataFrame, *, where: str) -> Fitted:
     """Fit on the train split, predict the eval set, and measure latency and size.
 
-    Latency is the median, over a few repeats, of the time to predict 1,000 rows sampled from the
-    eval set: one number comparable across models whatever the eval set's size.
+    Latency is the median, over seven repeats after one warm-up, of the time to predict 1,000 rows
+    sampled from the eval set: one number comparable across models whatever the eval set's size. The
+    repeats and their spread are kept in ``Fitted.measured``.
     """
     from evalkit.tasks import get_task
 
@@ -70,18 +80,23 @@ def fit_and_predict(estimator: Any, evalset: EvalSet, X_train: pd.DataFrame, y_t
         raise EvalkitError(f"{where}: the estimator failed: {type(exc).__name__}: "
                            f"{str(exc).splitlines()[0] if str(exc) else ''}{task.estimator_hint()}") from None
     task.check_fitted(predictions, evalset, where=where)
-    costs = {"latency_ms": _latency_ms(estimator, X_eval),
-             "model_size_kb": len(pickle.dumps(estimator)) / 1024}
-    return Fitted(predictions, costs)
+    latency = measure_latency(estimator, X_eval)
+    costs = {"latency_ms": latency["median"], "model_size_kb": len(pickle.dumps(estimator)) / 1024}
+    return Fitted(predictions, costs, {"latency_ms": latency})
 
 
-def _latency_ms(estimator: Any, X: pd.DataFrame) -> float:
+def measure_latency(estimator: Any, X: pd.DataFrame, *, repeats: int = LATENCY_REPEATS,
+                    clock: Callable[[], float] = time.perf_counter) -> dict[str, Any]:
+    """Milliseconds to predict 1,000 rows sampled (seeded) from ``X``: every repeat, median and spread.
+
+    ``clock`` returns seconds (tests pass a fake one). Example: ``measure_latency(model, X)["median"]``.
+    """
     rows = np.random.default_rng(0).integers(0, len(X), size=LATENCY_ROWS)
     batch = X.iloc[rows]
     estimator.predict(batch)  # warm-up: first calls pay for lazy initialisation and cold caches
     timings = []
-    for _ in range(LATENCY_REPEATS):
-        start = time.perf_counter()
+    for _ in range(repeats):
+        start = clock()
         estimator.predict(batch)
-        timings.append(time.perf_counter() - start)
-    return float(np.median(timings) * 1000)
+        timings.append((clock() - start) * 1000)
+    return summarize_repeats(timings, unit="ms")

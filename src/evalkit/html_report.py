@@ -45,7 +45,7 @@ _EMPHASIS = [
 ]
 _PUNCTUATION = frozenset(string.punctuation)
 _HOLE = "\x00"  # marks a piece already rendered (escaped character, code span) inside the text
-_CELL_CLASS = {"NO": "no", "fragile": "fragile"}
+_CELL_CLASS = {"NO": "no", "fragile": "fragile", "NO (fragile)": "no"}
 
 
 def inline(text: str) -> str:

@@ -32,12 +32,39 @@ EXPERIMENT_NAME = "evalkit_experiment"
 ConfigStore.instance().store(name=DEFAULTS_NAME, node=defaults_node())
 
 
+# Launchers that run a sweep's jobs one after another, or on machines of their own: timings stay honest.
+SEQUENTIAL_OR_REMOTE = ("BasicLauncher", "SlurmLauncher", "RQLauncher")
+
+
+def shared_cores_warning(multirun: bool, launcher: Any) -> str | None:
+    """Why timings of this job are not to be trusted, when it runs beside others on one machine.
+
+    ``launcher`` is the composed ``hydra.launcher`` node (``_target_`` and its options). The basic
+    launcher runs jobs one at a time; joblib (and submitit's local launcher, Ray on one host) run
+    several at once, which then share the cores.
+
+    >>> shared_cores_warning(True, {"_target_": "hydra_plugins.x.JoblibLauncher", "n_jobs": -1})[:28]
+    'jobs of this sweep run in pa'
+    """
+    if not multirun or not isinstance(launcher, dict | DictConfig):
+        return None
+    target = str(launcher.get("_target_") or "")
+    if not target or target.rsplit(".", 1)[-1] in SEQUENTIAL_OR_REMOTE or launcher.get("n_jobs") == 1:
+        return None
+    name = target.rsplit(".", 1)[-1]
+    return (f"jobs of this sweep run in parallel on one machine ({name}), so measured costs such as "
+            "latency_ms share the cores and read high; measure them in a run of their own (or set the "
+            "launcher's n_jobs=1)")
+
+
 def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver, *,
-            echo: bool = True) -> dict[str, Any]:
+            echo: bool = True, timing_warning: str | None = None) -> dict[str, Any]:
     """Validate, run, write the results into ``run_dir`` and print the leaderboard; returns metrics.json.
 
     The folder is locked from the start (a second run into it is refused at once, not after its
     work), and written only once everything is computed, ``metrics.json`` last (see run_folder).
+    ``timing_warning`` (see :func:`shared_cores_warning`) is printed and recorded in
+    ``measurement_notes`` when the run measured a cost.
     """
     # The work's modules load here, not at import: `run --help` and errors in the arguments need none.
     from evalkit import run_folder
@@ -50,10 +77,12 @@ def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver
         config = validate(cfg)
         result = run_experiment(config, paths)
         record = to_record(result)
+        if timing_warning and any(e.get("measured") for e in record["entries"]):
+            record["measurement_notes"] = [timing_warning]
         curves = curve_record(result.entries, result.evalset, registry=result.registry)
         run_folder.write_run(run_dir, record, curves)
-    for warning in record["data"].get("warnings", []):  # e.g. COCO annotation ids renumbered
-        print(f"evalkit: warning: {warning}", file=sys.stderr)
+    for warning in [*record["data"].get("warnings", []), *record.get("measurement_notes", [])]:
+        print(f"evalkit: warning: {warning}", file=sys.stderr)  # e.g. COCO annotation ids renumbered
     if echo:
         print(terminal_table(record))
         print(f"results: {run_dir}")
@@ -120,7 +149,11 @@ def _hydra_main(cfg: DictConfig) -> None:
             raise ConfigError(f"the config cannot be resolved: {' '.join(str(exc).split())}") from None
         resolver = _resolver_from_hydra()
         _refuse_split_keys_for_own_data(cfg, resolver.cli_keys)
-        run_job(container, run_dir, resolver)
+        from hydra.types import RunMode
+
+        launcher = OmegaConf.to_container(hydra_cfg.launcher) if hydra_cfg.get("launcher") else None
+        run_job(container, run_dir, resolver,
+                timing_warning=shared_cores_warning(hydra_cfg.mode == RunMode.MULTIRUN, launcher))
     except (KeyboardInterrupt, Exception) as exc:
         # Hydra would print a traceback for any exception and exit 1: evalkit says one line instead
         # (2 bad input, 3 internal error, 130 interrupted) and removes the folder Hydra made for the

@@ -6,8 +6,9 @@ runs' shared strategy and writes one ``metrics.json``, ``leaderboard.csv``, ``re
 Runs must share task, strategy and data fingerprint, or their numbers are not comparable.
 
 Each entry keeps the interval its own job computed (the resamples are the same for a given seed and
-data), but significance tests against the best candidate need its predictions beside the other
-entry's, so a merged record has none: run the entries in one job when you need them.
+data), and the merged record states the jobs' bootstrap settings when they agree; significance tests
+against the best candidate need its predictions beside the other entry's, so a merged record has none:
+run the entries in one job when you need them.
 """
 
 from __future__ import annotations
@@ -98,7 +99,41 @@ def merge_records(records: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
                           comparison=compare(list(entries.values()), strategy), strategy=strategy,
                           registry=registry, created=datetime.now(UTC).isoformat(timespec="seconds"))
     merged["merged_from"] = [str(p) for p, _ in records]
-    return merged
+    # e.g. "jobs of this sweep run in parallel": every job says it, the merged report says it once.
+    timing = list(dict.fromkeys(n for _, r in records for n in r.get("measurement_notes") or []))
+    if timing:
+        merged["measurement_notes"] = timing
+    return merged | merged_bootstrap([record for _, record in records])
+
+
+def merged_bootstrap(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The merged record's ``bootstrap`` settings and ``uncertainty_notes``, from the jobs' own.
+
+    Each entry keeps the interval its job computed (``ci`` rides along with the entry), so the merged
+    record states the settings those intervals were made with when every job agrees, and says that
+    significance stays per job. Jobs with different settings (or some without intervals) get no
+    shared setting: a note names them instead of one legend that would be wrong for some entries.
+
+    >>> merged_bootstrap([{"bootstrap": None}, {"bootstrap": None}])
+    {'bootstrap': None}
+    """
+    settings = [record.get("bootstrap") for record in records]
+    if all(s is None for s in settings):
+        return {"bootstrap": None}
+    per_job = ("each entry's interval is the one its own job computed; significance tests against the best "
+               "candidate stay per job (they need both entries' predictions in one job), so the merged "
+               "report has none: run the entries in one job to test them")
+    if all(s == settings[0] for s in settings):
+        return {"bootstrap": settings[0], "uncertainty_notes": [per_job]}
+    described = "; ".join(f"job {i + 1}: " + (_settings_text(s) if s else "no bootstrap")
+                          for i, s in enumerate(settings))
+    return {"bootstrap": None, "interval_settings_differ": True,
+            "uncertainty_notes": [per_job, f"the jobs' bootstrap settings differ ({described}): intervals "
+                                           "of different jobs are not made alike; re-run with one setting"]}
+
+
+def _settings_text(settings: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {settings[k]}" for k in ("resamples", "level", "seed", "method") if k in settings)
 
 
 def merge_curves(documents: list[dict[str, Any] | None]) -> dict[str, Any] | None:

@@ -94,11 +94,11 @@ def _check_entry(path: Path, where: str, entry: Any) -> None:
     _number(path, f"{where}.feasible_share", entry.get("feasible_share"))
     _typed(path, f"{where}.feasible", entry.get("feasible"), bool, "true, false or null", optional=True)
     _typed(path, f"{where}.rank", entry.get("rank"), int, "an integer or null", optional=True)
-    for key in ("metric_notes", "per_class", "details"):
+    for key in ("metric_notes", "per_class", "details", "measured"):
         _typed(path, f"{where}.{key}", entry.get(key), dict, "an object or null", optional=True)
     for name, value in (entry.get("per_class") or {}).items():
         _number(path, f"{where}.per_class.{name}", value)
-    for key in ("violations", "unchecked_constraints"):
+    for key in ("violations", "unchecked_constraints", "fragile_constraints"):
         _typed(path, f"{where}.{key}", entry.get(key), list, "a list or null", optional=True)
     ci = entry.get("ci")
     _typed(path, f"{where}.ci", ci, dict, "an object or null", optional=True)

@@ -14,6 +14,8 @@ from evalkit.strategies.satisficing import describe_constraints
 from evalkit.tasks import get_task
 
 MISSING = "—"
+FRAGILE_LEGEND = ("fragile = feasible in under 95% of resamples, or a constraint decided within a measured "
+                  "cost's spread")
 
 
 def _fmt(value: Any) -> str:
@@ -34,10 +36,13 @@ def _interval(entry: dict[str, Any], metric: str) -> str:
 
 
 def _feasibility(entry: dict[str, Any]) -> str:
+    # A constraint decided within a measurement's spread could go the other way on a rerun, whichever
+    # way it went here; a low share of feasible resamples only matters for a feasible entry.
+    within_spread = bool(entry.get("fragile_constraints"))
     if not entry["feasible"]:
-        return "NO"
+        return "NO (fragile)" if within_spread else "NO"
     share = entry.get("feasible_share")
-    return "yes" if share is None or share >= FRAGILE_BELOW else "fragile"
+    return "fragile" if within_spread or (share is not None and share < FRAGILE_BELOW) else "yes"
 
 
 def _rows(record: dict[str, Any], metrics: list[str], *,
@@ -45,8 +50,9 @@ def _rows(record: dict[str, Any], metrics: list[str], *,
     """Leaderboard cells. ``inline_ci`` puts intervals in each cell (report); otherwise one score
     interval column (terminal)."""
     satisficing = record["strategy"]["name"] == "satisficing"
-    has_ci = record.get("bootstrap") is not None
-    level = f"{record['bootstrap']['level']:.0%} CI" if has_ci else ""
+    # A merged record whose jobs bootstrapped differently has no one setting, but its entries keep intervals.
+    has_ci = record.get("bootstrap") is not None or any(e.get("ci") for e in record["entries"])
+    level = f"{record['bootstrap']['level']:.0%} CI" if record.get("bootstrap") else "CI"
     header = ["#", "entry", "role", "kind", "score", *([level] if has_ci and not inline_ci else []),
               *(["feasible"] if satisficing else []), *metrics]
     rows = []
@@ -96,8 +102,8 @@ def terminal_table(record: dict[str, Any]) -> str:
     def line(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if num else c.ljust(w)
                          for c, w, num in zip(cells, widths, numeric, strict=True)).rstrip()
-    legend = "(* = best candidate" + ("; fragile = feasible in under 95% of resamples" if any(
-        r[header.index("feasible")] == "fragile" for r in rows) else "") + ")" if "feasible" in header \
+    legend = "(* = best candidate" + (f"; {FRAGILE_LEGEND}" if any(
+        "fragile" in r[header.index("feasible")] for r in rows) else "") + ")" if "feasible" in header \
         else "(* = best candidate)"
     out = [line(header), line(["-" * w for w in widths]), *map(line, rows), "",
            f"strategy: {describe_strategy(record['strategy'])}   {legend}", record["verdict"]]
@@ -162,7 +168,8 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
         title = get_task(record["task"]).vocabulary.per_class_title
         parts += [f"## {title}", "", markdown_table(*per_label), ""]
     caveats = (list(record["notes"]) + [f"the truth file: {w}" for w in data.get("warnings") or []]
-               + list(record.get("uncertainty_notes") or []) + _entry_caveats(record)
+               + list(record.get("uncertainty_notes") or []) + list(record.get("measurement_notes") or [])
+               + _entry_caveats(record)
                + excluded_labels_note(record))
     if caveats:
         parts += ["## Caveats", "", *[f"- {md(c)}" for c in caveats], ""]
@@ -177,6 +184,9 @@ def unit(record: dict[str, Any]) -> str:
 
 def _interval_legend(record: dict[str, Any]) -> str:
     settings = record.get("bootstrap")
+    if not settings and record.get("interval_settings_differ"):  # merged jobs that bootstrapped differently
+        return ("Brackets: each entry's confidence interval from its own job; the jobs' bootstrap settings "
+                "differ (see the caveats).")
     if not settings:
         return "No confidence intervals (bootstrap.resamples is 0)."
     return (f"Brackets: {settings['level']:.0%} confidence intervals from a paired bootstrap over "
@@ -212,6 +222,10 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
                          "of bootstrap resamples")
         if entry["violations"]:
             notes.append(f"{name} is infeasible: {'; '.join(entry['violations'])}")
+        for constraint in entry.get("fragile_constraints") or []:
+            verdict = "feasible" if entry["feasible"] else "infeasible"
+            notes.append(f"{name} is {verdict} but fragile: {constraint}; another run could decide it the "
+                         "other way")
         if entry.get("score_reason"):
             notes.append(f"{name} has no score: {entry['score_reason']}")
         if entry["unchecked_constraints"]:

@@ -16,6 +16,7 @@ from evalkit.config import RunConfig, name_problem
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, DataError
 from evalkit.evalset import EvalSet
+from evalkit.measurement import fragile_constraints
 from evalkit.metrics.registry import MetricSpec, metric_registry
 from evalkit.paths import PathResolver
 from evalkit.strategies import Strategy, build_strategy
@@ -86,6 +87,10 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
             entry.details |= task.entry_details(evalset, entry.predictions)
     for entry in entries:
         entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
+        fragile = fragile_constraints(getattr(strategy, "constraints", ()), entry.metrics,
+                                      entry.details.get("measured") or {}, feasible=entry.outcome.feasible)
+        if fragile:
+            entry.details["fragile_constraints"] = fragile
     comparison = compare(entries, strategy)
     assessment = assess(entries, evalset, registry, strategy, comparison.best, cfg.bootstrap,
                         progress=progress)

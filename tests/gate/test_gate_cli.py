@@ -138,7 +138,7 @@ def test_update_prints_what_changes_then_rewrites(project, capsys):
     write_run(project / "newer", newer)
     capsys.readouterr()
     assert main([str(project / "newer"), "--reference", str(project / "reference.json"), "--update"]) == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().out.split("rules it will apply:")[0]  # the list of changes
     assert "candidates.model.metrics.precision: 0.95 → 0.97" in printed
     assert "gate.score.max_regression: 0.01 → 0.02" in printed
     assert "recall" not in printed  # unchanged values are not listed
@@ -174,6 +174,31 @@ def test_update_warns_when_the_accepted_run_fails_its_own_rules(project, capsys)
     write_run(project / "slow", with_metric(ACCEPTED, "model", "latency_ms", 80.0))
     assert main([str(project / "slow"), "--reference", str(project / "reference.json"), "--update"]) == 0
     assert "fails its own gate: best: latency_ms max" in capsys.readouterr().err
+
+
+def test_update_prints_the_rules_it_will_apply_one_line_each(project, capsys):
+    capsys.readouterr()
+    assert main([str(project / "accepted"), "--reference", str(project / "new.json"), "--update"]) == 0
+    out, err = capsys.readouterr()
+    rules = out.split("rules it will apply:\n", 1)[1].splitlines()
+    assert rules[:6] == ["  candidates: the best candidate", "  score max_regression: drop ≤ 0.01",
+                         "  recall max_regression: drop ≤ 0.02", "  recall min: ≥ 0.9",
+                         "  latency_ms max: ≤ 50",
+                         "  must_beat all: score better than every baseline by more than 0"]
+    assert "null" not in out and "{" not in out  # no raw dict
+    assert "only the score is gated" not in err  # these rules gate more than the score
+
+
+def test_update_without_gate_rules_warns_that_only_the_score_is_gated_at_tolerance_zero(project, capsys):
+    write_run(project / "bare", record(gate={}))
+    capsys.readouterr()
+    assert main([str(project / "bare"), "--reference", str(project / "bare.json"), "--update"]) == 0
+    out, err = capsys.readouterr()
+    assert "  score max_regression: drop ≤ 0\n" in out and "null" not in out
+    [warning] = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert "only the score is gated, at tolerance 0" in warning and "conf/gate/default.yaml" in warning
+    # still written: an empty rule set is a valid (strict) gate, and the run passes it
+    assert main([str(project / "bare"), "--reference", str(project / "bare.json")]) == 0
 
 
 def test_update_does_not_take_report_options(project, capsys):

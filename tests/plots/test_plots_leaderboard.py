@@ -96,6 +96,15 @@ def test_a_feasible_but_fragile_entry_is_flagged_with_its_share(satisficing_reco
     assert "60%" in flags[0].get_text()
 
 
+def test_a_constraint_decided_within_the_latency_spread_flags_the_entry_fragile(satisficing_record):
+    for entry in satisficing_record["entries"]:
+        if entry["name"] == "alpha":  # feasible with every resample: fragile only by its measured latency
+            entry["fragile_constraints"] = ["latency_ms <= 50 decided within the spread 41–57 ms"]
+    flags = {f.get_gid(): f.get_text() for f in artists(leaderboard_figure(satisficing_record), "fragile:")}
+    assert set(flags) == {"fragile:alpha", "fragile:beta"}
+    assert "spread" in flags["fragile:alpha"] and "60%" in flags["fragile:beta"]
+
+
 def test_the_subtitle_states_the_strategy_the_bound_and_the_margin(satisficing_record):
     subtitle = leaderboard_figure(satisficing_record).axes[0].get_title(loc="left")
     assert "maximize precision subject to recall >= 0.95" in subtitle

@@ -39,5 +39,7 @@ def run(name: str, cfg: BaselineConfig, evalset: EvalSet) -> Entry:
         raise ConfigError(f"{where}: '{cfg.estimator['_target_']}' needs a train split; set "
                           "data.train_path, or use sklearn.dummy.DummyClassifier, which needs only labels")
     fitted = fit_and_predict(estimator, evalset, X_train, y_train, X_eval, where=where)
+    if fitted.measured:
+        details["measured"] = fitted.measured
     return Entry(name=name, role="baseline", kind="simple_ml", metrics=dict(fitted.costs),
                  predictions=fitted.predictions, details=details)

@@ -9,7 +9,6 @@ shows the reason instead of a missing report.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -29,7 +28,14 @@ from evalkit.gate.reference import (
     read_reference,
     to_json,
 )
-from evalkit.gate.rules import canonical_rules, parse_rules, validate_against_run
+from evalkit.gate.rules import (
+    NO_RULES_HINT,
+    canonical_rules,
+    describe_rules,
+    is_score_only,
+    parse_rules,
+    validate_against_run,
+)
 
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
@@ -125,7 +131,8 @@ def update(run: str, reference: Path) -> int:
                           "the experiment so its gate: section (conf/gate/default.yaml by default) is "
                           "recorded")
     gate = canonical_rules(record["gate"], where=where)
-    validate_against_run(parse_rules(gate, where=where), record, where=where)
+    rules = parse_rules(gate, where=where)
+    validate_against_run(rules, record, where=where)
     new = build_reference(record, gate)
     old, problem = None, None
     if reference.exists():
@@ -141,7 +148,14 @@ def update(run: str, reference: Path) -> int:
     else:
         print(f"{'replacing unreadable' if problem else 'creating'} {reference} from {run_dir}")
         print(f"  best: {new['best']}; candidates: {', '.join(new['candidates'])}")
-        print(f"  rules: {json.dumps(gate)}")
+    strategy = record.get("strategy") if isinstance(record.get("strategy"), dict) else {}
+    print("rules it will apply:")
+    print("\n".join(f"  {line}" for line in describe_rules(rules, record.get("metric_directions"),
+                                                           strategy.get("higher_is_better"))))
+    if is_score_only(rules):
+        # An empty gate: section is accepted (the score is always gated), but must not pass unnoticed.
+        print("warning: the experiment has no gate: rules, so only the score is gated, at tolerance 0 (any "
+              f"regression fails); {NO_RULES_HINT}", file=sys.stderr)
     write_atomic(reference, to_json(new))
     # Accepting a run that fails its own rules (e.g. a min bound) would make the next CI run fail.
     failed = check_run(record, parse_reference(new, where=str(reference))).failed

@@ -228,3 +228,53 @@ def validate_against_run(rules: GateRules, record: Mapping[str, Any], *, where: 
             baselines = [n for n, e in entries.items() if e.get("role") == "baseline"]
             raise ConfigError(f"{where}.{field_name}: '{rule.name}' is not an entry of this run; "
                               f"baselines: {', '.join(baselines) or '(none)'}")
+
+
+NO_RULES_HINT = ("add a gate: section to the experiment, e.g. score: {max_regression: 0.01}, metrics: "
+                 "{recall: {min: 0.9}}, must_beat: all (conf/gate/default.yaml shows the format), re-run, "
+                 "then --update again")
+
+
+def is_score_only(rules: GateRules) -> bool:
+    """True when the rules gate nothing but the score, at tolerance 0: what an empty ``gate:`` means."""
+    score = rules.score
+    return (not rules.metrics and not rules.baselines and not rules.beat_all and score.min is None
+            and score.max is None and score.max_relative_regression is None and score.max_regression == 0)
+
+
+def describe_rules(rules: GateRules, directions: Mapping[str, str] | None = None,
+                   higher_is_better: bool | None = None) -> list[str]:
+    """The rules as the gate will apply them, one line per rule, named like the checks they become.
+
+    ``directions`` (a run's ``metric_directions``) and ``higher_is_better`` (its strategy's) turn
+    "regression" into "drop" or "rise".
+
+    >>> describe_rules(parse_rules({}, where="gate"), higher_is_better=True)
+    ['candidates: the best candidate', 'score max_regression: drop ≤ 0', 'significance: off (point checks)']
+    """
+    def worse(metric: str) -> str:
+        higher = higher_is_better if metric == SCORE else {"higher": True, "lower": False}.get(
+            (directions or {}).get(metric, ""))
+        return "regression" if higher is None else ("drop" if higher else "rise")
+
+    gated = "the best candidate" if rules.candidates is None else ", ".join(rules.candidates)
+    lines = [f"candidates: {gated}"]
+    for rule in (rules.score, *rules.metrics):
+        if rule.max_regression is not None:
+            lines.append(f"{rule.metric} max_regression: {worse(rule.metric)} ≤ {rule.max_regression:g}")
+        if rule.max_relative_regression is not None:
+            lines.append(f"{rule.metric} max_relative_regression: {worse(rule.metric)} ≤ "
+                         f"{rule.max_relative_regression:g} × reference")
+        if rule.min is not None:
+            lines.append(f"{rule.metric} min: ≥ {rule.min:g}")
+        if rule.max is not None:
+            lines.append(f"{rule.metric} max: ≤ {rule.max:g}")
+    if rules.beat_all:
+        lines.append(f"must_beat all: score better than every baseline by more than {rules.margin:g}")
+    for baseline in rules.baselines:
+        lines.append(f"must_beat {baseline.name}: score better by more than {baseline.amount:g}"
+                     if baseline.kind == "beat" else
+                     f"within {baseline.name}: score at most {baseline.amount:g} worse")
+    lines.append("significance: " + ("on (a regression fails only when its interval confirms it)"
+                                     if rules.significance else "off (point checks)"))
+    return lines

@@ -130,7 +130,11 @@ def _label_values(ax: Axes, entries: list[dict[str, Any]]) -> None:
         if rec.is_fragile(entry):
             # Feasible on the eval set but not in most resamples: flagged at the foot of the bar, where
             # infeasible entries carry their cross, so every "is this allowed?" mark sits on one row.
-            ax.text(x, 0.045, f"fragile\n{entry['feasible_share']:.0%}", transform=ax.get_xaxis_transform(),
+            share = entry.get("feasible_share")
+            # Not from the resamples: the flag comes from a measured cost's spread (e.g. latency).
+            low = isinstance(share, int | float) and share < rec.FRAGILE_BELOW
+            flag = f"fragile\n{share:.0%}" if low else "fragile\nspread"
+            ax.text(x, 0.045, flag, transform=ax.get_xaxis_transform(),
                     ha="center", va="center", fontsize=7.5, color=style.INFEASIBLE_RED, fontstyle="italic",
                     linespacing=1.0, zorder=6, gid=f"fragile:{entry['name']}",
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"})

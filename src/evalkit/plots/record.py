@@ -56,9 +56,11 @@ def interval_label(record: dict[str, Any]) -> str:
 
 
 def is_fragile(entry: dict[str, Any]) -> bool:
-    """Feasible on the eval set, but not in at least 95% of the bootstrap resamples."""
+    """Feasible on the eval set, but not in at least 95% of the bootstrap resamples, or by a constraint
+    decided within a measured cost's spread (``fragile_constraints``)."""
     share = entry.get("feasible_share")
-    return bool(entry.get("feasible")) and isinstance(share, int | float) and share < FRAGILE_BELOW
+    low_share = isinstance(share, int | float) and share < FRAGILE_BELOW
+    return bool(entry.get("feasible")) and (low_share or bool(entry.get("fragile_constraints")))
 
 
 def entry_by_name(record: dict[str, Any], name: str | None) -> dict[str, Any] | None:

@@ -38,7 +38,8 @@ class Comparison:
 
 def is_human_entry(entry: Entry) -> bool:
     """People's rows: a human panel's rows, a row flagged ``human_level``, an annotator ceiling."""
-    return entry.kind == "human" or bool(entry.details.get("human_level_flagged")) or "ceiling" in entry.details
+    flagged = bool(entry.details.get("human_level_flagged"))
+    return entry.kind == "human" or flagged or "ceiling" in entry.details
 
 
 def rank(entries: Sequence[Entry], higher_is_better: bool) -> list[Entry]:
@@ -67,7 +68,8 @@ def compare(entries: Sequence[Entry], strategy: Strategy) -> Comparison:
     best = feasible_candidates[0] if feasible_candidates else None
     feasible_baselines = [e for e in baselines if e.feasible]
     if baselines and not feasible_baselines:
-        notes.append("no non-human baseline satisfies the constraints; the lower bound is the best-scoring one")
+        notes.append("no non-human baseline satisfies the constraints; "
+                     "the lower bound is the best-scoring one")
     strongest = (feasible_baselines or baselines or [None])[0]
     unscored = [e.name for e in ranked if e.score is None]
     if unscored:

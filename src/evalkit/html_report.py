@@ -148,7 +148,8 @@ def markdown_to_html(markdown: str, images: Mapping[str, bytes]) -> str:
                                         for line in block):
                 # The verdict's lines stay lines (report.md ends each with a hard break).
                 verdict_done = True
-                out.append('<p class="verdict">' + "<br>".join(inline(line.strip()) for line in block) + "</p>")
+                lines = "<br>".join(inline(line.strip()) for line in block)
+                out.append(f'<p class="verdict">{lines}</p>')
             elif text.startswith("*") and text.endswith("*") and not text.startswith("**"):
                 out.append(f'<p class="caption">{inline(text)}</p>')
             else:

@@ -49,7 +49,8 @@ def _join(names: Sequence[str]) -> str:
 
 def _score_tests(record: Mapping[str, Any]) -> dict[str, str]:
     """The Holm-adjusted verdict of the best candidate's score against each entry it was tested with."""
-    return {row["b"]: row["verdict"] for row in record.get("comparisons") or [] if row.get("metric") == "score"}
+    rows = record.get("comparisons") or []
+    return {row["b"]: row["verdict"] for row in rows if row.get("metric") == "score"}
 
 
 def _score_label(strategy: Mapping[str, Any]) -> str:
@@ -136,7 +137,8 @@ def verdict_detail(record: Mapping[str, Any]) -> dict[str, Any]:
         coverage = human.get("coverage") or None
         detail["human_level"] = {
             "name": human.get("name"), "score": human["score"], "feasible": human.get("feasible"),
-            "coverage": coverage, "outcome": "exceeded" if gain > 0 else "matched" if gain == 0 else "not reached",
+            "coverage": coverage,
+            "outcome": "exceeded" if gain > 0 else "matched" if gain == 0 else "not reached",
             "test": tests.get(str(human.get("name")))}
     return detail
 
@@ -174,7 +176,7 @@ def verdict_lines(detail: Mapping[str, Any]) -> list[str]:
     ['No best candidate: no candidate has a score.']
     """
     if detail["best"] is None:
-        return [f"No best candidate: {detail['no_best_reason']}."] + _human_line(detail)
+        return [f"No best candidate: {detail['no_best_reason']}.", *_human_line(detail)]
     return [_best_line(detail), _baselines_line(detail), *_human_line(detail)]
 
 
@@ -195,7 +197,8 @@ def _best_line(detail: Mapping[str, Any]) -> str:
         why = " (a stated bound, not a model)" if bound["kind"] == "external" else ""
         if not bound["feasible"]:
             why += " (no baseline meets the constraints, so the best-scoring one)"
-        parts.append(f"lower bound {bound['name']} {_fmt(bound['score'])}{why}, margin {bound['margin']:+.4f}")
+        parts.append(f"lower bound {bound['name']} {_fmt(bound['score'])}{why}, "
+                     f"margin {bound['margin']:+.4f}")
     else:
         parts.append("no non-human baseline has a score to set a lower bound")
     return "; ".join(parts) + "."
@@ -235,9 +238,12 @@ def _human_line(detail: Mapping[str, Any]) -> list[str]:
     if not human:
         return []
     coverage = human.get("coverage") or {}
-    over = f" on {coverage['items']} of {coverage['of']} {detail.get('items', 'items')}" if coverage.get("of") else ""
+    items = detail.get("items", "items")
+    partial = coverage.get("of") and coverage.get("items") != coverage["of"]
+    over = f" on {coverage['items']} of {coverage['of']} {items}" if partial else ""
     infeasible = " (infeasible)" if human.get("feasible") is False else ""
-    head = f"Human level (a reference, not a bound): {human['name']} {_fmt(human['score'])}{over}{infeasible}"
+    head = (f"Human level (a reference, not a bound): {human['name']} {_fmt(human['score'])}"
+            f"{over}{infeasible}")
     if detail["best"] is None:
         return [head + "."]
     test = {BETTER: "distinguishably", WORSE: "distinguishably",

@@ -196,7 +196,7 @@ def _best_line(detail: Mapping[str, Any]) -> str:
     if bound is not None:
         why = " (a stated bound, not a model)" if bound["kind"] == "external" else ""
         if not bound["feasible"]:
-            why += " (no baseline meets the constraints, so the best-scoring one)"
+            why += " (no non-human baseline meets the constraints, so the best-scoring one)"
         parts.append(f"lower bound {bound['name']} {_fmt(bound['score'])}{why}, "
                      f"margin {bound['margin']:+.4f}")
     else:

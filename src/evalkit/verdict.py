@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evalkit.confidence import FRAGILE_BELOW, resolution_note
-from evalkit.errors import ConfigError
 from evalkit.tasks import get_task
 
 BETTER, NOT_DISTINGUISHABLE, WORSE = "better", "not distinguishable", "worse"
@@ -144,10 +143,8 @@ def verdict_detail(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _items_word(record: Mapping[str, Any]) -> str:
-    try:
-        return get_task(str(record.get("task"))).vocabulary.items
-    except ConfigError:  # an unknown task in a hand-made record: the plain word will do
-        return "items"
+    """What the evaluated items are called (images in detection)."""
+    return get_task(str(record["task"])).vocabulary.items
 
 
 def _no_best_reason(entries: Sequence[Mapping[str, Any]]) -> str:

@@ -69,10 +69,11 @@ def verdict_detail(record: Mapping[str, Any]) -> dict[str, Any]:
     kind, feasible, margin), ``baselines`` (one object per scored non-human baseline: name, score,
     feasible, ``outcome`` beaten/tied/not beaten, ``test`` better/not distinguishable/worse/null),
     ``above_lower_bound_infeasible``, ``unscored_baselines``, ``human_level`` (name, score, outcome,
-    test), ``tested`` (whether significance tests were run) and ``resolution`` (the note when too few
-    resamples make every bootstrap test 'not distinguishable', else null).
+    test), ``tested`` (whether significance tests were run), ``resolution`` (the note when too few
+    resamples make every bootstrap test 'not distinguishable', else null) and ``items`` (what the
+    evaluated items are called).
 
-    >>> record = {"strategy": {"name": "average", "higher_is_better": True}, "best": "a",
+    >>> record = {"task": "binary", "strategy": {"name": "average", "higher_is_better": True}, "best": "a",
     ...           "strongest_baseline": "rule", "entries": [
     ...     {"name": "a", "role": "candidate", "kind": "estimator", "score": 0.9, "feasible": True},
     ...     {"name": "b", "role": "candidate", "kind": "estimator", "score": 0.9, "feasible": True},

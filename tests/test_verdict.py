@@ -100,6 +100,20 @@ def test_the_human_level_is_a_separate_reference_line_not_the_lower_bound():
                         "not reached by best (distinguishably).")
 
 
+def test_too_few_resamples_to_resolve_the_tests_is_said_beside_not_distinguishably():
+    entries = [row("best", "candidate", 0.9), row("rule", "baseline", 0.8),
+               row("panel/vote", "baseline", 0.85, kind="human")]
+    tests = [score_test(name, "not distinguishable") for name in ("rule", "panel/vote")]
+    run = record(entries, best="best", strongest="rule", comparisons=tests,
+                 human={"name": "panel/vote", "score": 0.85, "feasible": True})
+    run["bootstrap"] = {"resamples": 20, "level": 0.95}  # the smallest p (2/21) cannot pass Holm
+    lines = verdict_lines(verdict_detail(run))
+    assert "too few resamples for Holm to tell them apart" in lines[1]
+    assert lines[2].endswith("(not distinguishably, too few resamples to tell).")
+    run["bootstrap"] = {"resamples": 5000, "level": 0.95}
+    assert "too few" not in " ".join(verdict_lines(verdict_detail(run)))
+
+
 def test_people_never_set_the_lower_bound_in_compare():
     registry = metric_registry("binary")
     strategy = build_strategy(StrategyConfig(name="average", metrics=["accuracy"]), registry, "binary")

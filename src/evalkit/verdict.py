@@ -246,6 +246,8 @@ def _human_line(detail: Mapping[str, Any]) -> list[str]:
         return [head + "."]
     test = {BETTER: "distinguishably", WORSE: "distinguishably",
             NOT_DISTINGUISHABLE: "not distinguishably"}.get(human["test"], "not tested")
+    if human["test"] == NOT_DISTINGUISHABLE and detail.get("resolution"):
+        test += ", too few resamples to tell"
     return [f"{head} — {human['outcome']} by {detail['best']} ({test})."]
 
 

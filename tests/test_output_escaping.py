@@ -36,7 +36,8 @@ HEADINGS = {"# evalkit report", "## Figures", "## Leaderboard", "## Is the best 
             "## Caveats", "## Human baselines", "### panel", "### Candidates and humans on the same items"}
 # Every tag report.html may contain: what html_report writes itself.
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "p", "strong", "em",
-             "code", "ul", "li", "div", "table", "thead", "tbody", "tr", "th", "td", "figure", "img"}
+             "code", "ul", "li", "div", "table", "thead", "tbody", "tr", "th", "td", "figure", "img",
+             "br"}  # br: between the verdict's lines
 
 
 class _Page(HTMLParser):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from evalkit.escaping import markdown_text as md
 from tests.conftest import run_cli
 from tests.experiments import basic_config, basic_files, scores_frame, truth_frame, write_experiment
 
@@ -60,7 +61,7 @@ def test_leaderboard_csv_and_report_match_metrics_json(demo_run, demo_record):
     assert [r["name"] for r in rows] == [e["name"] for e in demo_record["entries"]]
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
     report = (demo_run / "report.md").read_text()
-    assert demo_record["verdict"] in report
+    assert all(f"**{md(line)}**" in report for line in demo_record["verdict"].splitlines())
     assert "is infeasible" in report and "## Leaderboard" in report
     assert (demo_run / ".hydra" / "config.yaml").is_file()
 

@@ -2,8 +2,12 @@
 
 Ranking rule (deterministic, documented in the README): entries with a score come first; among
 them feasible before infeasible; then by score in the strategy's direction; exact ties are broken
-by name, alphabetically. The *strongest baseline* is the best-ranked baseline with a score among the
-feasible ones (or among all scored baselines when none is feasible, which the verdict says).
+by name, alphabetically. The *strongest baseline* (the lower bound) is the best-ranked non-human
+baseline with a score among the feasible ones (or among all scored non-human baselines when none is
+feasible, which the verdict says). People's rows (``kind: human``, rows flagged ``human_level``, an
+annotator ceiling) are a reference the model is compared with, not a bound it must clear: they never
+set the lower bound, and ``beats_all_baselines`` is about the non-human baselines
+(:mod:`evalkit.verdict` states the human level on its own line).
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ from evalkit.strategies.base import Strategy
 
 @dataclass(frozen=True)
 class Comparison:
-    """The verdict of a run."""
+    """The ranking of a run, its best candidate and lower bound.
+
+    ``verdict`` is one line from the scores alone; ``metrics.json`` states the full verdict (ties,
+    significance after Holm, fragile feasibility, the human level) made by :mod:`evalkit.verdict`.
+    """
 
     ranking: tuple[str, ...]
     best: str | None
@@ -26,6 +34,12 @@ class Comparison:
     beats_all_baselines: bool | None
     verdict: str
     notes: tuple[str, ...] = field(default=())
+
+
+def is_human_entry(entry: Entry) -> bool:
+    """People's rows: a human panel's rows, a row flagged ``human_level``, an annotator ceiling."""
+    flagged = bool(entry.details.get("human_level_flagged"))
+    return entry.kind == "human" or flagged or "ceiling" in entry.details
 
 
 def rank(entries: Sequence[Entry], higher_is_better: bool) -> list[Entry]:
@@ -48,15 +62,14 @@ def compare(entries: Sequence[Entry], strategy: Strategy) -> Comparison:
     ranked = rank(entries, strategy.higher_is_better)
     scored = [e for e in ranked if e.score is not None]
     candidates = [e for e in scored if e.role == "candidate"]
-    # An optimistic ceiling (the best single annotator, picked on the items it is scored on) is
-    # reported but never the lower bound a candidate must clear.
-    baselines = [e for e in scored if e.role == "baseline" and "ceiling" not in e.details]
+    baselines = [e for e in scored if e.role == "baseline" and not is_human_entry(e)]
     notes: list[str] = []
     feasible_candidates = [e for e in candidates if e.feasible]
     best = feasible_candidates[0] if feasible_candidates else None
     feasible_baselines = [e for e in baselines if e.feasible]
     if baselines and not feasible_baselines:
-        notes.append("no baseline satisfies the constraints; the lower bound is the best-scoring baseline")
+        notes.append("no non-human baseline satisfies the constraints; "
+                     "the lower bound is the best-scoring one")
     strongest = (feasible_baselines or baselines or [None])[0]
     unscored = [e.name for e in ranked if e.score is None]
     if unscored:
@@ -70,7 +83,7 @@ def compare(entries: Sequence[Entry], strategy: Strategy) -> Comparison:
     if strongest is None:
         return Comparison(tuple(e.name for e in ranked), best.name, None, None, None,
                           f"Best: {best.name} ({metric} {best.score:.4f}); no baseline has a score to "
-                          "compare with.", tuple(notes))
+                          "compare with (people are a reference, not a lower bound).", tuple(notes))
     assert strongest.score is not None
     margin = improvement(best.score, strongest.score, strategy.higher_is_better)
     beaten = [b for b in baselines if improvement(best.score, b.score, strategy.higher_is_better) > 0]

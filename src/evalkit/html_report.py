@@ -143,10 +143,13 @@ def markdown_to_html(markdown: str, images: Mapping[str, bytes]) -> str:
         elif first.startswith("- "):
             out.append("<ul>" + "".join(f"<li>{inline(line[2:])}</li>" for line in block) + "</ul>")
         else:
-            text = " ".join(block)
-            if not verdict_done and text.startswith("**") and text.endswith("**"):
+            text = " ".join(line.strip() for line in block)
+            if not verdict_done and all(line.strip().startswith("**") and line.strip().endswith("**")
+                                        for line in block):
+                # The verdict's lines stay lines (report.md ends each with a hard break).
                 verdict_done = True
-                out.append(f'<p class="verdict">{inline(text)}</p>')
+                lines = "<br>".join(inline(line.strip()) for line in block)
+                out.append(f'<p class="verdict">{lines}</p>')
             elif text.startswith("*") and text.endswith("*") and not text.startswith("**"):
                 out.append(f'<p class="caption">{inline(text)}</p>')
             else:

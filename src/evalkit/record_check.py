@@ -63,7 +63,7 @@ def check_record(record: dict[str, Any], path: Path) -> None:
     for key in ("best", "strongest_baseline", "verdict", "significance", "created"):
         _typed(path, key, record.get(key), str, "a string or null", optional=True)
     _number(path, "margin", record.get("margin"))
-    for key in ("data", "bootstrap", "human_level", "gate", "metric_definitions"):
+    for key in ("data", "bootstrap", "human_level", "gate", "metric_definitions", "verdict_detail"):
         _typed(path, key, record.get(key), dict, "an object or null", optional=True)
     directions = record.get("metric_directions", {})
     _typed(path, "metric_directions", directions, dict, "an object")

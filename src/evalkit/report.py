@@ -147,7 +147,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
     # external `source` are the user's, and a tampered metrics.json can hold anything.
     parts = [
         "# evalkit report", "",
-        f"**{md(record['verdict'])}**", "",
+        verdict_markdown(record["verdict"]), "",
         "- " + md(f"Task: {record['task']}; {data['n_items']} evaluated {unit(record)} from {data['source']}"
                   + (f" (positive class: {data['positive_label']})" if "positive_label" in data else "")
                   + (f" ({data['n_objects']} objects, {data['iou_type']} IoU)" if "n_objects" in data
@@ -175,6 +175,11 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
         parts += ["## Caveats", "", *[f"- {md(c)}" for c in caveats], ""]
     parts += _human_section(record)
     return "\n".join(parts)
+
+
+def verdict_markdown(verdict: str) -> str:
+    """The verdict's lines, each in bold, kept on their own lines (a Markdown hard break: two spaces)."""
+    return "  \n".join(f"**{md(line)}**" for line in verdict.splitlines() if line.strip())
 
 
 def unit(record: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ from evalkit.record_io import json_safe
 from evalkit.runner import RunResult
 from evalkit.strategies import Strategy
 from evalkit.tasks import get_task
+from evalkit.verdict import state as state_verdict
 
 STANDARD_KEYS = ("name", "role", "kind", "rank", "metrics", "score", "feasible", "violations",
                  "unchecked_constraints", "score_reason", "metric_notes", "formula_inputs")
@@ -67,7 +68,7 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
             **({"formula_inputs": outcome.inputs} if outcome.inputs is not None else {}),
         })
     used = sorted({m for e in entries for m in e.metrics} & set(registry))
-    return json_safe({
+    record = json_safe({
         "evalkit_version": __version__, "created": created, "task": task,
         "strategy": strategy.describe() | {"higher_is_better": strategy.higher_is_better},
         "data": data,
@@ -81,6 +82,9 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
         "verdict": comparison.verdict, "notes": list(comparison.notes),
         "human_level": human_level(entries, strategy.higher_is_better),
     } | _assessment_fields(assessment))
+    # Made from the record, after the significance tests: the verdict states what they found.
+    record["verdict"], record["verdict_detail"] = state_verdict(record)
+    return json_safe(record)
 
 
 def _entry_confidence(name: str, assessment: Assessment | None) -> dict[str, Any]:

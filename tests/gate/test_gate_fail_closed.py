@@ -107,6 +107,14 @@ def test_a_run_without_a_best_candidate_fails_when_the_best_is_gated():
     assert check.status == FAIL
 
 
+def test_the_missing_best_is_explained_by_the_verdicts_first_line_only():
+    run = record(entry("model", feasible=False, violations=["latency"]), best=None)
+    run["verdict"] = ("No best candidate: no candidate satisfies every constraint.\n"
+                      "Human level (a reference, not a bound): panel/vote 0.9000.")
+    check = the(gate(run, ACCEPTED, {}), "best: exists")
+    assert check.message.endswith("no candidate satisfies every constraint.") and "\n" not in check.message
+
+
 def test_a_gated_candidate_missing_from_the_run_fails():
     run = record(entry("other"), best="other")
     assert the(gate(run, ACCEPTED, RULES), "model: exists").status == FAIL

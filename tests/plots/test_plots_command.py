@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from evalkit.escaping import markdown_text as md
 from evalkit.plots import command
 from evalkit.plots.render import draw_figures
 from tests.conftest import run_cli
@@ -43,9 +44,10 @@ def test_a_run_draws_every_figure_as_png_and_svg_beside_its_curve_data(demo_run)
 def test_report_md_states_the_verdict_then_shows_every_figure_before_the_tables(demo_run):
     report = (demo_run / "report.md").read_text()
     record = json.loads((demo_run / "metrics.json").read_text())
-    # the verdict names the lower bound (strongest baseline) and the margin over it
-    assert record["verdict"] in report and record["strongest_baseline"] in record["verdict"]
-    assert report.index(record["verdict"]) < report.index("## Figures") < report.index("## Leaderboard")
+    # the verdict (one bold line each) names the lower bound (strongest baseline) and the margin over it
+    lines = [f"**{md(line)}**" for line in record["verdict"].splitlines()]
+    assert all(line in report for line in lines) and record["strongest_baseline"] in record["verdict"]
+    assert report.index(lines[-1]) < report.index("## Figures") < report.index("## Leaderboard")
     for figure in FIGURES:
         assert f"](plots/{figure}.png)" in report
 
@@ -128,7 +130,7 @@ def test_report_html_is_one_self_contained_page(demo_run):
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     record = json.loads((demo_run / "metrics.json").read_text())
-    assert record["verdict"] in page and "<h2>Caveats</h2>" in page
+    assert all(line in page for line in record["verdict"].splitlines()) and "<h2>Caveats</h2>" in page
 
 
 def test_figures_drawn_in_parallel_are_the_same_bytes_as_drawn_one_by_one(satisficing_record, tmp_path):

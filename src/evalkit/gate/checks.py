@@ -280,7 +280,9 @@ def _gated(record: Mapping[str, Any], reference: Reference) -> list[tuple[str, A
     if reference.rules.candidates is None:
         run_best, ref_best = record.get("best"), reference.best
         if run_best not in entries:
-            verdict = record.get("verdict") or "no candidate is feasible with a score"
+            # The verdict's first line says why there is no best; the others are detail for a person.
+            lines = str(record.get("verdict") or "").splitlines()
+            verdict = lines[0] if lines else "no candidate is feasible with a score"
             return [("best", None, None, [Check("best", "exists", FAIL, f"this run has no best candidate: "
                                                  f"{verdict}")])]
         selection = []

@@ -120,7 +120,12 @@ def as_keys(values: pd.Series | np.ndarray | Iterable[object]) -> np.ndarray:
     if len(series) and series.map(type).eq(str).all():
         # All text (ids read from a file): the same rule, vectorised, for a million ids in a second.
         text = series.str.strip()
-        return text.str.replace(_ZERO_FRACTION, r"\1", regex=True).to_numpy(dtype=object)
+        # Only a key ending in '0' can carry a zero fraction: the regex runs on those alone.
+        maybe = text.str.endswith("0").to_numpy(dtype=bool)
+        keys = text.to_numpy(dtype=object, copy=True)
+        if maybe.any():
+            keys[maybe] = text[maybe].str.replace(_ZERO_FRACTION, r"\1", regex=True).to_numpy(dtype=object)
+        return keys
     return np.array([_key(v) for v in series], dtype=object)
 
 

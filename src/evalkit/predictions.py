@@ -88,7 +88,8 @@ def align_by_id(table: pd.DataFrame, evalset: EvalSet, *, source: str, id_column
                         "every row needs the id of the item it predicts")
     ids = as_keys(table[column])
     _check_ids(ids, evalset, source, column)
-    order = pd.Series(np.arange(len(ids)), index=ids).reindex(evalset.ids).to_numpy()
+    # Object-dtype indexes hash the ids in C; pandas' default (Arrow) strings would fall back to Python.
+    order = pd.Index(ids, dtype=object).get_indexer(pd.Index(evalset.ids, dtype=object))
     return table.iloc[order].reset_index(drop=True)
 
 
@@ -98,18 +99,19 @@ def _sample(values: np.ndarray, k: int = 5) -> str:
 
 
 def _check_ids(ids: np.ndarray, evalset: EvalSet, source: str, column: str) -> None:
-    series = pd.Series(ids)
+    series = pd.Series(ids, dtype=object)
     if series.duplicated().any():
         dup = series[series.duplicated()].unique()
         raise DataError(f"{source}: column '{column}' has {len(dup)} duplicate id(s) ({_sample(dup)}); "
                         "give one prediction per item")
-    # Set membership in pandas (hash tables in C), not a Python loop: a million ids take milliseconds.
-    extra = ids[~pd.Series(ids).isin(evalset.ids).to_numpy()]
+    # Set membership in pandas (hash tables in C), not a Python loop: a million ids take a second.
+    truth_ids = pd.Index(evalset.ids, dtype=object)
+    extra = ids[~pd.Index(ids, dtype=object).isin(truth_ids)]
     if len(extra):
         raise DataError(f"{source}: {len(extra)} id(s) in column '{column}' are not in the truth "
                         f"({evalset.source}): {_sample(extra)}; predictions must be for the evaluated items"
                         + text_match_hint(extra, evalset.ids, "ids"))
-    missing = evalset.ids[~pd.Series(evalset.ids).isin(ids).to_numpy()]
+    missing = evalset.ids[~truth_ids.isin(pd.Index(ids, dtype=object))]
     if len(missing):
         raise DataError(f"{source}: {len(missing)} of {evalset.n_items} truth id(s) have no prediction: "
                         f"{_sample(missing)}; predict every evaluated item")

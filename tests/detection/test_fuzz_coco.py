@@ -123,7 +123,7 @@ def assert_equals_pycocotools(root: Path, gt: dict, dets: list[dict], stderr: st
 
 
 @pytest.mark.filterwarnings("ignore")
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(changes=st.lists(mutation(), min_size=1, max_size=3))
 def test_damaged_coco_files_are_refused_cleanly_or_scored_like_pycocotools(tmp_path_factory, changes):

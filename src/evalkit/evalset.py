@@ -279,17 +279,23 @@ def _select_features(frame: pd.DataFrame, wanted: list[str] | None, source: str)
     return frame[list(wanted)]
 
 
+def truth_ids(table: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    """A truth table's item ids as keys: every row has one, and none appears twice."""
+    if table[column].isna().any():
+        raise DataError(f"{path}: column '{column}' has empty ids; every row needs an id")
+    ids = as_keys(table[column])
+    duplicated = pd.Series(ids).duplicated()
+    if duplicated.any():
+        raise DataError(f"{path}: column '{column}' has {int(duplicated.sum())} duplicate id(s), "
+                        f"e.g. {list(pd.Series(ids)[duplicated].unique()[:5])}; each item must appear once")
+    return ids
+
+
 def _read_labelled(path: Path, data: DataConfig, what: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     table = read_table(path, what=what, text_columns=[data.id_column, data.label_column])
     require_columns(table, [data.id_column, data.label_column], path=path, what=what,
                     hint="set data.id_column / data.label_column to the names your file uses")
-    if table[data.id_column].isna().any():
-        raise DataError(f"{path}: column '{data.id_column}' has empty ids; every row needs an id")
-    ids = as_keys(table[data.id_column])
-    duplicated = pd.Series(ids).duplicated()
-    if duplicated.any():
-        raise DataError(f"{path}: column '{data.id_column}' has {int(duplicated.sum())} duplicate id(s), "
-                        f"e.g. {list(pd.Series(ids)[duplicated].unique()[:5])}; each item must appear once")
+    ids = truth_ids(table, data.id_column, path)
     if table[data.label_column].isna().any():
         n = int(table[data.label_column].isna().sum())
         raise DataError(f"{path}: column '{data.label_column}' has {n} empty label(s); "

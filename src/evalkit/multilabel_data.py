@@ -28,7 +28,7 @@ from sklearn.model_selection import train_test_split
 
 from evalkit.config import DataConfig, RunConfig
 from evalkit.errors import ConfigError, DataError, EvalkitError
-from evalkit.evalset import EvalSet, _natural, _select_features, as_keys, text_match_hint
+from evalkit.evalset import EvalSet, _natural, _select_features, as_keys, text_match_hint, truth_ids
 from evalkit.predictions import PREDICTED_LABEL_COLUMN, Predictions, align_by_id, numeric_scores
 from evalkit.tables import read_table
 
@@ -98,14 +98,7 @@ def _read_ids(table: pd.DataFrame, data: DataConfig, path: Path) -> np.ndarray:
         present = ", ".join(map(str, table.columns[:12]))
         raise DataError(f"{path}: the truth file has no column '{column}' (columns present: {present}); "
                         "set data.id_column to the name your file uses")
-    if table[column].isna().any():
-        raise DataError(f"{path}: column '{column}' has empty ids; every row needs an id")
-    ids = as_keys(table[column])
-    duplicated = pd.Series(ids).duplicated()
-    if duplicated.any():
-        raise DataError(f"{path}: column '{column}' has {int(duplicated.sum())} duplicate id(s), "
-                        f"e.g. {list(pd.Series(ids)[duplicated].unique()[:5])}; each item must appear once")
-    return ids
+    return truth_ids(table, column, path)
 
 
 def _label_columns(columns: Iterable[object], column: str, prefix: str, *, exclude: str,

@@ -316,7 +316,7 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, cfg: BaselineC
         "n_annotators": len(per_annotator), "averaged_annotators": len(averaged), "min_items": cfg.min_items,
         "annotators": per_annotator, "spread": spread, "interval": interval,
         "interval_method": f"{INTERVAL_LEVEL:.0%} t-interval over the averaged annotators",
-        "coverage": _coverage([p.item_index for p in averaged.values()], evalset.n_items),
+        "coverage": coverage([p.item_index for p in averaged.values()], evalset.n_items),
     }
     if counts:  # each annotator is scored on their own items: how many, over the averaged annotators
         mean_details["items_per_annotator"] = {"min": min(counts), "median": float(np.median(counts)),
@@ -335,14 +335,14 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, cfg: BaselineC
                    if multilabel else majority_vote(items, labels, evalset.n_classes, cfg.tie_rule, cfg.seed))
     computed = compute_metrics(registry, evalset, votes)
     vote_details = common | {"n_annotators": len(per_annotator), "tie_rule": cfg.tie_rule, "tied_items": ties,
-                             "coverage": _coverage([votes.item_index], evalset.n_items)}
+                             "coverage": coverage([votes.item_index], evalset.n_items)}
     vote_entry = HumanEntry(name=row_name(name, group, "majority_vote"), role="baseline", kind="human",
                             metrics=computed.values, notes=computed.notes, predictions=votes,
                             details=vote_details, baseline=name, group=group, row="majority_vote")
     return [mean_entry, vote_entry]
 
 
-def _coverage(item_sets: Sequence[np.ndarray | None], n_items: int) -> dict[str, Any]:
+def coverage(item_sets: Sequence[np.ndarray | None], n_items: int) -> dict[str, Any]:
     """How many distinct eval-set items the row's labels touch."""
     arrays = [a for a in item_sets if a is not None and len(a)]
     covered = len(np.unique(np.concatenate(arrays))) if arrays else 0

@@ -184,5 +184,7 @@ class Task:
     def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, registry: Mapping[str, MetricSpec],
                      max_points: int) -> dict[str, Any]:
         """The ``curves.json`` document (default: no curves, with a note saying so)."""
-        return {"format": 1, "task": self.name, "classes": list(evalset.classes), "curve_classes": [],
+        from evalkit.curves import FORMAT
+
+        return {"format": FORMAT, "task": self.name, "classes": list(evalset.classes), "curve_classes": [],
                 "entries": {}, "note": f"no curves for task '{self.name}' yet"}

@@ -107,8 +107,7 @@ class MultilabelTask(Task):
 
         preds = best.predictions
         assert preds is not None
-        sub = Predictions(labels=None if preds.labels is None else preds.labels[items],
-                          scores=None if preds.scores is None else preds.scores[items], item_index=items)
+        sub = self.restrict(preds, evalset, items)
         arrays = per_resample(sub, tuple(names), evalset, registry, resampler)
         point = compute_metrics({m: registry[m] for m in names}, evalset, sub).values
         estimates = {m: float(v) for m, v in point.items() if v is not None}

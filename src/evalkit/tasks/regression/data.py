@@ -16,7 +16,7 @@ import pandas as pd
 
 from evalkit.config import DataConfig
 from evalkit.errors import ConfigError, DataError
-from evalkit.evalset import EvalSet, _select_features, as_keys
+from evalkit.evalset import EvalSet, _select_features, truth_ids
 from evalkit.predictions import Predictions, align_by_id, row_ids
 from evalkit.tables import read_table, require_columns
 
@@ -60,17 +60,11 @@ def _read(path: Path, data: DataConfig, targets: tuple[str, ...],
     require_columns(table, [data.id_column, *targets], path=path, what=what,
                     hint="set data.id_column and data.targets (or data.label_column) to the names your "
                          "file uses")
-    if table[data.id_column].isna().any():
-        raise DataError(f"{path}: column '{data.id_column}' has empty ids; every row needs an id")
-    ids = as_keys(table[data.id_column])
-    duplicated = pd.Series(ids).duplicated()
-    if duplicated.any():
-        raise DataError(f"{path}: column '{data.id_column}' has {int(duplicated.sum())} duplicate id(s), "
-                        f"e.g. {list(pd.Series(ids)[duplicated].unique()[:5])}; each item must appear once")
+    ids = truth_ids(table, data.id_column, path)
     return table, ids, numeric_columns(table, list(targets), source=str(path), what="targets")
 
 
-def _shaped(values: np.ndarray) -> np.ndarray:
+def shaped(values: np.ndarray) -> np.ndarray:
     """One target as a vector (what scikit-learn regressors take and give), several as a matrix."""
     return values[:, 0] if values.shape[1] == 1 else values
 
@@ -92,8 +86,8 @@ def load_evalset(data: DataConfig, *, truth_path: Path | None, train_path: Path 
             raise DataError(f"{train_path}: feature columns differ from the truth file's "
                             f"({list(train_features.columns)[:6]} vs {list(features.columns)[:6]}); "
                             "use the same columns in both")
-        train_y = _shaped(train_values)
-    return EvalSet(task="regression", ids=ids, y=_shaped(y), classes=targets, source=source,
+        train_y = shaped(train_values)
+    return EvalSet(task="regression", ids=ids, y=shaped(y), classes=targets, source=source,
                    features=features.set_axis(ids) if features.shape[1] else None,
                    train_features=train_features, train_y=train_y)
 
@@ -148,7 +142,7 @@ def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str
     aligned = align_by_id(table, evalset, source=source, id_column=id_column)
     columns = prediction_columns(aligned, evalset.classes, source)
     values = numeric_columns(aligned, columns, source=source, what="predictions")
-    return Predictions(labels=None, scores=None, values=_shaped(values))
+    return Predictions(labels=None, scores=None, values=shaped(values))
 
 
 def predictions_from_output(output: object, evalset: EvalSet, *, source: str) -> Predictions:

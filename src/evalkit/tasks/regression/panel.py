@@ -31,6 +31,7 @@ from evalkit.baselines.human import (
     DEFAULT_GROUP,
     INTERVAL_LEVEL,
     HumanEntry,
+    coverage,
     mean_with_spread,
     row_name,
     split_groups,
@@ -43,7 +44,7 @@ from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions, id_column_of
 from evalkit.tables import read_table, require_columns
 from evalkit.tasks.regression.agreement import interval_agreement_by_column
-from evalkit.tasks.regression.data import numeric_columns
+from evalkit.tasks.regression.data import numeric_columns, shaped
 from evalkit.tasks.regression.errors import error_specs
 
 if TYPE_CHECKING:
@@ -89,10 +90,6 @@ def read_panel(path: Path, evalset: EvalSet, id_column: str, cfg: BaselineConfig
     return frame, values, int((~known).sum())
 
 
-def _shaped(values: np.ndarray) -> np.ndarray:
-    return values[:, 0] if values.shape[1] == 1 else values
-
-
 def same_hemisphere(items: np.ndarray, quaternions: np.ndarray) -> np.ndarray:
     """Quaternions flipped (q -> -q, the same rotation) to the side of their item's first one, so that
     averaging or taking medians of components does not mix the two signs of one rotation.
@@ -121,7 +118,7 @@ def median_consensus(items: np.ndarray, values: np.ndarray,
         values[:, columns] = same_hemisphere(items, values[:, columns])
     frame = pd.DataFrame(values).assign(item=items)
     medians = frame.groupby("item", sort=True).median()
-    return Predictions(labels=None, scores=None, values=_shaped(medians.to_numpy(dtype=np.float64)),
+    return Predictions(labels=None, scores=None, values=shaped(medians.to_numpy(dtype=np.float64)),
                        item_index=medians.index.to_numpy(dtype=np.int64))
 
 
@@ -153,7 +150,7 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, values: np.nda
     averaged: dict[str, Predictions] = {}
     for annotator in sorted(set(annotators)):
         mine = annotators == annotator
-        own = Predictions(labels=None, scores=None, values=_shaped(values[mine]), item_index=items[mine])
+        own = Predictions(labels=None, scores=None, values=shaped(values[mine]), item_index=items[mine])
         metrics = task.compute_metrics(registry, evalset, own).values
         enough = int(mine.sum()) >= cfg.min_items
         per_annotator[str(annotator)] = {"n_items": int(mine.sum()), "averaged": enough,
@@ -167,7 +164,7 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, values: np.nda
         "n_annotators": len(per_annotator), "averaged_annotators": len(averaged), "min_items": cfg.min_items,
         "annotators": per_annotator, "spread": spread, "interval": interval,
         "interval_method": f"{INTERVAL_LEVEL:.0%} t-interval over the averaged annotators",
-        "coverage": _coverage([p.item_index for p in averaged.values()], evalset.n_items)}
+        "coverage": coverage([p.item_index for p in averaged.values()], evalset.n_items)}
     mean_entry = HumanEntry(name=row_name(name, group, "mean_annotator"), role="baseline", kind="human",
                             metrics=dict(means), details=mean_details, baseline=name, group=group,
                             row="mean_annotator", annotators=averaged, best_wanted=cfg.best_annotator)
@@ -178,14 +175,8 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, values: np.nda
     computed = task.compute_metrics(registry, evalset, consensus)
     median_details = common | {"n_annotators": len(per_annotator),
                                "consensus": "the median of the annotators' values per item and target",
-                               "coverage": _coverage([consensus.item_index], evalset.n_items)}
+                               "coverage": coverage([consensus.item_index], evalset.n_items)}
     median_entry = HumanEntry(name=row_name(name, group, "median"), role="baseline", kind="human",
                               metrics=computed.values, notes=computed.notes, predictions=consensus,
                               details=median_details, baseline=name, group=group, row="median")
     return [mean_entry, median_entry]
-
-
-def _coverage(item_sets: list[np.ndarray | None], n_items: int) -> dict[str, Any]:
-    arrays = [a for a in item_sets if a is not None and len(a)]
-    covered = len(np.unique(np.concatenate(arrays))) if arrays else 0
-    return {"items": covered, "of": n_items, "share": covered / n_items if n_items else 0.0}

@@ -35,6 +35,7 @@ from evalkit.tasks.regression.errors import (
     error_metrics,
     error_specs,
     item_errors,
+    parse_error_specs,
 )
 from evalkit.tasks.regression.metrics import REGRESSION_METRICS
 from evalkit.uncertainty.resampling import Resampler
@@ -67,8 +68,6 @@ class RegressionTask(Task):
                                   "name")
 
     def errors(self, cfg: RunConfig) -> dict[str, ErrorSpec]:
-        from evalkit.tasks.regression.errors import parse_error_specs
-
         return parse_error_specs(cfg.errors or {})
 
     def metrics(self, cfg: RunConfig | None = None) -> dict[str, MetricSpec]:
@@ -124,9 +123,6 @@ class RegressionTask(Task):
     def estimator_hint(self) -> str:
         return ("; for task regression use a scikit-learn regressor (several targets: one that predicts them "
                 "all, e.g. LinearRegression, or sklearn.multioutput.MultiOutputRegressor)")
-
-    def rule_arguments(self, evalset: EvalSet, features: Callable[[], pd.DataFrame]) -> tuple[Any, ...]:
-        return (features(),)
 
     # --- metrics ------------------------------------------------------------------------------
     def compute_metrics(self, registry: Mapping[str, MetricSpec], evalset: EvalSet,

@@ -61,31 +61,6 @@ class EvalSet:
     def n_classes(self) -> int:
         return len(self.classes)
 
-    @property
-    def fingerprint(self) -> str:
-        """sha256 of the evaluated ids and their labels: a reference made on other data won't match."""
-        if self.detection is not None:
-            return self.detection.fingerprint()
-        digest = hashlib.sha256()
-        if self.y.dtype.kind == "f":
-            # numeric targets (regression): the target names, the ids, then every value's exact bits
-            digest.update(("\t".join(self.classes) + "\n").encode())
-            digest.update(("\n".join(self.ids.tolist()) + "\n").encode())
-            digest.update(np.ascontiguousarray(self.y, dtype="<f8").tobytes())
-            return digest.hexdigest()
-        if self.y.ndim == 2:
-            # multilabel: the label names (a label without positives is still part of the data), then
-            # each item's label set by name, so the fingerprint does not depend on the column order.
-            sep = "\x1f"  # a character no label name contains
-            digest.update((sep.join(sorted(self.classes)) + "\n").encode())
-            for item, row in zip(self.ids, self.y, strict=True):
-                names = sorted(c for c, on in zip(self.classes, row, strict=True) if on)
-                digest.update(f"{item}\t{sep.join(names)}\n".encode())
-            return digest.hexdigest()
-        for item, code in zip(self.ids, self.y, strict=True):
-            digest.update(f"{item}\t{self.classes[code]}\n".encode())
-        return digest.hexdigest()
-
     def encode(self, keys: np.ndarray, *, source: str, field: str) -> np.ndarray:
         """Map label keys (strings) to class codes; unknown labels are an error naming a few."""
         lookup = {c: i for i, c in enumerate(self.classes)}
@@ -97,6 +72,15 @@ class EvalSet:
                             f"label set {list(self.classes)}: {unknown[:5]}; use the truth's label values"
                             + text_match_hint(unknown, self.classes, "labels"))
         return codes
+
+
+def label_fingerprint(evalset: EvalSet) -> str:
+    """sha256 of the evaluated ids and their labels (one label per item), so that a reference made on
+    other data won't match; each task's ``Task.fingerprint`` says what its items' truth is."""
+    digest = hashlib.sha256()
+    for item, code in zip(evalset.ids, evalset.y, strict=True):
+        digest.update(f"{item}\t{evalset.classes[code]}\n".encode())
+    return digest.hexdigest()
 
 
 # An integral number written with a zero fraction ('1.0', '-3.00'): the same key as '1', '-3'.

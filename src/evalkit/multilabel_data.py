@@ -17,6 +17,7 @@ The single-label loaders' checks (ids, scores) are reused, so the same bad input
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,18 @@ def check_experiment(cfg: RunConfig) -> None:
 
 
 # --- ground truth ---------------------------------------------------------------------------------------
+
+
+def fingerprint(evalset: EvalSet) -> str:
+    """sha256 of the label names (a label without positives is still part of the data), then each item's
+    label set by name, so that the fingerprint does not depend on the order of the label columns."""
+    sep = "\x1f"  # a character no label name contains
+    digest = hashlib.sha256()
+    digest.update((sep.join(sorted(evalset.classes)) + "\n").encode())
+    for item, row in zip(evalset.ids, evalset.y, strict=True):
+        names = sorted(c for c, on in zip(evalset.classes, row, strict=True) if on)
+        digest.update(f"{item}\t{sep.join(names)}\n".encode())
+    return digest.hexdigest()
 
 
 def load_evalset(data: DataConfig, *, truth_path: Path | None = None,

@@ -259,18 +259,14 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
 
 AGREEMENT_NAMES = {"cohen_kappa": "Cohen's kappa", "fleiss_kappa": "Fleiss' kappa",
                    "krippendorff_alpha": "Krippendorff's alpha", "icc_2_1": "ICC(2,1)", "icc_3_1": "ICC(3,1)"}
-HUMAN_ROWS = ("mean_annotator", "majority_vote", "median", "best_annotator", "annotator")
-PAIRED_SHORT = {"mean_annotator": "each annotator's items, averaged", "majority_vote": "the vote's items",
-                "median": "the median's items",
-                "best_annotator": "that annotator's items", "annotator": "the annotator's images"}
-
-
 def _human_section(record: dict[str, Any]) -> list[str]:
     """Human baselines: the human level, each panel group's agreement and rows, same-item comparisons."""
-    # Grouped by panel group, rows in a fixed order (mean, vote, best), not in rank order.
+    # Grouped by panel group, rows in the task's order (mean, vote or median, best), not in rank order.
+    kinds = [row.name for row in get_task(record["task"]).human_rows]
+
     def order(entry: dict[str, Any]) -> tuple[str, int]:
         prefix, row = entry["name"].rsplit("/", 1)
-        return prefix, HUMAN_ROWS.index(row)
+        return prefix, kinds.index(row) if row in kinds else len(kinds)
 
     humans = sorted((e for e in record["entries"] if e["kind"] == "human"), key=order)
     if not humans:
@@ -299,7 +295,7 @@ def _human_section(record: dict[str, Any]) -> list[str]:
         if "ignored_labels" in first and first["baseline"] not in noted:
             noted.add(first["baseline"])
             parts.append("- " + md(f"{first['path']}: {first['ignored_labels']}"))
-        parts += [f"- {md(_human_row_text(entry, metrics))}" for entry in rows]
+        parts += [f"- {md(_human_row_text(entry, metrics, record['task']))}" for entry in rows]
         parts.append("")
     return parts + _paired_table(humans, record)
 
@@ -319,35 +315,33 @@ def _agreement_text(key: str, stat: dict[str, Any]) -> str:
     return f"{AGREEMENT_NAMES.get(key, key)} {_fmt(stat['value'])} ({fact})"
 
 
-def _human_row_text(entry: dict[str, Any], metrics: list[str]) -> str:
+def _human_row_text(entry: dict[str, Any], metrics: list[str], task: str) -> str:
     row = entry["name"].rsplit("/", 1)[1]
-    if row == "mean_annotator":
-        averaged, listed = entry.get("averaged_annotators", "?"), entry.get("n_annotators", "?")
-        text = f"mean_annotator: {averaged} of {listed} annotator(s) averaged"
-        if entry.get("not_averaged"):
-            text += f" ({entry['not_averaged']})"
-        for metric in metrics:
-            spread, interval = entry.get("spread", {}).get(metric), entry.get("interval", {}).get(metric)
-            if spread:
-                text += f"; {metric} {_fmt(entry['metrics'].get(metric))}"
-                if interval:
-                    text += f" [{_fmt(interval['low'])}, {_fmt(interval['high'])}]"
-                low, mid, high = (_fmt(spread[k]) for k in ("min", "median", "max"))
-                text += f", min/median/max {low}/{mid}/{high}"
-        return text + (f" ([ ] = {entry['interval_method']})" if entry.get("interval") else "")
-    if row == "majority_vote":
-        coverage = entry["coverage"]
-        return (f"majority_vote of {entry['n_annotators']} annotators, on {coverage['items']} of "
-                f"{coverage['of']} items; {entry['tied_items']} tied item(s), tie rule '{entry['tie_rule']}'")
-    if row == "median":  # regression: the panel's consensus value per item
-        coverage = entry["coverage"]
-        return (f"median of {entry['n_annotators']} annotators' values per item, on {coverage['items']} of "
-                f"{coverage['of']} items")
-    if row == "annotator":  # detection: one annotator's boxes, scored like a detector
-        coverage = entry["coverage"]
-        return (f"annotator: {entry['path']}, scored like a detector on {coverage['items']} of "
-                f"{coverage['of']} images")
-    return f"{row}: {entry.get('annotator')} ({entry.get('n_items')} items), an {entry.get('ceiling')}"
+    kind = get_task(task).human_row(row)
+    text = kind.describe(entry) if kind is not None else None
+    if text is not None:
+        return text
+    if row != "mean_annotator":
+        return f"{row}: {entry.get('n_items', '?')} items"
+    # The averaged row of any panel: how many annotators it averages, and their spread per metric.
+    averaged, listed = entry.get("averaged_annotators", "?"), entry.get("n_annotators", "?")
+    text = f"mean_annotator: {averaged} of {listed} annotator(s) averaged"
+    if entry.get("not_averaged"):
+        text += f" ({entry['not_averaged']})"
+    for metric in metrics:
+        spread, interval = entry.get("spread", {}).get(metric), entry.get("interval", {}).get(metric)
+        if spread:
+            text += f"; {metric} {_fmt(entry['metrics'].get(metric))}"
+            if interval:
+                text += f" [{_fmt(interval['low'])}, {_fmt(interval['high'])}]"
+            low, mid, high = (_fmt(spread[k]) for k in ("min", "median", "max"))
+            text += f", min/median/max {low}/{mid}/{high}"
+    return text + (f" ([ ] = {entry['interval_method']})" if entry.get("interval") else "")
+
+
+def _paired_short(entry: dict[str, Any], paired: dict[str, Any], task: str) -> str:
+    kind = get_task(task).human_row(entry["name"].rsplit("/", 1)[1])
+    return kind.paired_short if kind is not None else paired["how"]
 
 
 def _paired_table(humans: list[dict[str, Any]], record: dict[str, Any]) -> list[str]:
@@ -366,7 +360,7 @@ def _paired_table(humans: list[dict[str, Any]], record: dict[str, Any]) -> list[
     for entry in humans:
         paired = entry["paired"]
         rows.append([entry["name"], f"{paired['items']} of {paired['of']}",
-                     PAIRED_SHORT.get(entry["name"].rsplit("/", 1)[1], paired["how"]),
+                     _paired_short(entry, paired, record["task"]),
                      cell(paired["human_score"], paired.get("human_feasible", True)),
                      *[cell(paired["candidates"][c]["score"], paired["candidates"][c]["feasible"])
                        if c in paired["candidates"] else MISSING for c in names]])

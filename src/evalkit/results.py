@@ -33,9 +33,10 @@ STANDARD_KEYS = ("name", "role", "kind", "rank", "metrics", "score", "feasible",
 
 def data_summary(evalset: EvalSet) -> dict[str, Any]:
     """What ``metrics.json`` records about the evaluated data (the task adds its own fields)."""
-    data: dict[str, Any] = {"n_items": evalset.n_items, "fingerprint": evalset.fingerprint,
+    task = get_task(evalset.task)
+    data: dict[str, Any] = {"n_items": evalset.n_items, "fingerprint": task.fingerprint(evalset),
                             "source": evalset.source, "classes": list(evalset.classes)}
-    return data | get_task(evalset.task).data_summary(evalset)
+    return data | task.data_summary(evalset)
 
 
 def to_record(result: RunResult) -> dict[str, Any]:

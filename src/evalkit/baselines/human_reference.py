@@ -53,13 +53,6 @@ CEILING_NOTE = ("optimistic ceiling: the best of {n} annotator(s), picked on the
 HUMAN_LEVEL_RULE = ("first by the leaderboard's rule (feasible, then score) among the rows of baselines "
                     "flagged human_level: true, or among all human rows when none is flagged; never a "
                     "best_annotator ceiling")
-PAIRED_HOW = {
-    "mean_annotator": "each candidate scored on each averaged annotator's items, then averaged over them",
-    "majority_vote": "each candidate scored on the items the majority vote scores",
-    "median": "each candidate scored on the items the panel's median scores",
-    "best_annotator": "each candidate scored on the best annotator's items",
-    "annotator": "each candidate scored on the images the annotator covered",
-}
 
 
 def complete(entries: Sequence[Entry], baselines: Mapping[str, BaselineConfig], strategy: Strategy,
@@ -115,7 +108,7 @@ def paired(row: HumanEntry, candidates: Sequence[Entry], strategy: Strategy, eva
     item_sets = row.item_sets()
     covered = len(np.unique(np.concatenate(item_sets))) if item_sets else 0
     human = strategy.evaluate(row.metrics, require_all=False)
-    result: dict[str, Any] = {"items": covered, "of": evalset.n_items, "how": PAIRED_HOW[row.row],
+    result: dict[str, Any] = {"items": covered, "of": evalset.n_items, "how": _paired_how(evalset, row.row),
                               "human_score": human.score, "human_feasible": human.feasible, "candidates": {}}
     if not item_sets:
         result["note"] = "no items to compare on (no annotator reached min_items)"
@@ -174,3 +167,8 @@ def human_level(entries: Sequence[Entry], higher_is_better: bool) -> dict[str, A
     return {"name": chosen.name, "score": chosen.score,
             "metric_values": {m: v for m, v in chosen.metrics.items() if v is not None},
             "feasible": chosen.feasible, "coverage": chosen.details.get("coverage"), "rule": HUMAN_LEVEL_RULE}
+
+
+def _paired_how(evalset: EvalSet, row: str) -> str:
+    kind = get_task(evalset.task).human_row(row)
+    return kind.paired_how if kind is not None else f"each candidate scored on the {row} row's items"

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evalkit.human_rows import LABEL_PANEL_ROWS, HumanRow
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -66,6 +68,12 @@ class Task:
     figures: tuple[str, ...] = ("pr_curves", "roc_curves", "confusion")
     # Whether curves.json holds COCO precision-recall curves (per IoU) rather than per-class curves.
     coco_curves: bool = False
+    # The kinds of rows a human baseline gives (see evalkit.human_rows), in the order reports list them.
+    human_rows: tuple[HumanRow, ...] = LABEL_PANEL_ROWS
+
+    def human_row(self, name: str) -> HumanRow | None:
+        """The human row kind called ``name`` (``None`` for one this task does not make)."""
+        return next((row for row in self.human_rows if row.name == name), None)
 
     # --- config -------------------------------------------------------------------------------
     def check_experiment(self, cfg: RunConfig) -> None:
@@ -137,6 +145,13 @@ class Task:
     def entry_details(self, evalset: EvalSet, predictions: Predictions) -> dict[str, object]:
         """Extra per-entry fields for metrics.json, such as per-class AP (default: none)."""
         return {}
+
+    def fingerprint(self, evalset: EvalSet) -> str:
+        """sha256 of the evaluated items and their truth: the gate and ``compare`` refuse numbers made on
+        other data (default: ids and one label each)."""
+        from evalkit.evalset import label_fingerprint
+
+        return label_fingerprint(evalset)
 
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         """Task-specific fields of metrics.json's ``data`` block (default: none)."""

@@ -19,6 +19,7 @@ from evalkit.config import BaselineConfig, DataConfig, RunConfig
 from evalkit.detection import params
 from evalkit.entry import Entry
 from evalkit.evalset import EvalSet
+from evalkit.human_rows import HumanRow
 from evalkit.metrics import registry as metric_specs
 from evalkit.metrics.compute import MetricValues, detection_metrics
 from evalkit.metrics.registry import MetricSpec
@@ -26,6 +27,13 @@ from evalkit.predictions import Predictions
 from evalkit.tasks.base import ResampledValues, Task, Vocabulary
 from evalkit.uncertainty.detection import detection_bootstrap
 from evalkit.uncertainty.resampling import Resampler
+
+# A second annotator's boxes, scored like one more detector (baselines/human_detection.py).
+ANNOTATOR = HumanRow(
+    "annotator",
+    paired_how="each candidate scored on the images the annotator covered",
+    paired_short="the annotator's images",
+    summary="annotator: {path}, scored like a detector on {coverage[items]} of {coverage[of]} images")
 
 
 class DetectionTask(Task):
@@ -41,6 +49,7 @@ class DetectionTask(Task):
     # No true negatives: no ROC curve and no confusion matrix of labels.
     figures = ("pr_curves", "per_class_ap")
     coco_curves = True
+    human_rows = (ANNOTATOR,)
 
     def check_experiment(self, cfg: RunConfig) -> None:
         detection_data.check_experiment(cfg)
@@ -80,6 +89,10 @@ class DetectionTask(Task):
             return {}
         per_category = predictions.detections.stats.per_class
         return {"per_class": {name: (None if ap < 0 else ap) for name, ap in per_category.items()}}
+
+    def fingerprint(self, evalset: EvalSet) -> str:
+        assert evalset.detection is not None
+        return evalset.detection.fingerprint()
 
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         return detection_data.data_summary(evalset) | {"coco_params": coco_params()}

@@ -80,6 +80,9 @@ class MultilabelTask(Task):
         return {"per_class": {evalset.classes[j]: value for j, value in ap.items()},
                 "excluded_labels": [evalset.classes[j] for j in excluded]}
 
+    def fingerprint(self, evalset: EvalSet) -> str:
+        return multilabel_data.fingerprint(evalset)
+
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         positives = dict(zip(evalset.classes, evalset.y.sum(axis=0).tolist(), strict=True))
         # Left out of map (never counted as 0); the report says how many.

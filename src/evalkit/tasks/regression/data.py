@@ -9,6 +9,7 @@ how many rows.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,15 @@ def _builtin(data: DataConfig) -> EvalSet:
     return EvalSet(task="regression", ids=ids[test_idx], y=y[test_idx], classes=("disease_progression",),
                    source=source, features=features.iloc[test_idx].set_axis(ids[test_idx]),
                    train_features=features.iloc[train_idx].reset_index(drop=True), train_y=y[train_idx])
+
+
+def fingerprint(evalset: EvalSet) -> str:
+    """sha256 of the target names, the ids, then every value's exact bits (float64, little-endian)."""
+    digest = hashlib.sha256()
+    digest.update(("\t".join(evalset.classes) + "\n").encode())
+    digest.update(("\n".join(evalset.ids.tolist()) + "\n").encode())
+    digest.update(np.ascontiguousarray(evalset.y, dtype="<f8").tobytes())
+    return digest.hexdigest()
 
 
 def prediction_columns(table: pd.DataFrame, targets: tuple[str, ...], source: str) -> list[str]:

@@ -23,6 +23,7 @@ from evalkit.config import BaselineConfig, DataConfig, RunConfig
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, DataError
 from evalkit.evalset import EvalSet
+from evalkit.human_rows import BEST_ANNOTATOR, MEAN_ANNOTATOR, HumanRow
 from evalkit.metrics.compute import MetricValues
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
@@ -49,11 +50,21 @@ def _columns(values: np.ndarray, targets: tuple[str, ...]) -> dict[str, np.ndarr
     return {target: matrix[:, j] for j, target in enumerate(targets)}
 
 
+# People who measure give a value per item; their consensus is the median (tasks/regression/panel.py).
+MEDIAN = HumanRow(
+    "median",
+    paired_how="each candidate scored on the items the panel's median scores",
+    paired_short="the median's items",
+    summary="median of {n_annotators} annotators' values per item, on {coverage[items]} of "
+            "{coverage[of]} items")
+
+
 class RegressionTask(Task):
     name = "regression"
     vocabulary = Vocabulary(class_="target", classes="targets")
     headline_metric = "r2"
     figures = ("error_cdf", "predicted_actual")
+    human_rows = (MEAN_ANNOTATOR, MEDIAN, BEST_ANNOTATOR)
 
     # --- config -------------------------------------------------------------------------------
     def check_experiment(self, cfg: RunConfig) -> None:
@@ -140,6 +151,9 @@ class RegressionTask(Task):
                                  _columns(predictions.values, evalset.classes))
             result.values |= {m: v for m, v in error_metrics(spec, errors).items() if m in registry}
         return result
+
+    def fingerprint(self, evalset: EvalSet) -> str:
+        return data.fingerprint(evalset)
 
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         matrix = evalset.y.reshape(evalset.n_items, -1)

@@ -68,6 +68,32 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+def run_experiment_file(experiment: Path, run_dir: Path) -> CliResult:
+    """What ``python -m evalkit run --config-dir DIR --config-name NAME`` does with ``experiment``, minus
+    Hydra's composition: the file's keys on the schema's defaults, paths relative to its folder, the
+    run job, and the CLI's exit codes and one-line errors.
+
+    For property tests that run dozens of damaged files: composing with Hydra is most of a small run's
+    time and the same for every file (the tests of the ``run`` command cover it).
+    """
+    import yaml
+
+    from evalkit.exit_codes import guarded
+    from evalkit.hydra_app import run_job
+    from evalkit.paths import PathResolver
+
+    def job(_: list[str]) -> int:
+        config = yaml.safe_load(experiment.read_text())
+        run_job(config, run_dir, PathResolver(config_dir=experiment.parent, cli_keys=frozenset()))
+        return 0
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = guarded(job, [])
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
 FIGURES_NOT_DRAWN = "figures not drawn in this test"
 
 
@@ -77,20 +103,34 @@ def _figures_only_where_looked_at(request: pytest.FixtureRequest, monkeypatch: p
 
     Drawing a run's PNG and SVG figures costs about 1.5 s per run, and most end-to-end tests never
     look at them. The stand-in reports every figure that applies as skipped, so ``report.md`` and
-    ``report.html`` are still written for real (with the skipped figures listed). Subprocess runs
-    (``run_cli(subprocess_=True)``, the ``demo_run`` fixture) always draw: they prove the real thing.
+    ``report.html`` are still written for real (with the skipped figures listed). A test that looks at
+    some figures names them, ``@pytest.mark.figures("leaderboard")``, and only those are drawn.
+    Subprocess runs (``run_cli(subprocess_=True)``, the ``demo_run`` fixture) always draw: they prove
+    the real thing.
     """
-    if request.node.get_closest_marker("figures") is not None:
+    marker = request.node.get_closest_marker("figures")
+    if marker is not None and not marker.args:
         return
     from evalkit.plots import render
 
-    def not_drawn(record: dict, curves: dict | None, out_dir: Path, *,
-                  workers: int | None = None) -> list:
-        # Read FIGURES at call time: tests that swap in their own figure list get it reported.
-        return [render.DrawnFigure(spec.name, spec.title, note=FIGURES_NOT_DRAWN)
-                for spec in render.FIGURES if spec.applies(record)]
+    wanted = set(marker.args) if marker is not None else set()
+    draw = render.draw_figures
 
-    monkeypatch.setattr(render, "draw_figures", not_drawn)
+    def drawn_if_wanted(record: dict, curves: dict | None, out_dir: Path, *,
+                        workers: int | None = None) -> list:
+        # Read FIGURES at call time: tests that swap in their own figure list get it used.
+        every = render.FIGURES
+        drawn: dict[str, render.DrawnFigure] = {}
+        if wanted:
+            try:
+                render.FIGURES = tuple(spec for spec in every if spec.name in wanted)
+                drawn = {figure.name: figure for figure in draw(record, curves, out_dir, workers=workers)}
+            finally:
+                render.FIGURES = every
+        return [drawn.get(spec.name) or render.DrawnFigure(spec.name, spec.title, note=FIGURES_NOT_DRAWN)
+                for spec in every if spec.name in drawn or spec.applies(record)]
+
+    monkeypatch.setattr(render, "draw_figures", drawn_if_wanted)
 
 
 def one_error_line(result: CliResult) -> str:

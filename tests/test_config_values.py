@@ -92,7 +92,7 @@ def test_huge_weights_give_the_same_score_as_equal_ones(tmp_path):
     assert outcomes["huge"] == pytest.approx(outcomes["one"], abs=1e-15)
 
 
-@pytest.mark.figures
+@pytest.mark.figures("satisficing")
 @pytest.mark.parametrize("threshold", [">= 1e999", "<= -1e999"])
 def test_a_constraint_threshold_is_finite(threshold, tmp_path):
     config = basic_config(strategy={"name": "satisficing", "optimize": "accuracy",
@@ -144,7 +144,7 @@ def test_a_threshold_between_two_rounded_values_decides_feasibility_exactly(tmp_
     assert entry["violations"] == ["recall = 0.95 violates recall >= 0.9500001"]
 
 
-@pytest.mark.figures
+@pytest.mark.figures("satisficing")
 def test_the_satisficing_figure_reads_the_stored_numbers(tmp_path):
     run_dir = satisficing_run(tmp_path, ">= 0.9512345")
     record = json.loads((run_dir / "metrics.json").read_text())

@@ -3,15 +3,15 @@
 Each example builds a small valid experiment (binary or multiclass, ids and labels that pandas would
 misread: ``NA``, ``None``, ``001``; a predictions file; a three-person panel), damages one file (drops,
 repeats or renames a column; writes NaN, inf, text, huge numbers, NA-like strings, spaces or an empty
-cell; repeats, drops or invents rows; empties the file) and runs the real CLI. The run must either fail
-as the error contract says (exit 2, exactly one line on stderr, no traceback, no metrics.json) or
-succeed with the numbers scikit-learn gives on the same data, parsed here independently with the
-standard ``csv`` module and the rules the README states (text as written, spaces stripped, only an empty
-cell missing, an integral ``1.0`` is ``1``; annotator names exactly).
+cell; repeats, drops or invents rows; empties the file) and runs it as ``evalkit run`` does
+(``run_experiment_file``). The run must either fail as the error contract says (exit 2, exactly one line
+on stderr, no traceback, no metrics.json) or succeed with the numbers scikit-learn gives on the same data,
+parsed here independently with the standard ``csv`` module and the rules the README states (text as
+written, spaces stripped, only an empty cell missing, an integral ``1.0`` is ``1``; annotator names
+exactly).
 
-Figures are not drawn (``render_run`` is replaced): they are not what this test checks, and drawing
-would make each example several times slower. Examples are bounded so the file stays well under 60 s.
-"""
+Figures are not drawn (``render_run`` is replaced): they are not what this test checks, and drawing would
+make each example several times slower. Examples are bounded so the file stays well under 60 s."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
-from tests.conftest import run_cli
+from tests.conftest import run_experiment_file
 
 N_ITEMS = 12
 ANNOTATORS = [("ann", "bob", "cy"), ("1", "1.0", "NA")]
@@ -258,7 +258,7 @@ def test_a_mutated_table_is_refused_cleanly_or_scored_like_sklearn(exp, tmp_path
     root = tmp_path_factory.mktemp("fuzz")
     _write(root, exp)
     run_dir = root / "out"
-    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={run_dir}")
+    result = run_experiment_file(root / "exp.yaml", run_dir)
     assert result.code in (0, 2), result.stderr
     event(f"exit {result.code}")
     if result.code == 2:

@@ -127,7 +127,7 @@ def test_results_are_written_atomically_and_readable(demo_run: Path):
     assert (demo_run / "metrics.json").stat().st_mode & 0o044
 
 
-@pytest.mark.figures
+@pytest.mark.figures("leaderboard", "pr_curves")
 def test_one_job_per_entry_sweep_merges_into_the_same_leaderboard_as_one_run(tmp_path):
     config = basic_config(candidates={"model": {"predictions": "preds/model.csv"},
                                       "other": {"predictions": "preds/other.csv"}},

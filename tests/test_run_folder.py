@@ -52,7 +52,7 @@ def broken_plotting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- the completion mark comes last ----------------------------------------------------------------------
 
-@pytest.mark.figures
+@pytest.mark.figures("leaderboard")
 def test_metrics_json_is_written_after_every_other_result_file(tmp_path, monkeypatch):
     written: list[str] = []
     replace = os.replace
@@ -114,7 +114,7 @@ def test_a_rerun_that_fails_while_writing_leaves_the_folder_visibly_incomplete(t
     assert (out / "notes.txt").read_text() == "mine" and (out / "plots" / "my_figure.png").exists()
 
 
-@pytest.mark.figures
+@pytest.mark.figures("metrics")
 def test_a_rerun_clears_what_a_killed_writer_left_and_keeps_the_users_files(tmp_path):
     root, out = experiment(tmp_path), tmp_path / "out"
     assert run(root, out).code == 0

@@ -2,7 +2,8 @@
 
 Hypothesis damages one or a few fields of a small valid annotation file and results file (deletes or
 retypes a field, writes NaN, infinities, negative or huge numbers, ids past int64, booleans, lists,
-deep nesting, duplicates a record or a category) and runs the real CLI in-process. The run must then
+deep nesting, duplicates a record or a category) and runs it as `evalkit run` does, in-process (the
+run job and its exit codes; `run_experiment_file` in tests/conftest.py). The run must then
 either exit 2 with exactly one ``evalkit: error:`` line, no traceback and no metrics.json, or exit 0
 with the 12 COCO stats equal to pycocotools' COCOeval on the same files. Nothing in between: no crash,
 no number that differs from the reference.
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 from evalkit.detection import STAT_NAMES
 from evalkit.detection.reference import reference_stats
 from evalkit.detection.tables import renumber_annotation_ids
-from tests.conftest import run_cli
+from tests.conftest import run_experiment_file
 
 BASE_GT, BASE_DETS = make_dataset(5, n_images=6, big_image=False, crowd_rate=0.2)
 
@@ -135,8 +136,7 @@ def test_damaged_coco_files_are_refused_cleanly_or_scored_like_pycocotools(tmp_p
     # Drawing the figures is 90% of a run's time and reads only the validated record; the figures have
     # their own tests. Everything that reads the COCO files runs for real.
     with mock.patch("evalkit.run_folder.render_run", return_value=[]):
-        result = run_cli("run", "--config-dir", str(root), "--config-name", "exp",
-                         f"hydra.run.dir={root / 'run'}", cwd=root)
+        result = run_experiment_file(root / "exp.yaml", root / "run")
     if result.code == 2:
         assert_clean_refusal(result, root)
     else:

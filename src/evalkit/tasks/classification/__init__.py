@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from evalkit.predictions import (
 from evalkit.tasks.base import ResampledValues, Task
 from evalkit.uncertainty.intervals import ProportionCounts, RankCounts
 from evalkit.uncertainty.resampling import Resampler
+
+if TYPE_CHECKING:
+    from evalkit.strategies.base import Strategy
 
 SUM_TOLERANCE = 1e-6
 # Below this many positives an interval of a metric that depends on the positive class is rough, and
@@ -120,6 +123,21 @@ class ClassificationTask(Task):
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         return {"positive_label": evalset.classes[1]} if self.binary else {}
 
+    # --- operating points ---------------------------------------------------------------------
+    def check_operating_point(self, cfg: RunConfig, registry: Mapping[str, MetricSpec],
+                              strategy: Strategy) -> None:
+        from evalkit.tasks.classification import decisions
+
+        decisions.check(cfg, registry, strategy, binary=self.binary)
+
+    def apply_operating_points(self, entries: list[Entry], evalset: EvalSet,
+                               registry: Mapping[str, MetricSpec], strategy: Strategy, cfg: RunConfig,
+                               resolve: Callable[[str, str], Path]) -> None:
+        """Binary scoring entries judged at the threshold ``operating_point`` chooses (decisions.apply)."""
+        from evalkit.tasks.classification import decisions
+
+        decisions.apply(entries, evalset, registry, strategy, cfg, resolve, binary=self.binary)
+
     # --- uncertainty --------------------------------------------------------------------------
     def resampled_values(self, entries: Iterable[Entry], evalset: EvalSet,
                          registry: Mapping[str, MetricSpec], strategy_metrics: Iterable[str],
@@ -139,6 +157,9 @@ class ClassificationTask(Task):
         for names, group in groups.items():
             values |= bootstrap_entries(self.name, list(names), evalset.y, group, resampler,
                                         n_classes=evalset.n_classes, progress=progress)
+        from evalkit.tasks.classification.decisions import reselect_in_bootstrap
+
+        reselect_in_bootstrap(entries, evalset, resampler, values)
         return values
 
     def restricted_values(self, best: Entry, items: np.ndarray, names: list[str], evalset: EvalSet,

@@ -226,7 +226,7 @@ def choose_threshold(y_true: np.ndarray, scores: np.ndarray, rule: Rule,
         with np.errstate(invalid="ignore"):
             ok &= np.nan_to_num(_OPERATORS[condition.op](values, condition.value), nan=False).astype(bool)
     if not ok.any():
-        return Choice(None, _infeasible_reason(judged, ok, rule.confidence, table.thresholds))
+        return Choice(None, _infeasible_reason(judged, counts, rule.confidence, table.thresholds))
     goal = objective_values(rule, counts)
     goal = np.where(ok & np.isfinite(goal), goal, -np.inf)
     best = goal.max()
@@ -238,10 +238,9 @@ def choose_threshold(y_true: np.ndarray, scores: np.ndarray, rule: Rule,
     return Choice(float(table.thresholds[pick]), None, metrics)
 
 
-def _infeasible_reason(judged: Sequence[tuple[Condition, np.ndarray]], ok: np.ndarray,
+def _infeasible_reason(judged: Sequence[tuple[Condition, np.ndarray]], counts: Counts,
                        confidence: float | None, thresholds: np.ndarray) -> str:
     what = "" if confidence is None else f" at {confidence:g} confidence"
-    bound = "" if confidence is None else " (bound)"
     parts = []
     for condition, values in judged:
         finite = values[np.isfinite(values)]
@@ -250,7 +249,17 @@ def _infeasible_reason(judged: Sequence[tuple[Condition, np.ndarray]], ok: np.nd
             continue
         lower = condition.op in (">=", ">")
         reach = finite.max() if lower else finite.min()
-        parts.append(f"{condition.metric}{bound} reaches at {'most' if lower else 'least'} {reach:.4g}")
+        text = f"{condition.metric}{'' if confidence is None else ' (bound)'} reaches at " \
+               f"{'most' if lower else 'least'} {reach:.4g}"
+        if confidence is not None:
+            point = COUNT_METRICS[condition.metric](*counts)
+            point = point[np.isfinite(point)]
+            best_point = point.max() if lower else point.min()
+            trials = PROPORTIONS[condition.metric](*counts)[1]
+            text += f" (point value up to {best_point:.4g}, on at most {trials.max():g} items"
+            text += "; more items or a lower confidence are needed)" if (
+                (best_point >= condition.value) if lower else (best_point <= condition.value)) else ")"
+        parts.append(text)
     return (f"no threshold meets {', '.join(str(c) for c, _ in judged)}{what} on the choosing data "
             f"({len(thresholds)} thresholds tried; " + "; ".join(parts) + ")")
 

@@ -50,6 +50,9 @@ POSITIVE_CLASS_METRICS = ("recall", "f1", "precision", "balanced_accuracy", "roc
 class ClassificationTask(Task):
     """Binary or multiclass classification (``binary`` says which)."""
 
+    # thresholds: precision and recall against the threshold, when an operating point was chosen
+    figures = ("pr_curves", "roc_curves", "confusion", "thresholds")
+
     def __init__(self, name: str, *, binary: bool) -> None:
         self.name = name
         self.binary = binary
@@ -220,6 +223,12 @@ class ClassificationTask(Task):
                 continue
             curves = prediction_curves(entry.predictions, evalset, classes, max_points=max_points)
             data[entry.name] = {"role": entry.role, "kind": entry.kind, **curves}
+            if self.binary and isinstance(entry.details.get("operating_point"), dict) \
+                    and entry.predictions.scores is not None and entry.predictions.item_index is None:
+                from evalkit.tasks.classification.decisions import threshold_curve
+
+                data[entry.name]["threshold_curve"] = threshold_curve(evalset.y, entry.predictions.scores,
+                                                                      max_points=max_points)
         return {"format": FORMAT, "task": self.name, "classes": list(evalset.classes),
                 "curve_classes": [name for _, name in classes], "entries": data}
 

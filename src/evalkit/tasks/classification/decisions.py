@@ -312,3 +312,21 @@ def reselect_in_bootstrap(entries: Iterable[Entry], evalset: EvalSet, resampler:
         entry.details["operating_point"]["bootstrap"] = (
             f"threshold re-chosen in every fold of each of the {resampler.resamples} resamples: "
             f"{', '.join(names)} intervals and satisficing shares include its uncertainty")
+
+
+def threshold_curve(y_true: np.ndarray, scores: np.ndarray, *, max_points: int) -> dict[str, list[float]]:
+    """Precision and recall at each threshold on every evaluated item (for the threshold figure).
+
+    At most ``max_points`` thresholds, evenly spaced in rank, the highest and lowest always kept.
+    """
+    from evalkit.tasks.classification.operating_point import sweep
+
+    table = sweep(y_true, scores)
+    keep = np.unique(np.linspace(0, len(table.thresholds) - 1, min(max_points, len(table.thresholds)))
+                     .round().astype(np.int64))
+
+    def listed(values: np.ndarray) -> list[float]:
+        return [round(float(v), 6) for v in np.nan_to_num(values[keep], nan=0.0)]
+
+    return {"threshold": listed(table.thresholds), "precision": listed(table.metric("precision")),
+            "recall": listed(table.metric("recall"))}

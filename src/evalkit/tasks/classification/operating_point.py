@@ -234,8 +234,19 @@ def choose_threshold(y_true: np.ndarray, scores: np.ndarray, rule: Rule,
         return Choice(None, "the objective is undefined at every threshold that meets the constraints")
     tied = np.flatnonzero(goal >= best - 1e-12)
     pick = tied[np.argmin(np.abs(table.thresholds[tied] - DEFAULT_THRESHOLD))]
-    metrics = {name: float(fn(*(c[pick] for c in counts))) for name, fn in COUNT_METRICS.items()}
-    return Choice(float(table.thresholds[pick]), None, metrics)
+    return Choice(float(table.thresholds[pick]), None, scalar_metrics(*(float(c[pick]) for c in counts)))
+
+
+def scalar_metrics(tp: float, fp: float, fn: float, tn: float) -> dict[str, float]:
+    """Every count metric at one point, in plain floats (NaN where undefined): the arrays' formulas
+    without their per-call overhead, which dominates when the bootstrap re-chooses thousands of times."""
+    def ratio(num: float, den: float) -> float:
+        return num / den if den > 0 else math.nan
+
+    recall, specificity = ratio(tp, tp + fn), ratio(tn, tn + fp)
+    return {"precision": ratio(tp, tp + fp), "recall": recall, "specificity": specificity,
+            "fpr": ratio(fp, fp + tn), "accuracy": ratio(tp + tn, tp + fp + fn + tn),
+            "f1": ratio(2 * tp, 2 * tp + fp + fn), "balanced_accuracy": (recall + specificity) / 2}
 
 
 def _infeasible_reason(judged: Sequence[tuple[Condition, np.ndarray]], counts: Counts,
@@ -348,9 +359,8 @@ def metrics_at(y_true: np.ndarray, labels: np.ndarray, weight: np.ndarray | None
     """Every count metric of given decisions (NaN where undefined)."""
     y, pred = np.asarray(y_true).astype(bool), np.asarray(labels).astype(bool)
     w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=np.float64)
-    counts = (np.array((w * (y & pred)).sum()), np.array((w * (~y & pred)).sum()),
-              np.array((w * (y & ~pred)).sum()), np.array((w * (~y & ~pred)).sum()))
-    return {name: float(fn(*counts)) for name, fn in COUNT_METRICS.items()}
+    return scalar_metrics(float((w * (y & pred)).sum()), float((w * (~y & pred)).sum()),
+                          float((w * (y & ~pred)).sum()), float((w * (~y & ~pred)).sum()))
 
 
 @dataclass(frozen=True)

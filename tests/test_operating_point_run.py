@@ -40,13 +40,22 @@ def _config(**operating_point: object) -> dict:
             "candidates": {"shy": {"predictions": "shy.csv"}, "sharp": {"predictions": "sharp.csv"}},
             "strategy": {"name": "satisficing", "optimize": "precision",
                          "constraints": {"recall": ">= 0.95"}},
-            "bootstrap": {"resamples": 100}, "operating_point": operating_point}
+            "bootstrap": {"resamples": 50}, "operating_point": operating_point}
 
 
 @pytest.fixture(scope="module")
 def cross_fit_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, pd.DataFrame]:
+    from evalkit.plots import render
+
     root = write_experiment(tmp_path_factory.mktemp("op"), _config(choose_on="cross_fit"), _files())
-    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={root}/run")
+    # A module fixture runs before the per-test stand-in for drawing; draw nothing here either (the
+    # threshold figure is drawn alone, by the test that looks at it).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "draw_figures", lambda record, curves, out_dir, **_: [
+            render.DrawnFigure(s.name, s.title, note="not drawn")
+            for s in render.FIGURES if s.applies(record)])
+        result = run_cli("run", "--config-dir", str(root), "--config-name", "exp",
+                         f"hydra.run.dir={root}/run")
     assert result.code == 0, result.stderr
     run = root / "run"
     return run, json.loads((run / "metrics.json").read_text()), pd.read_csv(root / "shy.csv")
@@ -72,19 +81,34 @@ def test_a_candidate_infeasible_at_half_is_ranked_at_its_cross_fitted_operating_
     assert shy["metrics"]["recall"] >= 0.95
     assert point["metrics_at_point"]["precision"] == pytest.approx(shy["metrics"]["precision"])
     assert {"precision", "recall", "fpr"} <= set(point["curve_point"])
-    assert "re-chosen in every fold of each of the 100 resamples" in point["bootstrap"]
+    assert "re-chosen in every fold of each of the 50 resamples" in point["bootstrap"]
 
 
-def test_the_report_lists_thresholds_and_spread_and_the_figure_is_drawn(cross_fit_run):
+def test_the_report_lists_thresholds_and_spread(cross_fit_run):
     run, record, _ = cross_fit_run
     report = (run / "report.md").read_text()
     section = report[report.index("## Operating points"):]
     shy_row = next(line for line in section.splitlines() if line.startswith("| shy |"))
     point = _entry(record, "shy")["operating_point"]
     assert f"{point['threshold']:.4g}" in shy_row and f"{point['spread']:.4g}" in shy_row
-    assert (run / "plots" / "thresholds.png").stat().st_size > 0
-    curve = json.loads((run / "curves.json").read_text())["entries"]["shy"]["threshold_curve"]
+    assert "thresholds" in report  # the threshold figure applies to this run
+
+
+@pytest.mark.figures
+def test_the_threshold_figure_shows_the_curves_the_chosen_point_its_fold_spread_and_the_constraint(
+        cross_fit_run):
+    from evalkit.plots.thresholds import threshold_figure
+
+    run, record, _ = cross_fit_run
+    curves = json.loads((run / "curves.json").read_text())
+    curve = curves["entries"]["shy"]["threshold_curve"]
     assert len(curve["threshold"]) == len(curve["precision"]) == len(curve["recall"]) > 10
+    figure = threshold_figure(record, curves)
+    gids = {artist.get_gid() for artist in figure.axes[0].get_children()}
+    assert {"curve:precision", "curve:recall", "chosen", "fold_spread", "constraint:recall"} <= gids
+    chosen = next(a for a in figure.axes[0].get_children() if a.get_gid() == "chosen")
+    assert chosen.get_xdata()[0] == pytest.approx(_entry(record, "shy")["operating_point"]["threshold"])
+    assert "best candidate: shy" in figure.axes[0].get_title()
 
 
 def test_validation_thresholds_are_chosen_on_validation_scores_and_applied_to_the_test_set(tmp_path):

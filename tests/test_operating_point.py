@@ -233,3 +233,42 @@ def test_the_scalar_metrics_equal_the_array_formulas():
     counts = (7.0, 3.0, 2.0, 0.0)
     arrays = {name: float(fn(*(np.array(c) for c in counts))) for name, fn in COUNT_METRICS.items()}
     assert scalar_metrics(*counts) == pytest.approx(arrays)
+
+
+def _entries_and_evalset(task: str):
+    from evalkit.entry import Entry
+    from evalkit.evalset import EvalSet
+    from evalkit.predictions import Predictions
+
+    y, scores = _data(60, 4)
+    if task == "multiclass":
+        scores = np.column_stack([1 - scores, scores])
+    evalset = EvalSet(task=task, ids=np.arange(len(y)).astype(str).astype(object), y=y, classes=("no", "yes"),
+                      source="test")
+    labels = (y if task == "multiclass" else (np.asarray(scores) >= 0.5)).astype(np.int64)
+    entries = [Entry("scored", "candidate", "predictions", {}, predictions=Predictions(labels, scores)),
+               Entry("labelled", "baseline", "rule", {}, predictions=Predictions(y.copy(), None))]
+    return entries, evalset
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass"])
+def test_labels_only_and_multiclass_entries_keep_their_labels_and_say_so(task):
+    from evalkit.metrics.registry import metric_registry as registry_of
+    from evalkit.tasks.classification import decisions
+
+    entries, evalset = _entries_and_evalset(task)
+    before = [e.predictions.labels.copy() for e in entries]
+    metric = "precision" if task == "binary" else "precision_macro"
+    cfg = validate({"task": task, "operating_point": {"choose_on": "cross_fit", "folds": 3},
+                    "strategy": {"name": "average", "metrics": [metric]}})
+    strategy = build_strategy(cfg.strategy, registry_of(task), task)
+    decisions.apply(entries, evalset, registry_of(task), strategy, cfg, lambda p, w: p,
+                    binary=task == "binary")
+    scored, labelled = entries
+    assert np.array_equal(labelled.predictions.labels, before[1])
+    if task == "binary":
+        assert labelled.details["operating_point"]["note"] == "labels only: no operating point"
+        assert len(scored.details["operating_point"]["fold_thresholds"]) == 3
+    else:
+        assert np.array_equal(scored.predictions.labels, before[0])
+        assert "labels stay the highest-scoring class (argmax)" in scored.details["operating_point"]["note"]

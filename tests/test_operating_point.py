@@ -272,3 +272,18 @@ def test_labels_only_and_multiclass_entries_keep_their_labels_and_say_so(task):
     else:
         assert np.array_equal(scored.predictions.labels, before[0])
         assert "labels stay the highest-scoring class (argmax)" in scored.details["operating_point"]["note"]
+
+
+def test_a_candidate_s_own_threshold_decides_its_labels_under_the_fixed_default():
+    from evalkit.tasks.classification import decisions
+
+    entries, evalset = _entries_and_evalset("binary")
+    cfg = validate({"candidates": {"scored": {"predictions": "s.csv", "threshold": 0.3}}})
+    strategy = build_strategy(cfg.strategy, REGISTRY, "binary")
+    decisions.apply(entries, evalset, REGISTRY, strategy, cfg, lambda p, w: p, binary=True)
+    scored = entries[0]
+    expected = scored.predictions.scores >= 0.3
+    assert np.array_equal(scored.predictions.labels, expected)
+    assert scored.metrics["recall"] == pytest.approx(recall_score(evalset.y, expected))
+    assert scored.details["operating_point"]["threshold"] == 0.3
+    assert "operating_point" not in entries[1].details  # the fixed default records nothing

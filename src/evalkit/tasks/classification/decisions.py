@@ -173,7 +173,8 @@ def _fixed(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec], t
                           "are no scores to threshold; remove threshold or give a 'score' column")
     labels = (preds.scores >= threshold).astype(np.int64)
     _relabel(entry, evalset, registry, labels)
-    entry.details["operating_point"] = {"choose_on": "fixed", "threshold": threshold,
+    entry.details["operating_point"] = {"choose_on": "fixed", "confidence": None, "threshold": threshold,
+                                        "fold_thresholds": [], "spread": None,
                                         "metrics_at_point": _recorded(preds.truth(evalset), labels)}
 
 

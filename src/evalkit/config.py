@@ -52,6 +52,10 @@ class CandidateConfig:
     predictions: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     features: list[str] | None = None
+    # binary scores: decide positive at score >= threshold (fixed operating point; default 0.5)
+    threshold: float | None = None
+    # operating_point.choose_on=validation: this candidate's predictions for the validation truth
+    predictions_validation: str | None = None
 
 
 @dataclass
@@ -103,6 +107,30 @@ class BootstrapConfig:
 
 
 @dataclass
+class ValidationDataConfig:
+    """The validation truth an operating point is chosen on (``choose_on: validation``)."""
+
+    path: str | None = None
+
+
+@dataclass
+class OperatingPointConfig:
+    """How a scoring entry's threshold is chosen (evalkit/tasks/classification/operating_point.py).
+
+    ``fixed`` keeps 0.5 (or a candidate's ``threshold``); ``cross_fit`` chooses per fold on the other
+    folds of the evaluated items; ``validation`` chooses on ``validation.path`` and the candidates'
+    ``predictions_validation``. ``confidence``: a constraint counts as met only at its one-sided
+    Wilson bound (null: at its point value).
+    """
+
+    choose_on: str = "fixed"
+    folds: int = 5
+    confidence: float | None = 0.95
+    seed: int = 0
+    validation: ValidationDataConfig = field(default_factory=ValidationDataConfig)
+
+
+@dataclass
 class GateMetricRule:
     """Tolerances for one metric (or the strategy score) in ``evalkit gate``.
 
@@ -148,6 +176,7 @@ class RunConfig:
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
     cost_metrics: dict[str, str] = field(default_factory=dict)
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
+    operating_point: OperatingPointConfig = field(default_factory=OperatingPointConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     # regression: named per-item errors (position in cm, angle in degrees); see evalkit/tasks/regression
     errors: dict[str, Any] = field(default_factory=dict)
@@ -217,7 +246,47 @@ def validate(cfg: DictConfig | dict) -> RunConfig:
     assert isinstance(result, RunConfig)
     require_task_name(result.task)
     check_entry_names(result)
+    check_operating_point(result)
     return result
+
+
+CHOOSE_ON = ("fixed", "cross_fit", "validation")
+
+
+def check_operating_point(cfg: RunConfig) -> None:
+    """The ``operating_point`` values and the candidates' ``threshold``/``predictions_validation``.
+
+    >>> check_operating_point(validate({"operating_point": {"choose_on": "cross_fit"}}))
+    """
+    point = cfg.operating_point
+    if point.choose_on not in CHOOSE_ON:
+        raise ConfigError(f"operating_point.choose_on={point.choose_on!r} is not valid; use one of "
+                          f"{', '.join(CHOOSE_ON)}")
+    if isinstance(point.folds, bool) or point.folds < 2:
+        raise ConfigError(f"operating_point.folds={point.folds!r} must be an integer >= 2")
+    if point.confidence is not None and not 0.5 <= point.confidence < 1:
+        raise ConfigError(f"operating_point.confidence={point.confidence!r} must be in [0.5, 1) (e.g. 0.95), "
+                          "or null to judge constraints at their point value")
+    if point.seed < 0:
+        raise ConfigError(f"operating_point.seed={point.seed!r} must be a non-negative integer")
+    validating = point.choose_on == "validation"
+    if validating and not point.validation.path:
+        raise ConfigError("operating_point.choose_on=validation needs operating_point.validation.path "
+                          "(a truth table of validation items)")
+    if not validating and point.validation.path:
+        raise ConfigError(f"operating_point.validation.path is only read with choose_on: validation "
+                          f"(choose_on is {point.choose_on}); remove it or set choose_on: validation")
+    for name, candidate in cfg.candidates.items():
+        where = f"candidates.{name}"
+        if candidate.threshold is not None and not 0 <= candidate.threshold <= 1:
+            raise ConfigError(f"{where}.threshold={candidate.threshold!r} must be in [0, 1] (scores are "
+                              "probabilities)")
+        if candidate.predictions_validation is not None and not validating:
+            raise ConfigError(f"{where}.predictions_validation is only read with operating_point.choose_on: "
+                              f"validation (it is {point.choose_on}); remove it or set choose_on: validation")
+        if candidate.predictions_validation is not None and candidate.predictions is None:
+            raise ConfigError(f"{where}.predictions_validation: an estimator candidate predicts the "
+                              "validation file itself; remove predictions_validation")
 
 
 def name_problem(name: object) -> str | None:

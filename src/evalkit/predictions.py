@@ -43,6 +43,9 @@ class Predictions:
     detections: Detections | None = None
     # regression: predicted values, (n,) for one target or (n, n_targets)
     values: np.ndarray | None = None
+    # classification: how the labels were chosen from the scores at an operating point (the task's
+    # own object), so the bootstrap can re-run the choice on each resample
+    operating_point: object | None = None
 
     def truth(self, evalset: EvalSet) -> np.ndarray:
         """The true class codes for these rows."""

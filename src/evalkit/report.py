@@ -163,6 +163,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
         "", md(_interval_legend(record)), "", markdown_table(header, rows), "",
     ]
     parts += _significance_section(record)
+    parts += operating_point_section(record)
     per_label = per_label_ap_table(record)
     if per_label:
         title = get_task(record["task"]).vocabulary.per_class_title
@@ -175,6 +176,36 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
         parts += ["## Caveats", "", *[f"- {md(c)}" for c in caveats], ""]
     parts += _human_section(record)
     return "\n".join(parts)
+
+
+def _threshold(value: Any) -> str:
+    """Thresholds to four significant digits: a naive Bayes score can be 5e-12."""
+    return f"{value:.4g}" if isinstance(value, int | float) and not isinstance(value, bool) else MISSING
+
+
+def operating_point_section(record: dict[str, Any]) -> list[str]:
+    """The thresholds each scoring entry is judged at, with their spread over folds (none: no section)."""
+    rows = []
+    for entry in record["entries"]:
+        point = entry.get("operating_point")
+        if not isinstance(point, dict):
+            continue
+        at = point.get("metrics_at_point") or {}
+        folds = [t for t in point.get("fold_thresholds") or [] if isinstance(t, int | float)]
+        rows.append([entry["name"], str(point.get("choose_on", "")), _threshold(point.get("threshold")),
+                     f"{_threshold(min(folds))} – {_threshold(max(folds))}" if folds else "—",
+                     _threshold(point.get("spread")),
+                     _fmt(at.get("precision")), _fmt(at.get("recall")),
+                     str(point.get("infeasible") or point.get("note") or "")])
+    if not rows:
+        return []
+    header = ["entry", "chosen on", "threshold", "fold thresholds", "spread", "precision", "recall", "note"]
+    return ["## Operating points", "",
+            md("Each scoring entry's labels are its scores at the threshold below (score >= threshold is "
+               "positive). Under cross_fit every fold is decided by a threshold chosen on the other folds; "
+               "the threshold column is the one chosen on all items (what would ship), precision and recall "
+               "are those of the decisions the entry is judged on."), "",
+            markdown_table(header, rows), ""]
 
 
 def verdict_markdown(verdict: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from tqdm.auto import tqdm
@@ -51,6 +51,7 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         raise ConfigError("no candidates: add at least one under 'candidates:'")
     # The task's own rules first: they say what applies at all (no estimators for detection, ...).
     task.check_experiment(cfg)
+    task.check_operating_point(cfg, registry, strategy)
     for name, candidate in cfg.candidates.items():
         check_candidate(name, candidate, registry)
     for name, baseline in cfg.baselines.items():
@@ -79,6 +80,8 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         else:
             entries.extend(run_baseline(name, cfg.baselines[name], evalset, registry, paths.resolve,
                                         data.id_column))
+    # Scores become labels at each entry's operating point before anything reads the labels.
+    task.apply_operating_points(entries, evalset, registry, strategy, cfg, paths.resolve)
     # Best annotators and same-item (paired) human/candidate numbers need the strategy and every entry.
     entries = complete_human_rows(entries, cfg.baselines, strategy, evalset, registry)
     check_generated_names(entries)
@@ -87,6 +90,10 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
             entry.details |= task.entry_details(evalset, entry.predictions)
     for entry in entries:
         entry.outcome = strategy.evaluate(entry.metrics, require_all=entry.role == "candidate")
+        no_point = (entry.details.get("operating_point") or {}).get("infeasible")
+        if no_point:  # no threshold met the constraints on the choosing data: infeasible, with the reason
+            entry.outcome = replace(entry.outcome, feasible=False,
+                                    violations=(*entry.outcome.violations, f"operating point: {no_point}"))
         fragile = fragile_constraints(getattr(strategy, "constraints", ()), entry.metrics,
                                       entry.details.get("measured") or {}, feasible=entry.outcome.feasible)
         if fragile:

@@ -364,3 +364,19 @@ def test_a_damaged_run_or_reference_gives_a_verdict_or_one_line_and_always_every
     assert verdict["exit_code"] == result.code
     assert ET.parse(out / "gate.xml").getroot() is not None
     assert SECRET not in result.stdout + result.stderr + (out / "gate.md").read_text()
+
+
+def test_an_entry_without_an_operating_point_is_trusted_as_infeasible_though_its_metrics_pass():
+    from evalkit.gate.checks import check_recomputed
+    from tests.gate.records import entry as make_entry
+    from tests.gate.records import record as make_record
+
+    reason = "fold 1 of 5: no threshold meets recall >= 0.9 at 0.95 confidence on the choosing data"
+    stored = make_entry("model", feasible=False, violations=[f"operating point: {reason}"])
+    stored["operating_point"] = {"choose_on": "cross_fit", "threshold": None, "infeasible": reason}
+    doc = make_record(stored)
+    assert check_recomputed("best", doc["entries"][0], doc) is None
+    # Stored as feasible despite the missing operating point: the record was altered.
+    doc["entries"][0]["feasible"] = True
+    assert "stored as feasible but its metrics make it infeasible" in \
+        check_recomputed("best", doc["entries"][0], doc).message

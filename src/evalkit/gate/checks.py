@@ -212,10 +212,14 @@ def check_recomputed(subject: str, entry: Mapping[str, Any], record: Mapping[str
     if not agrees(None if stored is _ABSENT else stored, expected.score):
         problems.append(f"its stored score {_show_raw(stored)} is not {_show_raw(expected.score)}, what the "
                         "strategy gives for its metrics")
-    if require_all and entry.get("feasible") is not expected.feasible:
+    point = entry.get("operating_point")
+    # No threshold met the constraints on the choosing data: infeasible whatever its (fallback) metrics say.
+    no_point = isinstance(point, Mapping) and bool(point.get("infeasible"))
+    expected_feasible = expected.feasible and not no_point
+    if require_all and entry.get("feasible") is not expected_feasible:
         stored_as = "feasible" if entry.get("feasible") is True else "infeasible"
         problems.append(f"it is stored as {stored_as} but its metrics make it "
-                        f"{'feasible' if expected.feasible else 'infeasible'}")
+                        f"{'feasible' if expected_feasible else 'infeasible'}")
     if not problems:
         return None
     fix = "re-run the experiment" if where == "the run" else "rewrite the reference from a run with --update"

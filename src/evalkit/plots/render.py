@@ -30,6 +30,7 @@ from evalkit.plots.predicted_actual import predicted_actual_figure
 from evalkit.plots.satisficing import satisficing_figure
 from evalkit.plots.score_curves import pr_figure, roc_figure
 from evalkit.plots.style import active_styles, save_figure, user_styles
+from evalkit.plots.thresholds import threshold_figure
 from evalkit.record_io import atomic_write
 from evalkit.report import markdown_report
 from evalkit.tasks import get_task
@@ -56,6 +57,12 @@ def _task_figure(name: str) -> Callable[[dict[str, Any]], bool]:
     return lambda record: name in get_task(record["task"]).figures
 
 
+def _operating_points(record: dict[str, Any]) -> bool:
+    """The task draws thresholds and some entry was judged at an operating point (not the fixed default)."""
+    return _task_figure("thresholds")(record) and any(
+        isinstance(e.get("operating_point"), dict) for e in record["entries"])
+
+
 def _pr_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
     draw = detection_pr_figure if get_task(curves["task"]).coco_curves else pr_figure
     return draw(record, curves)
@@ -74,6 +81,9 @@ FIGURES = (
     FigureSpec("roc_curves", "ROC curves", roc_figure, needs_curves=True, applies=_task_figure("roc_curves")),
     FigureSpec("confusion", "Confusion matrices of the best candidate and the strongest baseline",
                confusion_figure, needs_curves=True, applies=_task_figure("confusion")),
+    FigureSpec("thresholds",
+               "Operating point: precision and recall of the best candidate against the threshold",
+               threshold_figure, needs_curves=True, applies=_operating_points),
     FigureSpec("per_class_ap",
                "AP per class: where the best candidate is strong and weak, against the baseline",
                per_class_figure, applies=_task_figure("per_class_ap")),

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from evalkit.metrics.compute import MetricValues
     from evalkit.metrics.registry import MetricSpec
     from evalkit.predictions import Predictions
+    from evalkit.strategies.base import Strategy
     from evalkit.uncertainty.intervals import ProportionCounts, RankCounts
     from evalkit.uncertainty.resampling import Resampler
 
@@ -133,6 +134,25 @@ class Task:
 
     def check_fitted(self, predictions: Predictions, evalset: EvalSet, *, where: str) -> None:
         """Checks of what a fitted estimator predicted (default: none)."""
+
+    # --- operating points ---------------------------------------------------------------------
+    def check_operating_point(self, cfg: RunConfig, registry: Mapping[str, MetricSpec],
+                              strategy: Strategy) -> None:
+        """Refuse operating-point settings before any data is read (default: only the fixed default)."""
+        from evalkit.errors import ConfigError
+
+        set_here = [f"candidates.{name}.threshold" for name, c in cfg.candidates.items()
+                    if c.threshold is not None]
+        if cfg.operating_point.choose_on != "fixed":
+            set_here.insert(0, f"operating_point.choose_on={cfg.operating_point.choose_on}")
+        if set_here:
+            raise ConfigError(f"{set_here[0]}: operating points (thresholds on scores) apply to binary and "
+                              f"multiclass tasks, not to task '{self.name}'; remove it")
+
+    def apply_operating_points(self, entries: list[Entry], evalset: EvalSet,
+                               registry: Mapping[str, MetricSpec], strategy: Strategy, cfg: RunConfig,
+                               resolve: Callable[[str, str], Path]) -> None:
+        """Turn scoring entries' scores into labels at their operating point, in place (default: none)."""
 
     # --- metrics ------------------------------------------------------------------------------
     def compute_metrics(self, registry: Mapping[str, MetricSpec], evalset: EvalSet,

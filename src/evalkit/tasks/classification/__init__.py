@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ from evalkit.tasks.base import ResampledValues, Task
 from evalkit.uncertainty.intervals import ProportionCounts, RankCounts
 from evalkit.uncertainty.resampling import Resampler
 
+if TYPE_CHECKING:
+    from evalkit.strategies.base import Strategy
+
 SUM_TOLERANCE = 1e-6
 # Below this many positives an interval of a metric that depends on the positive class is rough, and
 # the report says so.
@@ -46,6 +49,9 @@ POSITIVE_CLASS_METRICS = ("recall", "f1", "precision", "balanced_accuracy", "roc
 
 class ClassificationTask(Task):
     """Binary or multiclass classification (``binary`` says which)."""
+
+    # thresholds: precision and recall against the threshold, when an operating point was chosen
+    figures = ("pr_curves", "roc_curves", "confusion", "thresholds")
 
     def __init__(self, name: str, *, binary: bool) -> None:
         self.name = name
@@ -120,6 +126,21 @@ class ClassificationTask(Task):
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         return {"positive_label": evalset.classes[1]} if self.binary else {}
 
+    # --- operating points ---------------------------------------------------------------------
+    def check_operating_point(self, cfg: RunConfig, registry: Mapping[str, MetricSpec],
+                              strategy: Strategy) -> None:
+        from evalkit.tasks.classification import decisions
+
+        decisions.check(cfg, registry, strategy, binary=self.binary)
+
+    def apply_operating_points(self, entries: list[Entry], evalset: EvalSet,
+                               registry: Mapping[str, MetricSpec], strategy: Strategy, cfg: RunConfig,
+                               resolve: Callable[[str, str], Path]) -> None:
+        """Binary scoring entries judged at the threshold ``operating_point`` chooses (decisions.apply)."""
+        from evalkit.tasks.classification import decisions
+
+        decisions.apply(entries, evalset, registry, strategy, cfg, resolve, binary=self.binary)
+
     # --- uncertainty --------------------------------------------------------------------------
     def resampled_values(self, entries: Iterable[Entry], evalset: EvalSet,
                          registry: Mapping[str, MetricSpec], strategy_metrics: Iterable[str],
@@ -139,6 +160,9 @@ class ClassificationTask(Task):
         for names, group in groups.items():
             values |= bootstrap_entries(self.name, list(names), evalset.y, group, resampler,
                                         n_classes=evalset.n_classes, progress=progress)
+        from evalkit.tasks.classification.decisions import reselect_in_bootstrap
+
+        reselect_in_bootstrap(entries, evalset, resampler, values)
         return values
 
     def restricted_values(self, best: Entry, items: np.ndarray, names: list[str], evalset: EvalSet,
@@ -199,6 +223,12 @@ class ClassificationTask(Task):
                 continue
             curves = prediction_curves(entry.predictions, evalset, classes, max_points=max_points)
             data[entry.name] = {"role": entry.role, "kind": entry.kind, **curves}
+            if self.binary and isinstance(entry.details.get("operating_point"), dict) \
+                    and entry.predictions.scores is not None and entry.predictions.item_index is None:
+                from evalkit.tasks.classification.decisions import threshold_curve
+
+                data[entry.name]["threshold_curve"] = threshold_curve(evalset.y, entry.predictions.scores,
+                                                                      max_points=max_points)
         return {"format": FORMAT, "task": self.name, "classes": list(evalset.classes),
                 "curve_classes": [name for _, name in classes], "entries": data}
 

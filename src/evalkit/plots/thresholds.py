@@ -1,0 +1,85 @@
+"""The threshold figure: precision and recall of one scoring entry against its decision threshold.
+
+Drawn for the best candidate (the top-ranked scoring candidate stands in, marked as such, when none
+is feasible): its precision and recall at every threshold on the evaluated items (``curves.json``'s
+``threshold_curve``), the chosen threshold as a vertical line, the band the per-fold thresholds span
+(cross_fit), and each constraint on precision or recall as a horizontal line. Reads only the records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from evalkit.plots import NothingToDraw, style
+from evalkit.plots.satisficing import constraints_of
+
+CURVE_METRICS = {"precision": "#0072B2", "recall": "#D55E00"}  # Okabe-Ito blue and vermillion
+
+
+def threshold_subject(record: dict[str, Any], curves: dict[str, Any]) -> tuple[str, str] | None:
+    """``(entry name, title)`` to draw: the best candidate, or the top-ranked one with a threshold curve."""
+    data = curves.get("entries", {})
+    with_curve = [e for e in record["entries"] if e["role"] == "candidate"
+                  and (data.get(e["name"]) or {}).get("threshold_curve")]
+    best = record.get("best")
+    for entry in with_curve:
+        if entry["name"] == best:
+            return best, f"best candidate: {best}"
+    if with_curve:
+        name = with_curve[0]["name"]
+        why = "no candidate is feasible" if not best else f"the best candidate, {best}, has no scores"
+        return name, f"top-ranked candidate with scores: {name} ({why})"
+    return None
+
+
+@style.styled
+def threshold_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
+    """Draw precision and recall against the threshold; artists carry ``gid`` tags ``curve:<metric>``,
+    ``chosen``, ``fold_spread``, ``fold:<i>`` and ``constraint:<metric>``."""
+    subject = threshold_subject(record, curves)
+    if subject is None:
+        raise NothingToDraw("no candidate has an operating point on binary scores (operating_point.choose_on "
+                            "is fixed, or no candidate gives scores)")
+    name, title = subject
+    curve = curves["entries"][name]["threshold_curve"]
+    point = next(e for e in record["entries"] if e["name"] == name).get("operating_point") or {}
+    figure = style.new_figure(7.2, 4.6)
+    ax = figure.add_subplot()
+    handles: list[Any] = []
+    for metric, colour in CURVE_METRICS.items():
+        # Stored highest threshold first; the value at threshold t holds down to the next lower score.
+        (line,) = ax.plot(curve["threshold"][::-1], curve[metric][::-1], color=colour, lw=1.8,
+                          drawstyle="steps-pre", label=metric, gid=f"curve:{metric}")
+        handles.append(line)
+    folds = [t for t in point.get("fold_thresholds") or [] if isinstance(t, int | float)]
+    if len(folds) > 1:
+        ax.axvspan(min(folds), max(folds), color="0.85", zorder=0, gid="fold_spread")
+        for i, value in enumerate(folds):
+            ax.plot([value, value], [0, 0.04], color="0.35", lw=1.2, gid=f"fold:{i}")
+        handles.append(Patch(color="0.85",
+                             label=f"fold thresholds ({len(folds)} folds; ticks at the bottom)"))
+    chosen = point.get("threshold")
+    if isinstance(chosen, int | float):
+        ax.axvline(chosen, color="black", lw=1.4, gid="chosen")
+        handles.append(Line2D([], [], color="black", lw=1.4,
+                              label=f"chosen threshold {chosen:.4g} ({point.get('choose_on', '')})"))
+    for constraint in constraints_of(record) if record["strategy"].get("name") == "satisficing" else []:
+        if constraint.metric in CURVE_METRICS:
+            ax.axhline(constraint.threshold, color=CURVE_METRICS[constraint.metric], ls=":", lw=1.3,
+                       gid=f"constraint:{constraint.metric}")
+            handles.append(Line2D([], [], color=CURVE_METRICS[constraint.metric], ls=":",
+                                  label=f"constraint {constraint}"))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("threshold (score >= threshold is positive)")
+    ax.set_ylabel("value on the evaluated items")
+    confidence = point.get("confidence")
+    ax.set_title(title + ("" if confidence is None else f"\nconstraints met at {confidence:g} confidence "
+                                                         "on the choosing data"))
+    ax.grid(True, alpha=0.3)
+    ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.9)
+    return figure

@@ -1,0 +1,333 @@
+"""Scoring entries judged at their operating point: the glue between a run and ``operating_point``.
+
+The run's strategy says what the threshold optimises and must meet (:func:`rule_for`); each binary
+scoring entry's labels are then made at the threshold chosen as ``operating_point.choose_on`` says,
+its label metrics recomputed, and ``details["operating_point"]`` records the choice for metrics.json,
+the report and the threshold figure. Multiclass keeps argmax (no registry metric names one class).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from evalkit.errors import ConfigError, DataError
+from evalkit.tasks.classification.operating_point import (
+    COUNT_METRICS,
+    Condition,
+    Rule,
+    check_folds,
+    choose_threshold,
+    cross_fit,
+    metrics_at,
+    stratified_folds,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from evalkit.config import RunConfig
+    from evalkit.entry import Entry
+    from evalkit.evalset import EvalSet
+    from evalkit.metrics.registry import MetricSpec
+    from evalkit.predictions import Predictions
+    from evalkit.strategies.base import Strategy
+    from evalkit.uncertainty.resampling import Resampler
+
+# What metrics.json keeps of the decisions an entry is judged on (and what the PR/ROC figures need).
+RECORDED_METRICS = ("precision", "recall", "specificity", "fpr", "f1", "accuracy")
+LABELS_ONLY = "labels only: no operating point"
+# Re-running the cross-fitted choice costs one sort per fold per resample; above this many item-resamples
+# (1,000 resamples of 20,000 items) the bootstrap keeps the cross-fitted labels fixed instead, and says so.
+RESELECT_BUDGET = 20_000_000
+MULTICLASS_NOTE = ("multiclass: labels stay the highest-scoring class (argmax); an operating point needs a "
+                   "constraint that names one class, and the multiclass metrics are averages over classes")
+
+
+@dataclass(frozen=True)
+class CrossFitSetup:
+    """What the bootstrap needs to re-run an entry's cross-fitted choice on a resample."""
+
+    rule: Rule
+    folds: int
+    fold_of: np.ndarray
+
+
+def rule_for(strategy: Strategy, registry: Mapping[str, MetricSpec], confidence: float | None) -> Rule:
+    """The operating-point rule of a strategy: its objective and constraints on threshold metrics.
+
+    Metrics that do not depend on the threshold (latency, roc_auc in an objective) are the same at every
+    threshold and are left to the strategy; a *constraint* on a score metric (roc_auc, average_precision,
+    log_loss, brier) is refused: a threshold cannot help or hurt it, so choosing on it would mislead.
+    """
+    description = strategy.describe()
+    name = description.get("name")
+    if name == "satisficing":
+        optimize = description["optimize"]
+        objective = ((optimize, 1.0, False),) if optimize in COUNT_METRICS else ()
+        conditions = []
+        for metric, given in description["constraints"].items():
+            spec = registry.get(metric)
+            if metric in COUNT_METRICS:
+                conditions.append(Condition(metric, given["op"], float(given["threshold"])))
+            elif spec is not None and spec.needs == "scores":
+                usable = ", ".join(m for m in COUNT_METRICS if m in registry)
+                raise ConfigError(f"strategy.constraints.{metric}: {metric} does not depend on the "
+                                  "threshold, so an operating point cannot be chosen to meet it; "
+                                  f"constrain a threshold metric ({usable}) or set "
+                                  "operating_point.choose_on: fixed")
+        rule = Rule(objective, tuple(conditions), strategy.higher_is_better, confidence)
+    elif name == "average":
+        objective = tuple((m, float(w), False) for m, w in zip(description["metrics"], description["weights"],
+                                                               strict=True) if m in COUNT_METRICS)
+        rule = Rule(objective, (), True, confidence)
+    else:
+        raise ConfigError(f"operating_point.choose_on needs a satisficing or average strategy to say what "
+                          f"the threshold optimises (strategy is {name}); set operating_point.choose_on: "
+                          "fixed or change the strategy")
+    rule.check()
+    return rule
+
+
+def check(cfg: RunConfig, registry: Mapping[str, MetricSpec], strategy: Strategy, *, binary: bool) -> None:
+    """Config checks before any data is read."""
+    if cfg.operating_point.choose_on != "fixed" and binary:
+        rule_for(strategy, registry, cfg.operating_point.confidence)
+    if not binary:
+        for name, candidate in cfg.candidates.items():
+            if candidate.threshold is not None:
+                raise ConfigError(f"candidates.{name}.threshold: a threshold applies to binary scores; "
+                                  "multiclass labels are the highest-scoring class; remove it")
+
+
+def apply(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec], strategy: Strategy,
+          cfg: RunConfig, resolve: Callable[[str, str], Path], *, binary: bool) -> None:
+    """Relabel every binary scoring entry at its operating point and record the choice (in place)."""
+    point = cfg.operating_point
+    if not binary:
+        if point.choose_on != "fixed":
+            for entry in entries:
+                if entry.predictions is not None and entry.predictions.scores is not None:
+                    entry.details["operating_point"] = {"choose_on": point.choose_on, "note": MULTICLASS_NOTE}
+        return
+    for entry in entries:
+        threshold = cfg.candidates[entry.name].threshold if entry.role == "candidate" \
+            and entry.name in cfg.candidates else None
+        if threshold is not None:
+            _fixed(entry, evalset, registry, threshold)
+    if point.choose_on == "fixed":
+        return
+    rule = rule_for(strategy, registry, point.confidence)
+    scoring = [e for e in entries if _owns_threshold(e, cfg)]
+    for entry in entries:
+        if entry.predictions is not None and entry.predictions.scores is None \
+                and entry.predictions.item_index is None:
+            entry.details["operating_point"] = {"choose_on": point.choose_on, "note": LABELS_ONLY}
+    if point.choose_on == "cross_fit":
+        if scoring:
+            check_folds(evalset.y, point.folds)
+        fold_of = stratified_folds(evalset.y, point.folds, point.seed)
+        for entry in scoring:
+            _cross_fitted(entry, evalset, registry, rule, point.folds, fold_of)
+    else:
+        _validated(scoring, evalset, registry, rule, cfg, resolve)
+
+
+def _owns_threshold(entry: Entry, cfg: RunConfig) -> bool:
+    """Full-coverage binary scores whose threshold is not fixed by the candidate's own ``threshold``."""
+    preds = entry.predictions
+    if preds is None or preds.scores is None or preds.scores.ndim != 1 or preds.item_index is not None:
+        return False
+    if entry.role == "candidate" and entry.name in cfg.candidates:
+        return cfg.candidates[entry.name].threshold is None
+    return True
+
+
+def _relabel(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec], labels: np.ndarray,
+             setup: object | None = None) -> None:
+    from evalkit.metrics.compute import compute_metrics
+
+    assert entry.predictions is not None
+    entry.predictions = dataclasses.replace(entry.predictions, labels=labels.astype(np.int64),
+                                            labels_from_scores=True, operating_point=setup)
+    computed = compute_metrics(registry, evalset, entry.predictions)
+    entry.metrics.update(computed.values)
+    entry.notes = {m: n for m, n in entry.notes.items() if m not in computed.values} | computed.notes
+    entry.details.pop("labels_from_scores", None)
+
+
+def _recorded(y: np.ndarray, labels: np.ndarray) -> dict[str, float | None]:
+    values = metrics_at(y, labels)
+    return {m: (None if np.isnan(values[m]) else values[m]) for m in RECORDED_METRICS}
+
+
+def _fixed(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec], threshold: float) -> None:
+    preds = entry.predictions
+    if preds is None or preds.scores is None:
+        raise ConfigError(f"candidates.{entry.name}.threshold: this candidate gives labels only, so there "
+                          "are no scores to threshold; remove threshold or give a 'score' column")
+    labels = (preds.scores >= threshold).astype(np.int64)
+    _relabel(entry, evalset, registry, labels)
+    entry.details["operating_point"] = {"choose_on": "fixed", "confidence": None, "threshold": threshold,
+                                        "fold_thresholds": [], "spread": None,
+                                        "metrics_at_point": _recorded(preds.truth(evalset), labels)}
+
+
+def _cross_fitted(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec], rule: Rule, folds: int,
+                  fold_of: np.ndarray) -> None:
+    assert entry.predictions is not None and entry.predictions.scores is not None
+    y, scores = evalset.y, entry.predictions.scores
+    result = cross_fit(y, scores, rule, folds=folds, seed=0, fold_of=fold_of)
+    # The threshold one would ship: chosen on every evaluated item. The entry is judged on the pooled
+    # held-out decisions instead, so no item is decided by a threshold chosen on itself.
+    shipped = choose_threshold(y, scores, rule)
+    record: dict[str, Any] = {
+        "choose_on": "cross_fit", "folds": folds, "confidence": rule.confidence,
+        "threshold": shipped.threshold, "fold_thresholds": list(result.fold_thresholds),
+        "spread": result.spread}
+    if result.labels is None:
+        record |= {"threshold": None, "infeasible": result.reason, "metrics_at_point": None}
+    else:
+        _relabel(entry, evalset, registry, result.labels, CrossFitSetup(rule, folds, fold_of))
+        record["metrics_at_point"] = _recorded(y, result.labels)
+    if record["threshold"] is not None:
+        record["curve_point"] = _recorded(y, (scores >= shipped.threshold).astype(np.int64))
+    entry.details["operating_point"] = record
+
+
+def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec],
+               rule: Rule, cfg: RunConfig, resolve: Callable[[str, str], Path]) -> None:
+    point = cfg.operating_point
+    assert point.validation.path is not None
+    candidates = [e for e in scoring if e.role == "candidate"]
+    missing = [e.name for e in candidates if cfg.candidates[e.name].predictions is not None
+               and cfg.candidates[e.name].predictions_validation is None]
+    if missing:
+        raise ConfigError(f"operating_point.choose_on=validation: candidate(s) {', '.join(missing)} give "
+                          "scores but no validation predictions; set their predictions_validation")
+    validation = _validation_set(evalset, cfg, resolve)
+    for entry in scoring:
+        if entry.role != "candidate":
+            entry.details["operating_point"] = {
+                "choose_on": "validation",
+                "note": "baseline: fixed threshold 0.5 (validation predictions are read for candidates only)"}
+            continue
+        predicted = _validation_predictions(entry.name, validation, evalset, cfg, resolve)
+        assert predicted.scores is not None and entry.predictions is not None
+        choice = choose_threshold(predicted.truth(validation), predicted.scores, rule)
+        record: dict[str, Any] = {"choose_on": "validation", "confidence": rule.confidence,
+                                  "threshold": choice.threshold, "fold_thresholds": [], "spread": None,
+                                  "validation_metrics": choice.metrics or None}
+        if choice.threshold is None:
+            record |= {"infeasible": f"validation set: {choice.reason}", "metrics_at_point": None}
+        else:
+            assert entry.predictions.scores is not None
+            labels = (entry.predictions.scores >= choice.threshold).astype(np.int64)
+            _relabel(entry, evalset, registry, labels)
+            record["metrics_at_point"] = record["curve_point"] = _recorded(evalset.y, labels)
+        entry.details["operating_point"] = record
+
+
+def _validation_set(evalset: EvalSet, cfg: RunConfig, resolve: Callable[[str, str], Path]) -> EvalSet:
+    from evalkit.tasks import get_task
+
+    assert cfg.operating_point.validation.path is not None
+    path = resolve(cfg.operating_point.validation.path, "operating_point.validation.path")
+    data = dataclasses.replace(cfg.data, path=cfg.operating_point.validation.path, train_path=None)
+    validation = get_task(evalset.task).load_evalset(data, truth_path=path, train_path=None)
+    if tuple(validation.classes) != tuple(evalset.classes):
+        raise DataError(f"{path}: the validation truth's classes {list(validation.classes)} differ from the "
+                        f"test truth's {list(evalset.classes)}; set data.positive_label or fix the labels")
+    return validation
+
+
+def _validation_predictions(name: str, validation: EvalSet, evalset: EvalSet, cfg: RunConfig,
+                            resolve: Callable[[str, str], Path]) -> Predictions:
+    from evalkit.fitting import build_estimator, select_features
+    from evalkit.tasks import get_task
+
+    candidate = cfg.candidates[name]
+    task = get_task(validation.task)
+    if candidate.predictions_validation is not None:
+        path = resolve(candidate.predictions_validation, f"candidates.{name}.predictions_validation")
+        predicted = task.predictions_from_file(path, validation, id_column=cfg.data.id_column)
+    else:
+        # An estimator is fitted again on the same train split (same config, same seed) and predicts the
+        # validation items; the run's own fit predicted the test items.
+        if validation.features is None:
+            raise DataError(f"{cfg.operating_point.validation.path}: estimator candidate {name} needs the "
+                            "feature columns in the validation truth")
+        where = f"candidates.{name}"
+        if evalset.train_features is None or evalset.train_y is None:
+            raise ConfigError(f"{where}: an estimator needs a train split with features")
+        estimator = build_estimator(candidate.estimator, where=f"{where}.estimator")
+        predicted = task.fit_predict(estimator, validation,
+                                     select_features(evalset.train_features, candidate.features, where=where),
+                                     evalset.train_y,
+                                     select_features(validation.features, candidate.features, where=where))
+    if predicted.scores is None:
+        raise DataError(f"candidates.{name}.predictions_validation: no scores; give a 'score' column so a "
+                        "threshold can be chosen on it")
+    return predicted
+
+
+def reselect_in_bootstrap(entries: Iterable[Entry], evalset: EvalSet, resampler: Resampler,
+                          values: dict[str, dict[str, np.ndarray]]) -> None:
+    """Replace cross-fitted entries' threshold metrics on each resample by a re-run of the whole choice.
+
+    On resample ``r`` (its item weights) every fold's threshold is chosen again on the other folds'
+    weighted items and the pooled held-out decisions are scored with the same weights, so intervals and
+    satisficing shares include the threshold's own uncertainty. A resample where some fold admits no
+    threshold gives NaN, which no constraint accepts. Beyond ``RESELECT_BUDGET`` the labels stay fixed.
+    """
+    chosen = [e for e in entries if e.predictions is not None
+              and isinstance(e.predictions.operating_point, CrossFitSetup) and e.name in values]
+    if not chosen:
+        return
+    if evalset.n_items * resampler.resamples > RESELECT_BUDGET:
+        for entry in chosen:
+            entry.details["operating_point"]["bootstrap"] = (
+                f"labels held fixed: re-choosing the threshold in {resampler.resamples} resamples of "
+                f"{evalset.n_items} items exceeds the budget of {RESELECT_BUDGET:,} item-resamples")
+        return
+    weights = [resampler.weights(r) for r in range(resampler.resamples)]
+    for entry in chosen:
+        assert entry.predictions is not None and entry.predictions.scores is not None
+        setup = entry.predictions.operating_point
+        assert isinstance(setup, CrossFitSetup)
+        names = [m for m in values[entry.name] if m in COUNT_METRICS]
+        arrays = {m: np.full(resampler.resamples, np.nan) for m in names}
+        for r, w in enumerate(weights):
+            result = cross_fit(evalset.y, entry.predictions.scores, setup.rule, folds=setup.folds, seed=0,
+                               weight=w, fold_of=setup.fold_of)
+            if result.labels is not None:
+                at = metrics_at(evalset.y, result.labels, w)
+                for m in names:
+                    arrays[m][r] = at[m]
+        values[entry.name].update(arrays)
+        entry.details["operating_point"]["bootstrap"] = (
+            f"threshold re-chosen in every fold of each of the {resampler.resamples} resamples: "
+            f"{', '.join(names)} intervals and satisficing shares include its uncertainty")
+
+
+def threshold_curve(y_true: np.ndarray, scores: np.ndarray, *, max_points: int) -> dict[str, list[float]]:
+    """Precision and recall at each threshold on every evaluated item (for the threshold figure).
+
+    At most ``max_points`` thresholds, evenly spaced in rank, the highest and lowest always kept.
+    """
+    from evalkit.tasks.classification.operating_point import sweep
+
+    table = sweep(y_true, scores)
+    keep = np.unique(np.linspace(0, len(table.thresholds) - 1, min(max_points, len(table.thresholds)))
+                     .round().astype(np.int64))
+
+    def listed(values: np.ndarray) -> list[float]:
+        return [round(float(v), 6) for v in np.nan_to_num(values[keep], nan=0.0)]
+
+    return {"threshold": listed(table.thresholds), "precision": listed(table.metric("precision")),
+            "recall": listed(table.metric("recall"))}

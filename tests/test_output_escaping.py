@@ -90,7 +90,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "out"
 
 
-@pytest.mark.figures
+@pytest.mark.figures("leaderboard")
 def test_figures_show_names_with_dollar_signs_as_text(hostile_run):
     record = json.loads((hostile_run / "metrics.json").read_text())
     figure = leaderboard_figure(record)

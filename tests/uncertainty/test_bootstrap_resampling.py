@@ -127,7 +127,7 @@ def test_poisson_weights_follow_poisson_1():
 
 def test_multinomial_weights_follow_the_multinomial_for_three_items():
     # Three items: Poissonization needs large corrections (S ~ Poisson(3)), the hardest case.
-    rs = Resampler(3, 20_000, seed=99)
+    rs = Resampler(3, 6_000, seed=99)
     w = all_weights(rs)
     assert (w.sum(axis=1) == 3).all()
     outcomes = [c for c in product(range(4), repeat=3) if sum(c) == 3]
@@ -191,7 +191,7 @@ def test_stratified_weights_are_multinomial_within_each_class():
     # Three items in a class of their own: their counts must follow Multinomial(3, 1/3 each).
     y = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1])
     strata = strata_of(y)
-    rs = Resampler(10, 20_000, seed=8)
+    rs = Resampler(10, 6_000, seed=8)
     w = np.concatenate([rs.stratify(start, block, strata) for start, block in rs.blocks()])[:, :3]
     outcomes = [c for c in product(range(4), repeat=3) if sum(c) == 3]
     observed = np.array([np.all(w == c, axis=1).sum() for c in outcomes])

@@ -139,8 +139,9 @@ def _set_limits(ax: Axes, record: dict[str, Any], scored: list[dict[str, Any]],
 
 
 def _divider(ax: Axes, entries: list[dict[str, Any]]) -> None:
-    """A line between the feasible entries and the infeasible ones (ranked below them)."""
-    feasible = [bool(e.get("feasible", True)) and e["score"] is not None for e in entries]
+    """A line between the feasible entries and the infeasible ones (ranked below them); entries without a
+    score, ranked last, say so in the value column instead."""
+    feasible = [bool(e.get("feasible", True)) for e in entries if e["score"] is not None]
     if any(feasible) and not all(feasible) and feasible == sorted(feasible, reverse=True):
         ax.axhline(feasible.index(False) - 0.5, color=style.INFEASIBLE_RED, linewidth=0.9,
                    linestyle=DIVIDER_DOTS, gid="feasibility_divider", zorder=1)

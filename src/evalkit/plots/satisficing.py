@@ -82,7 +82,8 @@ def satisficing_figure(record: dict[str, Any]) -> Figure:
     renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
     for labels, ax in pending:
         # Lines and their labels are placed first; entry labels keep off them.
-        avoid = [line.get_window_extent(renderer) for line in ax.lines
+        # A line's extent has no width: padded to a few pixels, so a label that crosses it overlaps it.
+        avoid = [line.get_window_extent(renderer).padded(3) for line in ax.lines
                  if str(line.get_gid()) == "lower_bound" or str(line.get_gid()).startswith("threshold:")]
         place_labels(ax, labels, fontsize=LABEL_FONT, avoid=avoid)
     return figure

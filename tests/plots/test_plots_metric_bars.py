@@ -119,3 +119,9 @@ def test_an_unreported_metric_is_a_dash_not_a_bar(drawn):
     names = [e["name"] for e in satisficing_record["entries"]]
     assert sorted(names[int(y)] for y in dashes.get_ydata()) == sorted(
         ["spec", "panel/majority_vote", "rule"])
+
+
+def test_a_one_metric_strategys_metric_comes_first():
+    entries = [make_entry("a", "candidate", "predictions", 0.5, metrics={"AP50": 0.8, "mAP": 0.5})]
+    record = make_record(entries, best="a", strongest=None, strategy={"name": "map", "metric": "mAP"})
+    assert metric_names(record) == ["mAP", "AP50"]

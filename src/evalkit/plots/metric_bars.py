@@ -31,11 +31,11 @@ LOG_RATIO = 30.0
 
 
 def metric_names(record: dict[str, Any]) -> list[str]:
-    """The metrics to show: the strategy's first (in its order), then the rest alphabetically, each only
-    if at least one entry reports it."""
+    """The metrics to show: the strategy's first (in its order; a one-metric strategy's metric, such as
+    mAP), then the rest alphabetically, each only if at least one entry reports it."""
     strategy = record["strategy"]
     first = [strategy["optimize"], *strategy.get("constraints", {})] if rec.is_satisficing(record) \
-        else list(strategy.get("metrics") or [])
+        else [strategy["metric"]] if strategy.get("metric") else list(strategy.get("metrics") or [])
     names = list(dict.fromkeys(first + sorted(record.get("metric_directions", {}))))
     return [m for m in names if any(e["metrics"].get(m) is not None for e in record["entries"])]
 

@@ -124,4 +124,5 @@ def test_an_unreported_metric_is_a_dash_not_a_bar(drawn):
 def test_a_one_metric_strategys_metric_comes_first():
     entries = [make_entry("a", "candidate", "predictions", 0.5, metrics={"AP50": 0.8, "mAP": 0.5})]
     record = make_record(entries, best="a", strongest=None, strategy={"name": "map", "metric": "mAP"})
+    record["metric_directions"] = {"AP50": "higher", "mAP": "higher"}
     assert metric_names(record) == ["mAP", "AP50"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from plot_data import binary_evalset, make_entry, make_record, noisy_scores
+from plot_data import binary_evalset, build_satisficing_record, noisy_scores
 
 from evalkit.config import validate
 from evalkit.curves import curve_record
@@ -23,31 +23,7 @@ from evalkit.runner import run_experiment
 def satisficing_record() -> dict[str, Any]:
     """Three candidates (one infeasible, one fragile), a rule, a human panel, an external number and an
     entry without a score; bootstrap intervals on everything except the external number."""
-    def m(precision: float | None, recall: float, latency: float | None = None) -> dict[str, float | None]:
-        values: dict[str, float | None] = {"precision": precision, "recall": recall}
-        if latency is not None:
-            values["latency_ms"] = latency
-        return values
-
-    entries = [
-        make_entry("alpha", "candidate", "estimator", 0.97, metrics=m(0.97, 0.96, 1.5),
-                   ci={"score": [0.93, 0.99], "precision": [0.93, 0.99], "recall": [0.92, 0.99]},
-                   feasible_share=0.99),
-        make_entry("beta", "candidate", "estimator", 0.95, metrics=m(0.95, 0.955, 12.0),
-                   ci={"score": [0.90, 0.98], "precision": [0.90, 0.98], "recall": [0.91, 0.98]},
-                   feasible_share=0.6),
-        make_entry("spec", "baseline", "external", 0.90, metrics=m(0.90, 0.95)),
-        make_entry("panel/majority_vote", "baseline", "human", 0.96, feasible=False, metrics=m(0.96, 0.93),
-                   ci={"score": [0.92, 0.99], "precision": [0.92, 0.99], "recall": [0.88, 0.97]}),
-        make_entry("gamma", "candidate", "estimator", 0.93, feasible=False, metrics=m(0.93, 0.90, 80.0),
-                   ci={"score": [0.88, 0.97], "precision": [0.88, 0.97], "recall": [0.85, 0.94]}),
-        make_entry("rule", "baseline", "rule", 0.91, feasible=False, metrics=m(0.91, 0.85),
-                   ci={"score": [0.86, 0.95], "precision": [0.86, 0.95], "recall": [0.80, 0.90]}),
-        make_entry("majority", "baseline", "simple_ml", None, feasible=False, metrics=m(None, 0.0, 0.01)),
-    ]
-    return make_record(entries, best="alpha", strongest="spec",
-                       human_level={"name": "panel/majority_vote", "score": 0.96},
-                       bootstrap={"resamples": 200, "level": 0.95})
+    return build_satisficing_record()
 
 
 @pytest.fixture

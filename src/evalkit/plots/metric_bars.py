@@ -1,8 +1,12 @@
-"""Every metric per entry: one small panel per metric, one horizontal bar per entry, with intervals.
+"""Every metric per entry: one panel per metric, one horizontal bar per entry, with intervals and values.
 
 A single grouped chart of ten metrics × a dozen entries is a wall of slivers, and metrics live on
 different scales (a rate in [0, 1], a latency in ms); one panel each, entries in leaderboard order on
-a shared axis, keeps every bar readable and every scale honest.
+a shared axis, keeps every bar readable and every scale honest. A rate's panel runs over its whole
+range, 0 to 1; an unbounded metric (a loss, a cost) gets a log axis when its values span more than
+a factor of 30, so one entry's log loss of 13 does not flatten everyone else's 0.1. Each bar's value
+is printed in a column right of its panel (0.87 and 1.00 look alike as bars), where no bar or
+whisker can cover it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -17,17 +22,20 @@ from matplotlib.ticker import MaxNLocator
 
 from evalkit.plots import NothingToDraw, style
 from evalkit.plots import record as rec
+from evalkit.plots.labels import break_name
 
-NCOLS = 4
+NCOLS = 3
 BAR_HEIGHT = 0.72
+FONT = 9.0  # about 10.5 in wide, shown about 1,100 px wide in report.html: still 9 pt or more on screen
+LOG_RATIO = 30.0
 
 
 def metric_names(record: dict[str, Any]) -> list[str]:
-    """The metrics to show: the strategy's first (in its order), then the rest alphabetically, each only
-    if at least one entry reports it."""
+    """The metrics to show: the strategy's first (in its order; a one-metric strategy's metric, such as
+    mAP), then the rest alphabetically, each only if at least one entry reports it."""
     strategy = record["strategy"]
     first = [strategy["optimize"], *strategy.get("constraints", {})] if rec.is_satisficing(record) \
-        else list(strategy.get("metrics") or [])
+        else [strategy["metric"]] if strategy.get("metric") else list(strategy.get("metrics") or [])
     names = list(dict.fromkeys(first + sorted(record.get("metric_directions", {}))))
     return [m for m in names if any(e["metrics"].get(m) is not None for e in record["entries"])]
 
@@ -45,8 +53,10 @@ def metrics_figure(record: dict[str, Any]) -> Figure:
     entries = record["entries"]
     ncols = min(NCOLS, len(names))
     nrows = math.ceil(len(names) / ncols)
-    panel_height = max(2.2, 0.2 * len(entries) + 0.9)
-    figure = style.new_figure(2.9 * ncols + 1.6, panel_height * nrows + 0.8)
+    labels = [break_name(e["name"]) for e in entries]
+    two_lines = any("\n" in label for label in labels)
+    panel_height = max(2.0, (0.3 if two_lines else 0.24) * len(entries) + 0.8)
+    figure = style.new_figure(2.75 * ncols + 2.2, panel_height * nrows + 1.0)
     axes = figure.subplots(nrows, ncols, squeeze=False)
     for i, ax in enumerate(axes.ravel()):
         if i >= len(names):
@@ -55,8 +65,9 @@ def metrics_figure(record: dict[str, Any]) -> Figure:
         _panel(ax, record, names[i], entries)
         # Names only in the first column; the other panels get no y ticks at all, which also spares
         # the layout from measuring a hundred hidden labels.
-        ax.set_yticks(range(len(entries)), [e["name"] for e in entries] if i % ncols == 0 else [])
+        ax.set_yticks(range(len(entries)), labels if i % ncols == 0 else [], fontsize=FONT)
         ax.set_ylim(len(entries) - 0.5, -0.5)  # rank 1 on top
+        _value_column(ax, record, names[i], entries)
     handles = [Patch(facecolor=style.CANDIDATE, label="candidate"),
                Patch(facecolor=style.BASELINE, edgecolor=style.DARK_GREY, hatch="///", linewidth=0.6,
                      label="baseline")]
@@ -67,9 +78,11 @@ def metrics_figure(record: dict[str, Any]) -> Figure:
               "— not reported"
     if rec.has_intervals(record):
         caption += f"; whiskers: {rec.interval_label(record)} (none without per-item predictions)"
-    figure.suptitle("Metrics", x=0.01, ha="left", fontweight="bold", fontsize=12)
-    figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), title=caption,
-                  title_fontsize=8.5)
+    if any(_log_scale(record, m) for m in names):
+        caption += "; log: a log axis (values span more than 30x)"
+    figure.suptitle("Metrics", x=0.01, ha="left", fontweight="bold", fontsize=12.5)
+    figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), title=_wrap(caption, 120),
+                  title_fontsize=FONT, fontsize=FONT)
     return figure
 
 
@@ -77,7 +90,6 @@ def _panel(ax: Axes, record: dict[str, Any], metric: str, entries: list[dict[str
     direction = record.get("metric_directions", {}).get(metric)
     arrow = {"higher": " ↑", "lower": " ↓"}.get(direction or "", "")
     values = [e["metrics"].get(metric) for e in entries]
-    present = [v for v in values if v is not None]
     whiskers: list[tuple[int, float, float, float]] = []
     missing = [y for y, value in enumerate(values) if value is None]
     if missing:
@@ -106,13 +118,84 @@ def _panel(ax: Axes, record: dict[str, Any], metric: str, entries: list[dict[str
                                   [hi - x for x, hi in zip(xs, highs, strict=True)]],
                     fmt="none", ecolor=style.BLACK, elinewidth=0.9, capsize=2.2, gid=f"intervals:{metric}",
                     zorder=3)
-    bounded = all(0.0 <= v <= 1.0 for v in present)
-    highs = [rec.interval(e, metric)[1] if rec.interval(e, metric) else v  # type: ignore[index]
-             for e, v in zip(entries, values, strict=True) if v is not None]
-    top = max(highs + present)
-    ax.set_xlim(0, 1.0 if bounded and top <= 1.0 else top * 1.08 if top > 0 else 1.0)
-    ax.xaxis.set_major_locator(MaxNLocator(4))
-    ax.set_title(metric + arrow, loc="left", fontsize=10)
+    _scale(ax, record, metric, entries, values)
+    log = " (log)" if ax.get_xscale() == "log" else ""
+    ax.set_title(metric + arrow + log, loc="left", fontsize=FONT + 1)
     ax.grid(True, axis="x")
     ax.grid(False, axis="y")
     ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="x", labelsize=FONT - 0.5)
+
+
+def _log_scale(record: dict[str, Any], metric: str) -> bool:
+    """An unbounded metric whose positive values span more than LOG_RATIO gets a log axis."""
+    if rec.metric_range(record, metric)[1] <= 1.0:
+        return False
+    positive = [float(v) for e in record["entries"] if (v := e["metrics"].get(metric)) is not None and v > 0]
+    return len(positive) >= 2 and max(positive) / min(positive) > LOG_RATIO
+
+
+def _scale(ax: Axes, record: dict[str, Any], metric: str, entries: list[dict[str, Any]],
+           values: list[float | None]) -> None:
+    """The metric's whole range when it is a rate; otherwise 0 (or the log axis's decade below the
+    smallest value) to a little past the largest value or interval bound."""
+    low_range, high_range = rec.metric_range(record, metric)
+    present = [float(v) for v in values if v is not None]
+    highs = [float(rec.interval(e, metric)[1]) if rec.interval(e, metric) else float(v)  # type: ignore[index]
+             for e, v in zip(entries, values, strict=True) if v is not None]
+    top = max(highs + present)
+    if _log_scale(record, metric):
+        positive = [v for v in present if v > 0]
+        ax.set_xscale("log", nonpositive="clip")
+        # Plain numbers, not mathtext ("10^2"), which evalkit's look turns off for names' sake.
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ax.set_xlim(10 ** math.floor(math.log10(min(positive))), 10 ** math.ceil(math.log10(top * 1.05)))
+        return
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    left = min(0.0, min(present))
+    if high_range <= 1.0 and top <= high_range:
+        ax.set_xlim(max(left, low_range), high_range)
+    else:
+        ax.set_xlim(left, top * 1.08 if top > 0 else 1.0)
+
+
+def _value_column(ax: Axes, record: dict[str, Any], metric: str, entries: list[dict[str, Any]]) -> None:
+    """Each entry's value as a tick label right of its panel: never under a bar, a whisker or a line, and
+    the layout makes room for it."""
+    values = [e["metrics"].get(metric) for e in entries]
+    column = ax.secondary_yaxis("right")
+    rate = rec.metric_range(record, metric)[1] <= 1.0
+    column.set_yticks(range(len(entries)), ["—" if v is None else f"{v:.3f}" if rate else short_number(v)
+                                            for v in values],
+                      fontsize=FONT - 0.5, family="DejaVu Sans Mono")
+    column.tick_params(axis="y", length=0, pad=2)
+    column.spines["right"].set_visible(False)
+    column.set_gid(f"values:{metric}")
+
+
+def short_number(value: float) -> str:
+    """A value in at most about five characters, with the precision its size needs.
+
+    >>> [short_number(v) for v in (0.8734, 0.00012, 13.41, 154.2, 18023.0)]
+    ['0.873', '1.2e-04', '13.4', '154', '18,023']
+    """
+    size = abs(value)
+    if size == 0 or 1e-3 <= size < 10:
+        return f"{value:.3f}" if size < 1 else f"{value:.2f}"
+    if size < 1e-3:
+        return f"{value:.1e}"
+    if size < 100:
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a caption at '; ' so a long one wraps instead of widening the figure."""
+    lines: list[str] = []
+    for part in text.split("; "):
+        if lines and len(lines[-1]) + len(part) + 2 <= width:
+            lines[-1] += "; " + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)

@@ -6,8 +6,10 @@ figures then draw no error bars rather than invented ones.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from evalkit.errors import EvalkitError
 from evalkit.report import describe_strategy
 
 # Below this share of bootstrap resamples satisfying the constraints, "feasible" is fragile. The
@@ -78,3 +80,42 @@ def human_level(record: dict[str, Any]) -> tuple[str, float] | None:
 
 def is_satisficing(record: dict[str, Any]) -> bool:
     return record["strategy"]["name"] == "satisficing"
+
+
+def metric_range(record: dict[str, Any], metric: str) -> tuple[float, float]:
+    """The values ``metric`` can take, from evalkit's metric registry: ``(0, 1)`` for a rate, ``(0, inf)`` for
+    a loss or a cost. A name the registry does not know (a regression error named in the experiment, a
+    declared cost) is ``(0, 1)`` when the record's ``metric_definitions`` call it bounded, ``(0, inf)`` when
+    its direction is recorded (costs and errors are never negative), and ``(-inf, inf)`` otherwise, so an
+    axis is never cut at a bound the metric does not have.
+
+    >>> metric_range({"task": "binary", "metric_directions": {}}, "f1")
+    (0.0, 1.0)
+    """
+    from evalkit.metrics.registry import metric_registry
+
+    try:
+        spec = metric_registry(str(record.get("task")), None).get(metric)
+    except EvalkitError:  # a record from a task this version does not know: no bound is assumed
+        spec = None
+    if spec is not None:
+        low, high = spec.value_range
+        return float(low), float(high)
+    definition = (record.get("metric_definitions") or {}).get(metric) or {}
+    if definition.get("bounded") is True:  # a share the experiment defines (regression's within_<tol>)
+        return (0.0, 1.0)
+    known = metric in (record.get("metric_directions") or {})
+    return (0.0, math.inf) if known else (-math.inf, math.inf)
+
+
+def score_range(record: dict[str, Any]) -> tuple[float, float]:
+    """The values the single number can take: the optimized (or only) metric's range, [0, 1] for an
+    average (it averages rates, and lower-is-better ones enter as 1 - value), unbounded for a formula."""
+    strategy = record["strategy"]
+    if strategy["name"] == "satisficing":
+        return metric_range(record, str(strategy["optimize"]))
+    if strategy.get("metric"):
+        return metric_range(record, str(strategy["metric"]))
+    if strategy["name"] == "average":
+        return (0.0, 1.0)
+    return (-math.inf, math.inf)

@@ -32,6 +32,7 @@ CANDIDATE = BLUE
 BEST = ORANGE
 BASELINE = LIGHT_GREY
 HUMAN = PURPLE
+HUMAN_LIGHT = "#EBC7DB"  # the human colour as a bar fill: people's rows match the human-level line
 LOWER_BOUND = BLACK
 INFEASIBLE_RED = VERMILLION
 # Yellow is too pale for thin lines on white, so curve colours skip it.

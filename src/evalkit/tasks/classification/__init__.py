@@ -215,16 +215,24 @@ class ClassificationTask(Task):
     def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, registry: Mapping[str, MetricSpec],
                      max_points: int) -> dict[str, Any]:
         from evalkit.curves import FORMAT, prediction_curves
+        from evalkit.tasks.classification.configured import calibration_binning, reliability_record
 
         classes = self.curve_classes(evalset)
+        binning = calibration_binning(registry)
         data: dict[str, Any] = {}
         for entry in entries:
             if entry.predictions is None:
                 continue
             curves = prediction_curves(entry.predictions, evalset, classes, max_points=max_points)
             data[entry.name] = {"role": entry.role, "kind": entry.kind, **curves}
-        return {"format": FORMAT, "task": self.name, "classes": list(evalset.classes),
-                "curve_classes": [name for _, name in classes], "entries": data}
+            if binning is not None and entry.predictions.scores is not None:
+                data[entry.name]["reliability"] = reliability_record(entry.predictions, evalset, binning)
+        record = {"format": FORMAT, "task": self.name, "classes": list(evalset.classes),
+                  "curve_classes": [name for _, name in classes], "entries": data}
+        if binning is not None:
+            forecast = "positive-class score" if self.binary else "top-label confidence"
+            record["reliability"] = binning.describe() | {"forecast": forecast}
+        return record
 
     def curve_classes(self, evalset: EvalSet) -> list[tuple[int, str]]:
         """Binary: the positive class only (code 1); multiclass: every class, one-vs-rest."""

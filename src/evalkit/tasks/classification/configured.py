@@ -114,3 +114,12 @@ def add_configured_values(result: MetricValues, registry: Mapping[str, MetricSpe
 def calibration_binning(registry: Mapping[str, MetricSpec]) -> Binning | None:
     """The run's binning, when it has calibration metrics."""
     return next((s.binning for s in registry.values() if isinstance(s, ConfiguredMetric) and s.binning), None)
+
+
+def reliability_record(predictions: Predictions, evalset: EvalSet,
+                       binning: Binning) -> dict[str, list[float]]:
+    """One entry's reliability-diagram data for ``curves.json``, rounded so reruns write the same bytes."""
+    assert predictions.scores is not None
+    table = calibration.reliability_table(predictions.truth(evalset), predictions.scores, binning,
+                                          predictions.weight)
+    return {key: [round(float(v), 6) for v in values] for key, values in table.items()}

@@ -297,6 +297,7 @@ def bootstrap_metric_values(
     *,
     n_classes: int | None = None,
     progress: bool | None = None,
+    settings: MetricSettings | None = None,
 ) -> dict[str, np.ndarray]:
     """Bootstrap values of ``metric_names`` for one entry: ``{metric: ndarray of shape (R,)}``.
 
@@ -319,4 +320,5 @@ def bootstrap_metric_values(
         resampler,
         n_classes=n_classes,
         progress=progress,
+        settings=settings,
     )["entry"]

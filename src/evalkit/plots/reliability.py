@@ -75,7 +75,8 @@ def reliability_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure
         table = tables[name]
         top.plot(table["forecast"], table["observed"], color=colour, linestyle=linestyle, linewidth=2.2,
                  marker=marker, markersize=5, gid=f"reliability:{name}", label=_label(name, role, entries))
-    top.set_xlim(-0.01, 1.01)
+    # Room right of 1.0: forecasts of exactly 1 are common, and their count bars are centred there.
+    top.set_xlim(-0.02, 1.05)
     top.set_ylim(-0.02, 1.02)
     top.grid(True, axis="both")
     top.set_ylabel("observed frequency" if "positive" in forecast_name else "observed accuracy")

@@ -2,7 +2,8 @@
 
 Drawn when the run has calibration metrics (``calibration:``). The best candidate and the strongest
 baseline that gives scores are highlighted; up to four other scoring entries are drawn faded, in rank
-order, for context. A point on the diagonal is a calibrated bin; below it the entry was overconfident.
+order, for context. A point on the diagonal is a calibrated bin; below it the entry forecast too high.
+The highlighted entries' markers grow with their bin's share of items.
 A strip under the diagram shows how many items each highlighted entry put in each bin, since a bin of
 three items says little.
 """
@@ -74,10 +75,15 @@ def reliability_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure
     for (name, role), (colour, linestyle, marker) in zip(highlighted, looks, strict=False):
         table = tables[name]
         top.plot(table["forecast"], table["observed"], color=colour, linestyle=linestyle, linewidth=2.2,
-                 marker=marker, markersize=5, gid=f"reliability:{name}", label=_label(name, role, entries))
-    # Room right of 1.0: forecasts of exactly 1 are common, and their count bars are centred there.
-    top.set_xlim(-0.02, 1.05)
-    top.set_ylim(-0.02, 1.02)
+                 marker=marker, markersize=4, gid=f"reliability:{name}", label=_label(name, role, entries))
+        # Marker area grows with the bin's share of items: a jump through a bin of two items looks small.
+        counts = np.asarray(table["count"], dtype=float)
+        share = counts / counts.sum() if counts.sum() > 0 else counts
+        top.scatter(table["forecast"], table["observed"], s=12 + 250 * share, color=colour, marker=marker,
+                    alpha=0.8, zorder=3, gid=f"bins:{name}")
+    # Room beside 0 and 1: forecasts of exactly 0 or 1 are common, and their count bars are centred there.
+    top.set_xlim(-0.05, 1.05)
+    top.set_ylim(-0.04, 1.04)
     top.grid(True, axis="both")
     top.set_ylabel("observed frequency" if "positive" in forecast_name else "observed accuracy")
     handles, labels = top.get_legend_handles_labels()

@@ -178,6 +178,13 @@ class RunConfig:
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
     operating_point: OperatingPointConfig = field(default_factory=OperatingPointConfig)
     gate: GateConfig = field(default_factory=GateConfig)
+    # What wrong predictions cost (classification): {false_positive: 1, false_negative: 5}, {matrix: [[...]]}
+    # or a per-item column; defines the metric expected_cost. Not cost_metrics, which are measured costs of
+    # running a model (latency). See evalkit/tasks/classification/error_costs.py.
+    costs: Any = None
+    # Calibration metrics of scores (classification): {} for the defaults, or {bins: 15, binning: width|mass};
+    # defines ece and the Brier decomposition. See evalkit/tasks/classification/calibration.py.
+    calibration: Any = None
     # regression: named per-item errors (position in cm, angle in degrees); see evalkit/tasks/regression
     errors: dict[str, Any] = field(default_factory=dict)
     # Run only these entries (candidate or baseline config names); None runs all. With a Hydra sweep

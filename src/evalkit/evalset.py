@@ -52,6 +52,9 @@ class EvalSet:
     label_delimiter: str = "|"
     # detection only: the COCO ground truth; the items are its images (see evalkit/detection_data.py)
     detection: DetectionTruth | None = None
+    # Every column of the truth besides id and label, in item order, whether or not data.features selects
+    # it: a per-item cost column (costs: ... {column: amount}) need not be a feature.
+    truth_columns: pd.DataFrame | None = None
 
     @property
     def n_items(self) -> int:
@@ -246,7 +249,7 @@ def _builtin(task: str, data: DataConfig, classes_of: ClassesOf) -> EvalSet:
     test_features = features.iloc[test_idx].set_axis(ids[test_idx])
     return EvalSet(task=task, ids=ids[test_idx], y=y[test_idx], classes=classes, source=source,
                    features=test_features, train_features=features.iloc[train_idx].reset_index(drop=True),
-                   train_y=y[train_idx])
+                   train_y=y[train_idx], truth_columns=frame.iloc[test_idx].set_axis(ids[test_idx]))
 
 
 def _codes(classes: tuple[str, ...], keys: np.ndarray) -> np.ndarray:
@@ -311,4 +314,5 @@ def _from_table(task: str, data: DataConfig, classes_of: ClassesOf, truth_path: 
                             "use the same columns in both")
         train_y = _codes(classes, train_keys)
     return EvalSet(task=task, ids=ids, y=_codes(classes, keys), classes=classes, source=source,
-                   features=features, train_features=train_features, train_y=train_y)
+                   features=features, train_features=train_features, train_y=train_y,
+                   truth_columns=feature_frame.set_axis(ids))

@@ -129,6 +129,22 @@ def check_curves(curves: dict[str, Any], path: Path) -> None:
             _check_matrix(path, f"{where}.confusion", entry["confusion"])
         if entry.get("curves") is not None:
             _check_curve_tree(path, f"{where}.curves", entry["curves"])
+        if entry.get("reliability") is not None:
+            _check_reliability(path, f"{where}.reliability", entry["reliability"])
+
+
+def _check_reliability(path: Path, where: str, table: Any) -> None:
+    # {forecast: [...], observed: [...], count: [...]}: one value per non-empty bin.
+    _typed(path, where, table, dict, "an object")
+    lengths = set()
+    for key in ("forecast", "observed", "count"):
+        values = table.get(key)
+        _typed(path, f"{where}.{key}", values, list, "a list of numbers")
+        for k, v in enumerate(values):
+            _number(path, f"{where}.{key}[{k}]", v, optional=False)
+        lengths.add(len(values))
+    if len(lengths) > 1:
+        raise _fail(path, where, table, "lists of equal length (one value per bin)")
 
 
 def _check_matrix(path: Path, where: str, matrix: Any) -> None:

@@ -154,6 +154,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
                      else "")),
         *(["- " + md(f"Data: {data['description']}")] if data.get("description") else []),
         "- " + md(f"Strategy: {describe_strategy(record['strategy'])}"),
+        *["- " + md(line) for line in defined_metrics_lines(record)],
         f"- Data fingerprint: {markdown_code(str(data['fingerprint'])[:16] + '…')}; "
         + md(f"evalkit {record['evalkit_version']}; created {record['created']}"), "",
         *figures_section(figures, skipped),
@@ -206,6 +207,33 @@ def operating_point_section(record: dict[str, Any]) -> list[str]:
                "the threshold column is the one chosen on all items (what would ship), precision and recall "
                "are those of the decisions the entry is judged on."), "",
             markdown_table(header, rows), ""]
+
+
+def defined_metrics_lines(record: dict[str, Any]) -> list[str]:
+    """One line per group of metrics whose definition the experiment set (error costs, calibration bins).
+
+    >>> bins = {"parameters": {"bins": 15, "binning": "width"}}
+    >>> defined_metrics_lines({"metric_definitions": {"ece": bins}})
+    ['Defined by this experiment: ece from 15 equal-width bins']
+    """
+    groups: dict[str, list[str]] = {}
+    for name, definition in (record.get("metric_definitions") or {}).items():
+        parameters = definition.get("parameters") if isinstance(definition, dict) else None
+        if isinstance(parameters, dict):
+            groups.setdefault(_describe_parameters(parameters), []).append(name)
+    return [f"Defined by this experiment: {', '.join(names)} from {text}" for text, names in groups.items()]
+
+
+def _describe_parameters(parameters: dict[str, Any]) -> str:
+    costs = parameters.get("costs")
+    if isinstance(costs, dict):
+        columns = costs.get("columns") or {}
+        per_item = "; ".join(f"{cell} = the truth column '{column}'" for cell, column in columns.items())
+        return (f"the error costs {costs.get('matrix')} (rows = true class, columns = predicted)"
+                + (f", per item: {per_item}" if per_item else ""))
+    if "bins" in parameters:
+        return f"{parameters['bins']} equal-{parameters.get('binning')} bins"
+    return ", ".join(f"{k} = {v}" for k, v in parameters.items())
 
 
 def verdict_markdown(verdict: str) -> str:
@@ -290,6 +318,8 @@ def _entry_caveats(record: dict[str, Any]) -> list[str]:
 
 AGREEMENT_NAMES = {"cohen_kappa": "Cohen's kappa", "fleiss_kappa": "Fleiss' kappa",
                    "krippendorff_alpha": "Krippendorff's alpha", "icc_2_1": "ICC(2,1)", "icc_3_1": "ICC(3,1)"}
+
+
 def _human_section(record: dict[str, Any]) -> list[str]:
     """Human baselines: the human level, each panel group's agreement and rows, same-item comparisons."""
     # Grouped by panel group, rows in the task's order (mean, vote or median, best), not in rank order.

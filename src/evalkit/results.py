@@ -75,8 +75,7 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
         "data": data,
         "metric_directions": {m: registry[m].direction for m in used},
         # What each metric is, for the gate: a reference accepted under other definitions must not pass.
-        "metric_definitions": {m: {"direction": registry[m].direction, "needs": registry[m].needs,
-                                   "bounded": registry[m].bounded} for m in used},
+        "metric_definitions": {m: _definition(registry[m]) for m in used},
         "entries": rows,
         "best": comparison.best, "strongest_baseline": comparison.strongest_baseline,
         "margin": comparison.margin, "beats_all_baselines": comparison.beats_all_baselines,
@@ -86,6 +85,14 @@ def build_record(*, task: str, data: dict[str, Any], entries: Sequence[Entry], c
     # Made from the record, after the significance tests: the verdict states what they found.
     record["verdict"], record["verdict_detail"] = state_verdict(record)
     return json_safe(record)
+
+
+def _definition(spec: MetricSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"direction": spec.direction, "needs": spec.needs, "bounded": spec.bounded}
+    if spec.parameters is not None:
+        # e.g. the error costs or the calibration bins: other values define another number.
+        out["parameters"] = spec.parameters
+    return out
 
 
 def _entry_confidence(name: str, assessment: Assessment | None) -> dict[str, Any]:

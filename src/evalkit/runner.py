@@ -22,6 +22,9 @@ from evalkit.paths import PathResolver
 from evalkit.strategies import Strategy, build_strategy
 from evalkit.tasks import get_task
 
+# Config sections that only some tasks read (Task.optional_sections).
+OPTIONAL_SECTIONS = ("costs", "calibration")
+
 
 @dataclass
 class RunResult:
@@ -50,6 +53,10 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     if not cfg.candidates:
         raise ConfigError("no candidates: add at least one under 'candidates:'")
     # The task's own rules first: they say what applies at all (no estimators for detection, ...).
+    for section in OPTIONAL_SECTIONS:
+        if getattr(cfg, section) is not None and section not in task.optional_sections:
+            raise ConfigError(f"{section}: does not apply to task {cfg.task} (it applies to tasks that "
+                              "predict one class per item with scores); remove it")
     task.check_experiment(cfg)
     task.check_operating_point(cfg, registry, strategy)
     for name, candidate in cfg.candidates.items():

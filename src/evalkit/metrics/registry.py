@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,15 @@ class MetricSpec:
     @property
     def direction(self) -> str:
         return "higher" if self.higher_is_better else "lower"
+
+    @property
+    def parameters(self) -> dict[str, Any] | None:
+        """What the experiment set that defines this metric's numbers (error costs, calibration bins).
+
+        Recorded in ``metrics.json`` beside the direction, so a reference accepted under other costs or
+        bins does not pass the gate. None for metrics that are defined once for all experiments.
+        """
+        return None
 
     @property
     def value_range(self) -> tuple[float, float]:

@@ -27,6 +27,7 @@ from evalkit.plots.error_cdf import error_cdf_figure
 from evalkit.plots.leaderboard import leaderboard_figure
 from evalkit.plots.metric_bars import metrics_figure
 from evalkit.plots.predicted_actual import predicted_actual_figure
+from evalkit.plots.reliability import reliability_figure
 from evalkit.plots.satisficing import satisficing_figure
 from evalkit.plots.score_curves import pr_figure, roc_figure
 from evalkit.plots.style import active_styles, save_figure, user_styles
@@ -63,6 +64,11 @@ def _operating_points(record: dict[str, Any]) -> bool:
         isinstance(e.get("operating_point"), dict) for e in record["entries"])
 
 
+def _calibrated(record: dict[str, Any]) -> bool:
+    """The task draws reliability diagrams and the run has calibration metrics (``calibration:``)."""
+    return _task_figure("reliability")(record) and "ece" in (record.get("metric_definitions") or {})
+
+
 def _pr_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
     draw = detection_pr_figure if get_task(curves["task"]).coco_curves else pr_figure
     return draw(record, curves)
@@ -84,6 +90,9 @@ FIGURES = (
     FigureSpec("thresholds",
                "Operating point: precision and recall of the best candidate against the threshold",
                threshold_figure, needs_curves=True, applies=_operating_points),
+    FigureSpec("reliability",
+               "Reliability: how often what the best candidate and the strongest baseline forecast came true",
+               reliability_figure, needs_curves=True, applies=_calibrated),
     FigureSpec("per_class_ap",
                "AP per class: where the best candidate is strong and weak, against the baseline",
                per_class_figure, applies=_task_figure("per_class_ap")),

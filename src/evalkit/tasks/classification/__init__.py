@@ -23,6 +23,7 @@ from evalkit.entry import Entry
 from evalkit.errors import DataError
 from evalkit.evalset import EvalSet, binary_classes, load_labelled, sorted_classes
 from evalkit.metrics import registry as metric_specs
+from evalkit.metrics.compute import MetricValues
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import (
     Predictions,
@@ -57,8 +58,27 @@ class ClassificationTask(Task):
         self.name = name
         self.binary = binary
 
+    figures = ("pr_curves", "roc_curves", "confusion", "reliability")
+    optional_sections = ("costs", "calibration")
+
+    def check_experiment(self, cfg: RunConfig) -> None:
+        self.metrics(cfg)  # costs and calibration are parsed there: a bad value fails before any work
+
     def metrics(self, cfg: RunConfig | None = None) -> dict[str, MetricSpec]:
-        return dict(metric_specs.BINARY if self.binary else metric_specs.MULTICLASS)
+        """scikit-learn's metrics, plus ``expected_cost`` and the calibration metrics when configured."""
+        from evalkit.tasks.classification.configured import configured_metrics
+
+        own = dict(metric_specs.BINARY if self.binary else metric_specs.MULTICLASS)
+        return own | configured_metrics(cfg, binary=self.binary)
+
+    def compute_metrics(self, registry: Mapping[str, MetricSpec], evalset: EvalSet,
+                        predictions: Predictions) -> MetricValues:
+        from evalkit.metrics.compute import label_score_metrics
+        from evalkit.tasks.classification.configured import add_configured_values
+
+        result = label_score_metrics(registry, evalset, predictions)
+        add_configured_values(result, registry, evalset, predictions)
+        return result
 
     # --- truth and predictions ----------------------------------------------------------------
     def load_evalset(self, data: DataConfig, *, truth_path: Path | None, train_path: Path | None) -> EvalSet:
@@ -147,19 +167,20 @@ class ClassificationTask(Task):
                          resampler: Resampler, *, progress: bool | None = None) -> ResampledValues:
         """Every vectorized metric of every entry with per-item predictions, on the shared resamples."""
         from evalkit.tasks.classification.bootstrap import bootstrap_entries
+        from evalkit.tasks.classification.configured import metric_settings
 
         groups: dict[tuple[str, ...], dict[str, tuple[np.ndarray | None, ...]]] = defaultdict(dict)
         for entry in entries:
             if entry.predictions is None:
                 continue
-            names = tuple(m for m, spec in registry.items()
-                          if spec.fn is not None and entry.metrics.get(m) is not None and self._supported(m))
+            names = tuple(m for m in registry if entry.metrics.get(m) is not None and self._supported(m))
             if names:
                 groups[names][entry.name] = _bootstrap_input(entry.predictions)
         values: ResampledValues = {}
+        settings = metric_settings(registry, evalset) if groups else None
         for names, group in groups.items():
             values |= bootstrap_entries(self.name, list(names), evalset.y, group, resampler,
-                                        n_classes=evalset.n_classes, progress=progress)
+                                        n_classes=evalset.n_classes, progress=progress, settings=settings)
         from evalkit.tasks.classification.decisions import reselect_in_bootstrap
 
         reselect_in_bootstrap(entries, evalset, resampler, values)
@@ -169,22 +190,25 @@ class ClassificationTask(Task):
                           registry: Mapping[str, MetricSpec],
                           resampler: Resampler) -> tuple[dict[str, np.ndarray], dict[str, float]]:
         from evalkit.tasks.classification.bootstrap import bootstrap_entries, weighted_metric_values
+        from evalkit.tasks.classification.configured import metric_settings
 
         preds = best.predictions
         assert preds is not None
         labels = None if preds.labels is None else preds.labels[items]
         scores = None if preds.scores is None else preds.scores[items]
         ones = np.ones(len(items), dtype=np.int32)
+        settings = metric_settings(registry, evalset)
         arrays = bootstrap_entries(self.name, names, evalset.y, {best.name: (labels, scores, items, ones)},
-                                   resampler, n_classes=evalset.n_classes)[best.name]
+                                   resampler, n_classes=evalset.n_classes, settings=settings)[best.name]
         point = weighted_metric_values(self.name, names, evalset.y[items], labels, scores, ones,
-                                       n_classes=evalset.n_classes)
+                                       n_classes=evalset.n_classes,
+                                       settings=None if settings is None else settings.rows(items))
         return arrays, {m: float(v[0]) for m, v in point.items()}
 
     def _supported(self, name: str) -> bool:
-        from evalkit.tasks.classification.catalog import METRICS
+        from evalkit.tasks.classification.catalog import CONFIGURED, METRICS
 
-        return name in METRICS[self.name]
+        return name in METRICS[self.name] or name in CONFIGURED
 
     def interval_aids(self, metric: str, y_rows: np.ndarray, labels: np.ndarray | None,
                       n_classes: int) -> tuple[ProportionCounts | None, tuple[str, RankCounts] | None]:
@@ -215,8 +239,10 @@ class ClassificationTask(Task):
     def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, registry: Mapping[str, MetricSpec],
                      max_points: int) -> dict[str, Any]:
         from evalkit.curves import FORMAT, prediction_curves
+        from evalkit.tasks.classification.configured import calibration_binning, reliability_record
 
         classes = self.curve_classes(evalset)
+        binning = calibration_binning(registry)
         data: dict[str, Any] = {}
         for entry in entries:
             if entry.predictions is None:
@@ -229,8 +255,14 @@ class ClassificationTask(Task):
 
                 data[entry.name]["threshold_curve"] = threshold_curve(evalset.y, entry.predictions.scores,
                                                                       max_points=max_points)
-        return {"format": FORMAT, "task": self.name, "classes": list(evalset.classes),
-                "curve_classes": [name for _, name in classes], "entries": data}
+            if binning is not None and entry.predictions.scores is not None:
+                data[entry.name]["reliability"] = reliability_record(entry.predictions, evalset, binning)
+        record = {"format": FORMAT, "task": self.name, "classes": list(evalset.classes),
+                  "curve_classes": [name for _, name in classes], "entries": data}
+        if binning is not None:
+            forecast = "positive-class score" if self.binary else "top-label confidence"
+            record["reliability"] = binning.describe() | {"forecast": forecast}
+        return record
 
     def curve_classes(self, evalset: EvalSet) -> list[tuple[int, str]]:
         """Binary: the positive class only (code 1); multiclass: every class, one-vs-rest."""

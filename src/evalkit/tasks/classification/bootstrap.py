@@ -14,8 +14,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from evalkit.errors import DataError
-from evalkit.tasks.classification.catalog import TaskData, metric_spec, validate
+from evalkit.tasks.classification import calibration
+from evalkit.tasks.classification.catalog import MetricSettings, TaskData, metric_spec, validate
 from evalkit.tasks.classification.confusion import confusion_matrices, confusion_metric_values
+from evalkit.tasks.classification.error_costs import item_costs
 from evalkit.tasks.classification.losses import item_losses, loss_values
 from evalkit.tasks.classification.ranking import RankingPlan, ranking_plan, ranking_values
 from evalkit.uncertainty.resampling import Changes, Resampler, strata_of
@@ -39,7 +41,7 @@ Entry = tuple[np.ndarray | None, ...]
 class _Evaluator:
     """One entry's precomputed structures (cells, sorts, per-item losses) and its metric names."""
 
-    def __init__(self, data: TaskData, names: Sequence[str]) -> None:
+    def __init__(self, data: TaskData, names: Sequence[str], settings: MetricSettings | None = None) -> None:
         self.task = data.task
         self.names = list(names)
         families = {name: metric_spec(data.task, name).family for name in self.names}
@@ -49,6 +51,21 @@ class _Evaluator:
             for n in self.names
             if families[n] == "loss"
         }
+        settings = settings or MetricSettings()
+        for name in (n for n in self.names if families[n] == "cost"):
+            if settings.costs is None:
+                raise DataError(f"metric {name!r} needs the experiment's costs (MetricSettings.costs).")
+            assert data.labels is not None  # validate() checked that the metric's labels are given
+            # A weighted mean of per-item costs: the loss machinery serves it unchanged.
+            self.losses[name] = item_costs(settings.costs, data.y_true, data.labels, settings.amounts)
+        self.calibration = [n for n in self.names if families[n] == "calibration"]
+        if self.calibration:
+            if settings.binning is None:
+                raise DataError("calibration metrics need the experiment's binning (MetricSettings.binning).")
+            assert data.scores is not None
+            self.binning = settings.binning
+            self.forecast, self.outcome = calibration.forecasts(data.y_true, data.scores)
+            self.bins = calibration.assign_bins(self.forecast, settings.binning)
         self.k = data.n_classes
         self.cells = data.n_classes * data.y_true + data.labels if self.confusion else None
         self.plans: list[RankingPlan] = []
@@ -81,6 +98,9 @@ class _Evaluator:
             totals = weights.sum(axis=1, dtype=np.int64).astype(np.float64)
         for name, losses in self.losses.items():
             out[name] = loss_values(name, losses, weights, totals)
+        if self.calibration:
+            sums = calibration.binned_sums(self.bins, self.forecast, self.outcome, weights, self.binning.bins)
+            out.update(calibration.calibration_values(*sums, self.calibration))
         if self.plans and self.task == "binary":
             # One pass: AP from the plain resamples, AUC corrected to their stratified form.
             auc, ap = ranking_values(self.plans[0], weights, auc=self.want_auc, ap=self.want_ap,
@@ -141,6 +161,7 @@ def weighted_metric_values(
     weights: np.ndarray,
     *,
     n_classes: int | None = None,
+    settings: MetricSettings | None = None,
 ) -> dict[str, np.ndarray]:
     """Metric values for explicit item weights, one row per resample.
 
@@ -156,6 +177,9 @@ def weighted_metric_values(
         Non-negative integer weights (counts); all ones gives the plain metric.
     n_classes : int or None
         ``k`` for a multiclass task without scores.
+    settings : MetricSettings or None
+        The costs, binning and per-item amounts of the experiment-defined metrics (``expected_cost``,
+        ``ece``, ...), one amount per item of ``y_true``.
 
     Returns
     -------
@@ -178,7 +202,7 @@ def weighted_metric_values(
         raise DataError("weights should sum to less than 2**31 per row.")
     if w.dtype.kind == "b" or w.dtype.itemsize > 4:
         w = w.astype(np.int32)
-    return _evaluate_block(_Evaluator(data, metric_names), w)
+    return _evaluate_block(_Evaluator(data, metric_names, settings), w)
 
 
 def bootstrap_entries(
@@ -190,6 +214,7 @@ def bootstrap_entries(
     *,
     n_classes: int | None = None,
     progress: bool | None = None,
+    settings: MetricSettings | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Bootstrap values of ``metric_names`` for several entries on the same resamples.
 
@@ -208,6 +233,9 @@ def bootstrap_entries(
         None shows a tqdm bar over blocks when the work is long, True always, False never; the
         bar hides itself when stderr is not a terminal.
 
+    settings : MetricSettings or None
+        As in :func:`weighted_metric_values`; per-item amounts follow each entry's ``item_index``.
+
     Returns
     -------
     ``{entry: {metric: ndarray of shape (resampler.resamples,)}}``, NaN where a resample leaves the
@@ -219,13 +247,15 @@ def bootstrap_entries(
     mappings: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
     for entry, (labels, scores, *mapping) in entries.items():
         y_rows = np.asarray(y_true)
+        entry_settings = settings
         mappings[entry] = None
         if mapping:
             index, multiplicity = np.asarray(mapping[0]), np.asarray(mapping[1], dtype=np.int32)
             mappings[entry] = (index, multiplicity)
             y_rows = y_rows[index]
+            entry_settings = None if settings is None else settings.rows(index)
         data = validate(task, list(metric_names), y_rows, labels, scores, n_classes)
-        evaluators[entry] = _Evaluator(data, metric_names)
+        evaluators[entry] = _Evaluator(data, metric_names, entry_settings)
     n = np.asarray(y_true).shape[0]
     if resampler.n_items != n:
         raise DataError(f"the resampler draws from {resampler.n_items} items but y_true has {n}.")
@@ -267,6 +297,7 @@ def bootstrap_metric_values(
     *,
     n_classes: int | None = None,
     progress: bool | None = None,
+    settings: MetricSettings | None = None,
 ) -> dict[str, np.ndarray]:
     """Bootstrap values of ``metric_names`` for one entry: ``{metric: ndarray of shape (R,)}``.
 
@@ -289,4 +320,5 @@ def bootstrap_metric_values(
         resampler,
         n_classes=n_classes,
         progress=progress,
+        settings=settings,
     )["entry"]

@@ -29,6 +29,13 @@ roc_auc_ovr           ``roc_auc_score(multi_class="ovr", average="macro")``
 log_loss              ``log_loss``
 ====================  ===========================================================================
 
+Defined by the experiment, not by scikit-learn (for both tasks; see their modules):
+
+====================  ===========================================================================
+expected_cost         ``costs:``, mean cost per item (:mod:`.error_costs`)
+ece, brier_*          ``calibration:``, binned forecasts (:mod:`.calibration`)
+====================  ===========================================================================
+
 Where scikit-learn raises or returns NaN on a resample (one class only for a ROC AUC, nothing
 predicted positive for precision), the value is NaN; so is average precision without a positive,
 where scikit-learn warns and returns 0.0. Scores are converted to float64 first.
@@ -36,12 +43,15 @@ where scikit-learn warns and returns 0.0. Scores are converted to float64 first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 
 from evalkit.errors import ConfigError, DataError
+from evalkit.tasks.classification.calibration import CALIBRATION_METRICS, Binning
+from evalkit.tasks.classification.error_costs import ErrorCosts
 
 Task = Literal["binary", "multiclass"]
 TASKS: tuple[str, ...] = ("binary", "multiclass")
@@ -56,12 +66,38 @@ class MetricSpec:
     """What a metric needs and how it is computed.
 
     ``family`` is ``confusion`` (from weighted confusion counts), ``ranking`` (from one sort of the
-    scores) or ``loss`` (a weighted mean of per-item losses).
+    scores), ``loss`` (a weighted mean of per-item losses), ``cost`` (a weighted mean of per-item error
+    costs) or ``calibration`` (weighted sums per bin of forecasts).
     """
 
     needs: Literal["labels", "scores"]
-    family: Literal["confusion", "ranking", "loss"]
+    family: Literal["confusion", "ranking", "loss", "cost", "calibration"]
     proportion: Proportion = None
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    """What the experiment-defined metrics need besides the predictions.
+
+    ``amounts`` holds each per-item cost column, one value per row of the entry being scored (see
+    :meth:`rows` for entries whose rows are pseudo-items).
+    """
+
+    costs: ErrorCosts | None = None
+    binning: Binning | None = None
+    amounts: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def rows(self, item_index: np.ndarray) -> MetricSettings:
+        """The settings for rows that stand for the items ``item_index``."""
+        return replace(self, amounts={c: v[item_index] for c, v in self.amounts.items()})
+
+
+# Experiment-defined metrics, the same for both tasks (kept out of METRICS: they have no scikit-learn
+# reference and need MetricSettings).
+CONFIGURED: dict[str, MetricSpec] = {
+    "expected_cost": MetricSpec("labels", "cost"),
+    **{name: MetricSpec("scores", "calibration") for name in CALIBRATION_METRICS},
+}
 
 
 METRICS: dict[str, dict[str, MetricSpec]] = {
@@ -93,12 +129,12 @@ def metric_spec(task: str, name: str) -> MetricSpec:
     """The spec of metric ``name`` for ``task``; unknown names fail with the list of known ones."""
     if task not in METRICS:
         raise ConfigError(f"task={task!r} is not valid. It should be one of {list(TASKS)}.")
-    try:
-        return METRICS[task][name]
-    except KeyError:
+    spec = METRICS[task].get(name) or CONFIGURED.get(name)
+    if spec is None:
         raise ConfigError(
             f"metric {name!r} has no bootstrap for task {task!r}. Known metrics: {sorted(METRICS[task])}."
-        ) from None
+        )
+    return spec
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,7 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     if slice_spec is not None:
         assert slice_columns is not None and slice_notes is not None
         slices = evaluate_slices(slice_spec, slice_columns, entries, evalset, registry, strategy,
-                                 comparison.best, cfg.bootstrap, notes=slice_notes)
+                                 comparison.ranking, comparison.best, cfg.bootstrap, notes=slice_notes)
     return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment, slices)
 
 

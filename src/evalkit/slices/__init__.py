@@ -132,15 +132,42 @@ def _weakest(spec: SliceSpec, table: pd.DataFrame, errors: np.ndarray, entries: 
             "top": top}
 
 
+def reference_rows(entries: Sequence[Entry], ranking: Sequence[str], best: str | None,
+                   higher_is_better: bool) -> dict[str, str | None]:
+    """The rows a slice table sets side by side, each with per-item predictions: the best candidate, the
+    strongest baseline that has them (the run's lower bound may be a stated number) and the human level."""
+    from evalkit.baselines.human_reference import human_level
+    from evalkit.comparison import is_human_entry
+
+    by_name = {e.name: e for e in entries}
+    baseline = next((n for n in ranking if by_name[n].role == "baseline" and not is_human_entry(by_name[n])
+                     and by_name[n].predictions is not None and by_name[n].score is not None), None)
+    human = human_level(entries, higher_is_better)
+    human_name = human["name"] if human and by_name[human["name"]].predictions is not None else None
+    return {"best": best, "baseline": baseline, "human": human_name}
+
+
 def evaluate_slices(spec: SliceSpec, table: pd.DataFrame, entries: Sequence[Entry], evalset: EvalSet,
-                    registry: Mapping[str, MetricSpec], strategy: Strategy, best: str | None,
-                    bootstrap: BootstrapConfig, *, notes: Sequence[str] = ()) -> dict[str, Any]:
+                    registry: Mapping[str, MetricSpec], strategy: Strategy, ranking: Sequence[str],
+                    best: str | None, bootstrap: BootstrapConfig, *,
+                    notes: Sequence[str] = ()) -> dict[str, Any]:
     """The ``slices`` block of ``metrics.json``: each declared slicing's slices scored, and the search.
 
-    ``table`` holds the slice columns in the eval set's item order (:func:`.conditions.slice_table`).
+    ``table`` holds the slice columns in the eval set's item order (:func:`.conditions.slice_table`);
+    ``ranking`` is the run's (best first), which picks the strongest baseline shown beside the best.
     """
-    block: dict[str, Any] = {"min_items": spec.min_items, "best": best, "declared": [], "search": None,
-                             "notes": list(notes)}
+    from evalkit.confidence import score_metric
+
+    # A score that is one metric (satisficing, map) would give two identical tables: the score's is kept.
+    single = score_metric(strategy)
+    metrics = [m for m in strategy.metrics_used if registry[m].needs != "declared"
+               and (single is None or m != single[0])]
+    directions = {"score": strategy.higher_is_better} | {m: registry[m].higher_is_better for m in metrics}
+    block: dict[str, Any] = {"min_items": spec.min_items, "metrics": ["score", *metrics],
+                             "score_is": None if single is None else single[0],
+                             "higher_is_better": directions,
+                             **reference_rows(entries, ranking, best, strategy.higher_is_better),
+                             "declared": [], "search": None, "notes": list(notes)}
     for declared in spec.declared:
         slices, outside = declared_slices(declared, table)
         record = {"slicing": declared.name, "columns": list(declared.columns),

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # A numeric column with at most this many distinct values may be sliced by its values without bins.
 MAX_CATEGORIES = 20
+# The search takes a numeric column with at most this many distinct values (a code, a count) by value.
+FEW_VALUES = 10
 # How many unmatched ids an error message shows.
 SHOWN_IDS = 5
 
@@ -131,9 +133,9 @@ def value_conditions(column: str, values: pd.Series) -> list[Condition]:
 
 
 def quantile_conditions(column: str, values: pd.Series, quantiles: int) -> list[Condition]:
-    """A numeric column's quantile bins (edges that coincide are merged); a column with few values, or a
-    text column, by value."""
-    if not _is_numeric(values) or values.nunique() <= quantiles:
+    """A numeric column's quantile bins (edges that coincide are merged); a column with few values (at
+    most ``max(quantiles, FEW_VALUES)``), or a text column, by value."""
+    if not _is_numeric(values) or values.nunique() <= max(quantiles, FEW_VALUES):
         return value_conditions(column, values) if values.nunique() <= MAX_CATEGORIES else []
     x = values.to_numpy(dtype=np.float64)
     edges = np.unique(np.nanquantile(x, np.linspace(0, 1, quantiles + 1)))

@@ -136,6 +136,8 @@ class GateConfig:
     margin: float = 0.0
     within: dict[str, float] = field(default_factory=dict)
     significance: bool = False
+    # per-slice rules {min_items, max_regression, must_beat, significance}; see evalkit/gate/slices.py
+    slices: Any = None
 
 
 @dataclass

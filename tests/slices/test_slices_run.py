@@ -38,7 +38,9 @@ def experiment(root: Path, slices: dict | list, metadata: pd.DataFrame | None = 
               "candidates": {"model": {"predictions": "preds/model.csv"},
                              "other": {"predictions": "preds/other.csv"}},
               "strategy": {"name": "average", "metrics": ["accuracy", "roc_auc"]},
-              "bootstrap": {"resamples": 100}, "slices": slices}
+              "bootstrap": {"resamples": 100}, "slices": slices,
+              "gate": {"slices": {"min_items": 15, "max_regression": 0.0, "must_beat": ["other"],
+                                  "significance": True}}}
     return write_experiment(root, config, files)
 
 
@@ -87,11 +89,22 @@ def test_the_report_has_a_slice_table_per_metric_worst_first_with_user_text_esca
     assert "<h3>site: accuracy (higher is better)</h3>" in (sliced_run / "report.html").read_text()
 
 
-def test_a_run_with_slices_passes_the_gate_against_itself(sliced_run, tmp_path):
+def test_the_gate_checks_every_slice_of_a_run_against_its_reference(sliced_run, tmp_path):
     reference = tmp_path / "reference.json"
     assert run_cli("gate", str(sliced_run), "--reference", str(reference), "--update").code == 0
-    result = run_cli("gate", str(sliced_run), "--reference", str(reference))
+    stored = json.loads(reference.read_text())
+    assert stored["slices"]["site: site = south"]["n_items"] == 40
+    result = run_cli("gate", str(sliced_run), "--reference", str(reference),
+                     "--json", str(tmp_path / "g.json"))
     assert result.code == 0, result.stdout + result.stderr
+    checks = {c["name"]: c["status"] for c in json.loads((tmp_path / "g.json").read_text())["checks"]}
+    assert checks["slice site: site = south: max_regression"] == "pass"
+    assert "slice x2: x2 in [0, 10]: beats other" in checks
+    # a slice that vanished from the run fails closed
+    stored["slices"]["site: site = east"] = {"n_items": 40, "scores": {"model": 0.5}}
+    reference.write_text(json.dumps(stored))
+    result = run_cli("gate", str(sliced_run), "--reference", str(reference))
+    assert result.code == 1 and "site = east" in result.stdout
 
 
 @pytest.mark.figures

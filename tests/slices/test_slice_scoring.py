@@ -126,3 +126,25 @@ def test_regression_slices_score_mae_as_scikit_learn_does():
         skm.mean_absolute_error(y[items], pred[items]), abs=1e-12)
     assert record["entries"]["m"]["score"] == pytest.approx(skm.r2_score(y[items], pred[items]), abs=1e-12)
     assert record["tested"] and "score" in record["entries"]["m"]["ci"]
+
+
+def test_multilabel_slices_score_as_scikit_learn_does_and_the_search_gets_each_items_share_of_wrong_labels():
+    from evalkit.tasks import get_task
+
+    rng = np.random.default_rng(2)
+    y = (rng.random((60, 3)) < 0.4).astype(np.int64)
+    scores = np.clip(0.3 * y + 0.7 * rng.random((60, 3)), 0, 1)
+    labels = (scores >= 0.5).astype(np.int64)
+    evalset = EvalSet(task="multilabel", ids=np.array([str(i) for i in range(60)], dtype=object), y=y,
+                      classes=("a", "b", "c"), source="test")
+    registry = metric_registry("multilabel")
+    strategy = build_strategy(StrategyConfig(name="map"), registry, "multilabel")
+    entries = scored([Entry("m", "candidate", "predictions", {}, predictions=Predictions(labels, scores))],
+                     evalset, registry, strategy)
+    items = np.arange(0, 60, 2)
+    record = score_slice(Slice((Condition("g", "= a", items),), items), entries, evalset, registry, strategy,
+                         "m", BootstrapConfig(resamples=50), 10)
+    assert record["entries"]["m"]["metrics"]["hamming_loss"] == pytest.approx(
+        skm.hamming_loss(y[items], labels[items]), abs=1e-12)
+    errors = get_task("multilabel").item_errors(evalset, entries[0].predictions)
+    assert errors is not None and errors.mean() == pytest.approx(skm.hamming_loss(y, labels), abs=1e-12)

@@ -90,3 +90,10 @@ def test_slice_rules_are_validated_and_stored_with_every_default():
         parse_slice_rules({"min_item": 3}, where="gate.slices")
     with pytest.raises(ConfigError, match="gate.slices.max_regression=-0.1 must be a number >= 0"):
         parse_slice_rules({"max_regression": -0.1}, where="gate.slices")
+
+
+def test_a_run_without_a_best_candidate_fails_the_slice_gate_once():
+    run = copy.deepcopy(REFERENCE)
+    run["best"] = run["slices"]["best"] = None
+    (finding,) = check_slices(run, SliceRules(), reference_slices(REFERENCE), "model")
+    assert finding.status == FAIL and "no best candidate" in finding.message

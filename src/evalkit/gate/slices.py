@@ -109,6 +109,8 @@ def check_slices(record: Mapping[str, Any], rules: SliceRules, stored: Mapping[s
     best = (record.get("slices") or {}).get("best") or record.get("best")
     human = (record.get("human_level") or {}).get("name")
     checks: list[Finding] = []
+    if best is None:
+        return [Finding("run", "slices", FAIL, "the run has no best candidate, so no slice can be gated")]
     if not run and not stored:
         return [Finding("run", "slices", FAIL, "gate.slices is set but neither the run nor the reference has "
                       "slices; add a slices: section to the experiment, or remove gate.slices")]

@@ -40,6 +40,8 @@ def _comparison(piece: dict[str, Any], other: str | None, metric: str) -> str:
         return "not tested"
     for row in piece["comparisons"]:
         if row["b"] == other and row["metric"] == metric:
+            if row.get("diff") is None or row.get("p_adjusted") is None:  # undefined in every resample
+                return f"{MISSING} ({row['verdict']})"
             return f"{row['diff']:+.4f} (p {row['p_adjusted']:.3g}, {row['verdict']})"
     return MISSING
 

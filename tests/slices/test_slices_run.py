@@ -123,7 +123,6 @@ def test_the_slices_figure_shows_each_slicing_and_the_weakest_slices(sliced_run)
 
 @pytest.mark.parametrize(("slices", "metadata", "message"), [
     ([{"column": "sex"}], None, "column(s) ['sex'] not found; the columns are: x1, x2, site, scanner"),
-    ([{"column": "x2", "bins": [0, -1]}], None, "bin edges must be strictly increasing"),
     ([{"column": "scanner"}], pd.DataFrame({"id": np.arange(100), "scanner": "A"}),
      "meta.csv: 20 of 120 truth ids have no row (e.g. ['100', '101', '102', '103', '104'])"),
 ])

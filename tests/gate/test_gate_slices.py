@@ -97,3 +97,14 @@ def test_a_run_without_a_best_candidate_fails_the_slice_gate_once():
     run["best"] = run["slices"]["best"] = None
     (finding,) = check_slices(run, SliceRules(), reference_slices(REFERENCE), "model")
     assert finding.status == FAIL and "no best candidate" in finding.message
+
+
+def test_a_slice_score_undefined_then_and_now_passes_and_one_lost_since_fails():
+    ref = record(piece("site = a", 100, 0.90, 0.80), piece("site = b", 100, 0.85, 0.70))
+    ref["slices"]["declared"][0]["slices"][0]["entries"]["model"]["score"] = None
+    run = copy.deepcopy(ref)
+    run["slices"]["declared"][0]["slices"][1]["entries"]["model"]["score"] = None
+    findings = check_slices(run, SliceRules(), reference_slices(ref), "model")
+    got = {(f.subject, f.rule): f.status for f in findings}
+    assert got[("slice site: site = a", "score")] == PASS
+    assert got[("slice site: site = b", "score")] == FAIL

@@ -133,8 +133,13 @@ def check_slices(record: Mapping[str, Any], rules: SliceRules, stored: Mapping[s
         scores = ref.get("scores") or {}
         ref_value = scores.get(best) if best in scores else scores.get(ref_best or "")
         if value is None or ref_value is None:
-            checks.append(Finding(subject, "score", FAIL, f"no score for {best} here or in the reference: "
-                                  "a slice score that cannot be compared fails"))
+            # Undefined then and now (precision where nothing is predicted positive) is no regression;
+            # a score lost since the reference fails, and one gained has nothing to be compared with.
+            both = value is None and ref_value is None
+            status, how = ((PASS, "undefined here and in the reference") if both
+                           else (FAIL, "undefined here, defined in the reference") if value is None
+                           else (WARN, "no score in the reference to compare with; accept with --update"))
+            checks.append(Finding(subject, "score", status, f"{best}'s score on this slice: {how}"))
             continue
         drop = (ref_value - value) if higher else (value - ref_value)
         status, message = PASS, f"{best} {value:.4f} vs reference {ref_value:.4f}"

@@ -172,7 +172,10 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
                 methods["score"] = how
         if strategy.name == "satisficing" and entry.role == "candidate":
             constraints = [(c.metric, c.op, c.threshold) for c in getattr(strategy, "constraints", ())]
-            result.feasible_share[name] = satisficing_share(full, constraints)
+            # A constrained metric undefined on these items (recall on a slice without positives) fails
+            # every resample, as it fails the estimate: fail-closed, like the strategy.
+            result.feasible_share[name] = (satisficing_share(full, constraints)
+                                           if all(m in full for m, _, _ in constraints) else 0.0)
         result.intervals[name] = intervals
         if methods:
             result.interval_methods[name] = methods

@@ -42,6 +42,8 @@ class DataConfig:
     targets: list[str] | None = None
     # one sentence about the data for the report (where it comes from; that it is synthetic)
     description: str | None = None
+    # a table of per-item columns to slice by (id + columns), joined to the truth by id; see evalkit/slices
+    metadata_path: str | None = None
 
 
 @dataclass
@@ -163,6 +165,8 @@ class GateConfig:
     margin: float = 0.0
     within: dict[str, float] = field(default_factory=dict)
     significance: bool = False
+    # per-slice rules {min_items, max_regression, must_beat, significance}; see evalkit/gate/slices.py
+    slices: Any = None
 
 
 @dataclass
@@ -187,6 +191,8 @@ class RunConfig:
     calibration: Any = None
     # regression: named per-item errors (position in cm, angle in degrees); see evalkit/tasks/regression
     errors: dict[str, Any] = field(default_factory=dict)
+    # per-slice scores and the weakest slices found automatically; evalkit.slices.spec validates the forms
+    slices: Any = None
     # Run only these entries (candidate or baseline config names); None runs all. With a Hydra sweep
     # (`-m select=[a],[b]`) this gives one job per candidate, merged by `evalkit compare`.
     select: list[str] | None = None

@@ -9,6 +9,7 @@ from evalkit.confidence import FRAGILE_BELOW
 from evalkit.escaping import markdown_code
 from evalkit.escaping import markdown_text as md
 from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
+from evalkit.report_slices import slices_section
 from evalkit.strategies.formula import metric_names_in_order, parse_formula
 from evalkit.strategies.satisficing import describe_constraints
 from evalkit.tasks import get_task
@@ -165,6 +166,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
     ]
     parts += _significance_section(record)
     parts += operating_point_section(record)
+    parts += slices_section(record)
     per_label = per_label_ap_table(record)
     if per_label:
         title = get_task(record["task"]).vocabulary.per_class_title

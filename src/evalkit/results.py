@@ -47,6 +47,8 @@ def to_record(result: RunResult) -> dict[str, Any]:
     record = build_record(task=result.config.task, data=data, entries=result.entries,
                           comparison=result.comparison, strategy=result.strategy, registry=result.registry,
                           created=result.started, assessment=result.assessment)
+    if result.slices is not None:
+        record["slices"] = json_safe(result.slices)
     # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.
     return record | {"gate": json_safe(dataclasses.asdict(result.config.gate))}
 

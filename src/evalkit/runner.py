@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -19,6 +20,8 @@ from evalkit.evalset import EvalSet
 from evalkit.measurement import fragile_constraints
 from evalkit.metrics.registry import MetricSpec, metric_registry
 from evalkit.paths import PathResolver
+from evalkit.slices import check_slices, evaluate_slices, metadata_note, read_metadata
+from evalkit.slices.conditions import slice_table
 from evalkit.strategies import Strategy, build_strategy
 from evalkit.tasks import get_task
 
@@ -38,6 +41,8 @@ class RunResult:
     comparison: Comparison
     started: str
     assessment: Assessment | None = None
+    # the ``slices`` block of metrics.json (evalkit.slices), when the experiment declares slices
+    slices: dict[str, Any] | None = None
 
 
 def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None = None) -> RunResult:
@@ -63,12 +68,25 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         check_candidate(name, candidate, registry)
     for name, baseline in cfg.baselines.items():
         check_baseline(name, baseline, registry)
+    slice_spec = check_slices(cfg.slices, cfg.task)
+    if cfg.data.metadata_path and slice_spec is None:
+        raise ConfigError("data.metadata_path is set but there is no slices: section to use it; add slices "
+                          "(e.g. slices: [{column: site}]) or remove data.metadata_path")
 
     data = cfg.data
     evalset = task.load_evalset(
         data,
         truth_path=paths.resolve(data.path, "data.path") if data.path else None,
         train_path=paths.resolve(data.train_path, "data.train_path") if data.train_path else None)
+    slice_columns = slice_notes = None
+    if slice_spec is not None:
+        # Read and joined before any model is fitted, so a wrong column or id costs nothing.
+        metadata, source = (
+            read_metadata(paths.resolve(data.metadata_path, "data.metadata_path"), data.id_column)
+            if data.metadata_path else (None, "data.metadata_path"))
+        slice_columns = slice_table(evalset.ids, evalset.features, metadata, slice_spec.columns,
+                                    metadata_source=source)
+        slice_notes = [n for n in [metadata_note(metadata, evalset.ids, source)] if n]
 
     jobs = [("candidate", n) for n in cfg.candidates] + [("baseline", n) for n in cfg.baselines]
     if cfg.select is not None:
@@ -108,7 +126,12 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     comparison = compare(entries, strategy)
     assessment = assess(entries, evalset, registry, strategy, comparison.best, cfg.bootstrap,
                         progress=progress)
-    return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment)
+    slices = None
+    if slice_spec is not None:
+        assert slice_columns is not None and slice_notes is not None
+        slices = evaluate_slices(slice_spec, slice_columns, entries, evalset, registry, strategy,
+                                 comparison.ranking, comparison.best, cfg.bootstrap, notes=slice_notes)
+    return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment, slices)
 
 
 def check_generated_names(entries: list[Entry]) -> None:

@@ -23,6 +23,7 @@ from evalkit.gate.fmt import fmt, fmt_signed
 from evalkit.gate.recompute import Unrecomputable, agrees, expected_direction, recompute
 from evalkit.gate.reference import Reference, definition
 from evalkit.gate.rules import HUMAN, SCORE, BaselineRule, GateRules, MetricRule, canonical_rules
+from evalkit.gate.slices import check_slices
 from evalkit.strategies.satisficing import canonical_description, describe_constraints
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
@@ -81,6 +82,9 @@ def check_run(record: Mapping[str, Any], reference: Reference, *,
         checks += selection
         if run_entry is not None:
             checks += check_candidate(subject, run_entry, ref_entry, record, reference)
+    if reference.rules.slices is not None:
+        checks += [Check(f.subject, f.rule, f.status, f.message, f.value, f.reference, f.limit)
+                   for f in check_slices(record, reference.rules.slices, reference.slices, reference.best)]
     notes = []
     unscored = [e["name"] for e in _entries(record).values()
                 if e.get("role") == "baseline" and _number(e.get("score", _ABSENT))[0] is None]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evalkit.errors import DataError
 from evalkit.gate.rules import GateRules, canonical_rules, parse_rules
+from evalkit.gate.slices import reference_slices
 from evalkit.record_io import json_safe, parse_json
 
 # 2: records what defines the numbers (``definition``) and the run's baselines (``baselines``).
@@ -41,6 +42,8 @@ class Reference:
     accepted: dict[str, Any]
     definition: dict[str, Any]
     baselines: dict[str, dict[str, Any]]
+    # "<slicing>: <slice>" -> {n_items, scores: {entry: score}} (evalkit.gate.slices); empty without slices
+    slices: dict[str, Any] = field(default_factory=dict)
 
 
 def update_hint(path: Path | str) -> str:
@@ -71,7 +74,7 @@ def build_reference(record: Mapping[str, Any], gate: dict[str, Any]) -> dict[str
         "best": record.get("best"),
         "candidates": candidates,
         "baselines": baselines,
-    })
+    } | ({"slices": reference_slices(record)} if record.get("slices") else {}))
 
 
 def definition(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -143,7 +146,14 @@ def parse_reference(doc: Mapping[str, Any], *, where: str) -> Reference:
     return Reference(rules=rules, gate=canonical_rules(doc["gate"], where=f"{where}: gate"),
                      data=doc["data"], strategy=doc["strategy"], metric_directions=doc["metric_directions"],
                      best=best, candidates=candidates, accepted=doc.get("accepted_run") or {},
-                     definition=doc["definition"], baselines=doc["baselines"])
+                     definition=doc["definition"], baselines=doc["baselines"], slices=_slices(doc, where))
+
+
+def _slices(doc: Mapping[str, Any], where: str) -> dict[str, Any]:
+    slices = doc.get("slices", {})
+    if not isinstance(slices, dict) or not all(isinstance(v, dict) for v in slices.values()):
+        raise DataError(f"{where}: 'slices' is not an object of slices; {update_hint(where)}")
+    return slices
 
 
 def read_reference(path: Path) -> Reference:

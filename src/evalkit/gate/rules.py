@@ -15,6 +15,7 @@ from typing import Any
 
 from evalkit.config import GateConfig, GateMetricRule
 from evalkit.errors import ConfigError
+from evalkit.gate.slices import SliceRules, parse_slice_rules
 
 BEST = "best"
 ALL = "all"
@@ -56,6 +57,7 @@ class GateRules:
     margin: float
     baselines: tuple[BaselineRule, ...]
     significance: bool
+    slices: SliceRules | None = None
 
 
 def load_gate_config(raw: Any, *, where: str) -> GateConfig:
@@ -79,7 +81,13 @@ def load_gate_config(raw: Any, *, where: str) -> GateConfig:
         must_beat=fields.get("must_beat"),
         margin=_plain_number(fields.get("margin", 0.0), f"{where}.margin"),
         within={name: _plain_number(v, f"{where}.within.{name}") for name, v in within.items()},
-        significance=significance)
+        significance=significance, slices=_slices_fields(fields.get("slices"), f"{where}.slices"))
+
+
+def _slices_fields(raw: Any, where: str) -> dict[str, Any] | None:
+    """``gate.slices`` checked, with every default filled in (the canonical form a reference stores)."""
+    rules = parse_slice_rules(raw, where=where)
+    return None if rules is None else dataclasses.asdict(rules) | {"must_beat": list(rules.must_beat)}
 
 
 def _plain_fields(raw: Any, schema: type, where: str) -> dict[str, Any]:
@@ -145,7 +153,7 @@ def parse_rules(raw: Any, *, where: str) -> GateRules:
     within = [BaselineRule(str(n), "within", _amount(v, f"{where}.within.{n}"))
               for n, v in cfg.within.items()]
     return GateRules(candidates, score, tuple(metrics), beat_all, margin, tuple(beat + within),
-                     bool(cfg.significance))
+                     bool(cfg.significance), parse_slice_rules(cfg.slices, where=f"{where}.slices"))
 
 
 def _candidates(value: Any, where: str) -> tuple[str, ...] | None:

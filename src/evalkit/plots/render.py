@@ -30,6 +30,7 @@ from evalkit.plots.predicted_actual import predicted_actual_figure
 from evalkit.plots.reliability import reliability_figure
 from evalkit.plots.satisficing import satisficing_figure
 from evalkit.plots.score_curves import pr_figure, roc_figure
+from evalkit.plots.slices import slices_figure
 from evalkit.plots.style import active_styles, save_figure, user_styles
 from evalkit.plots.thresholds import threshold_figure
 from evalkit.record_io import atomic_write
@@ -100,6 +101,8 @@ FIGURES = (
                error_cdf_figure, needs_curves=True, applies=_task_figure("error_cdf")),
     FigureSpec("predicted_actual", "Predicted against actual values, and residuals",
                predicted_actual_figure, needs_curves=True, applies=_task_figure("predicted_actual")),
+    FigureSpec("slices", "Slices: the score per slice beside the strongest baseline, and the weakest slices",
+               slices_figure, applies=lambda record: bool(record.get("slices"))),
 )
 
 

@@ -71,6 +71,11 @@ class Task:
     optional_sections: tuple[str, ...] = ()
     # Whether curves.json holds COCO precision-recall curves (per IoU) rather than per-class curves.
     coco_curves: bool = False
+    # Whether entries can be scored per slice of the items (``slices:``, see evalkit/slices): the task
+    # implements ``subset`` and ``restrict`` for it.
+    supports_slices: bool = True
+    # What ``item_errors`` measures, for the weakest-slice report.
+    item_error_name: str = "error"
     # The kinds of rows a human baseline gives (see evalkit.human_rows), in the order reports list them.
     human_rows: tuple[HumanRow, ...] = LABEL_PANEL_ROWS
 
@@ -120,6 +125,18 @@ class Task:
         return Predictions(labels=None if predictions.labels is None else predictions.labels[items],
                            scores=None if predictions.scores is None else predictions.scores[items],
                            item_index=items)
+
+    def subset(self, evalset: EvalSet, items: np.ndarray) -> EvalSet:
+        """The eval set of the items at positions ``items`` alone (a slice scored as its own eval set)."""
+        import dataclasses
+
+        features = None if evalset.features is None else evalset.features.iloc[items]
+        return dataclasses.replace(evalset, ids=evalset.ids[items], y=evalset.y[items], features=features)
+
+    def item_errors(self, evalset: EvalSet, predictions: Predictions) -> np.ndarray | None:
+        """Each item's error for a full-set entry (the weakest-slice search compares their means), or None
+        when the task has no per-item error for these predictions (default: none)."""
+        return None
 
     def rule_arguments(self, evalset: EvalSet, features: Callable[[], pd.DataFrame]) -> tuple[Any, ...]:
         """The arguments a rule baseline's function is called with (default: the feature table)."""

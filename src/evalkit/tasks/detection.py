@@ -45,6 +45,8 @@ class DetectionTask(Task):
     headline_metric = "mAP"
     map_metric = "mAP"
     supports_estimators = False
+    # Items are images matched as a whole; slicing them needs a per-image table (not built yet).
+    supports_slices = False
     pair_complete_annotators = False
     # No true negatives: no ROC curve and no confusion matrix of labels.
     figures = ("pr_curves", "per_class_ap")

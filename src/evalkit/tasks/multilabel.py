@@ -83,6 +83,14 @@ class MultilabelTask(Task):
     def fingerprint(self, evalset: EvalSet) -> str:
         return multilabel_data.fingerprint(evalset)
 
+    item_error_name = "share of labels wrong (its mean is hamming_loss)"
+
+    def item_errors(self, evalset: EvalSet, predictions: Predictions) -> np.ndarray | None:
+        """The share of labels each item gets wrong (its mean is the Hamming loss)."""
+        if predictions.labels is None or predictions.item_index is not None:
+            return None
+        return (np.asarray(predictions.labels) != np.asarray(evalset.y)).mean(axis=1).astype(np.float64)
+
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         positives = dict(zip(evalset.classes, evalset.y.sum(axis=0).tolist(), strict=True))
         # Left out of map (never counted as 0); the report says how many.

@@ -143,6 +143,14 @@ class ClassificationTask(Task):
             scores = full[:, 1] if self.binary else full
         return Predictions(labels=labels, scores=scores)
 
+    item_error_name = "error rate (1 - accuracy)"
+
+    def item_errors(self, evalset: EvalSet, predictions: Predictions) -> np.ndarray | None:
+        """1 where the predicted label is wrong, else 0 (the error rate is 1 - accuracy)."""
+        if predictions.labels is None or predictions.item_index is not None:
+            return None
+        return (predictions.labels != evalset.y).astype(np.float64)
+
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         return {"positive_label": evalset.classes[1]} if self.binary else {}
 

@@ -155,6 +155,14 @@ class RegressionTask(Task):
     def fingerprint(self, evalset: EvalSet) -> str:
         return data.fingerprint(evalset)
 
+    item_error_name = "absolute error (its mean is mae)"
+
+    def item_errors(self, evalset: EvalSet, predictions: Predictions) -> np.ndarray | None:
+        """One target: the absolute error per item (its mean is mae); several targets have no single error."""
+        if predictions.values is None or predictions.item_index is not None or len(evalset.classes) != 1:
+            return None
+        return np.abs(np.asarray(predictions.values, dtype=np.float64).reshape(-1) - evalset.y.reshape(-1))
+
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         matrix = evalset.y.reshape(evalset.n_items, -1)
         return {"targets": {t: {"mean": float(matrix[:, j].mean()), "std": float(matrix[:, j].std()),

@@ -92,11 +92,14 @@ def _cells(line: str) -> list[str]:
 
 
 def _table(lines: list[str]) -> str:
-    head = "".join(f"<th>{inline(c)}</th>" for c in _cells(lines[0]))
+    header = _cells(lines[0])
+    head = "".join(f"<th>{inline(c)}</th>" for c in header)
+    # Only the report's own feasibility column is coloured: an entry named "NO" is just a name.
+    status = {i for i, c in enumerate(header) if c == "feasible"}
     rows = []
     for line in lines[2:]:
-        cells = "".join(f'<td class="{_CELL_CLASS[c]}">{inline(c)}</td>' if c in _CELL_CLASS
-                        else f"<td>{inline(c)}</td>" for c in _cells(line))
+        cells = "".join(f'<td class="{_CELL_CLASS[c]}">{inline(c)}</td>' if i in status and c in _CELL_CLASS
+                        else f"<td>{inline(c)}</td>" for i, c in enumerate(_cells(line)))
         rows.append(f"<tr>{cells}</tr>")
     return (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></div>")

@@ -25,6 +25,11 @@ def test_a_table_from_markdown_table_keeps_its_cells_and_flags_infeasible_and_fr
     assert '<td class="no">NO</td>' in html
 
 
+def test_only_the_feasibility_column_is_coloured_so_an_entry_named_no_is_just_a_name():
+    html = markdown_to_html(markdown_table(["entry", "feasible"], [["NO", "yes"], ["fragile", "NO"]]), {})
+    assert "<td>NO</td><td>yes</td>" in html and '<td>fragile</td><td class="no">NO</td>' in html
+
+
 def test_images_are_inlined_as_data_uris_and_a_missing_one_says_so():
     html = markdown_to_html("![Leaderboard](plots/leaderboard.png)\n\n![Gone](plots/gone.png)",
                             {"plots/leaderboard.png": PNG})

@@ -32,12 +32,13 @@ MATH = "$\\frac{a}$ costs $5"  # invalid mathtext: figures must show it as text,
 SOURCE = "<script>alert(1)</script>\n# Injected heading\n| fake | table |\n- fake item"
 ANNOTATOR = "<b>ann</b>\n## Injected annotator"
 # The headings report.md may have for this run; anything else starting with '#' was injected.
-HEADINGS = {"# evalkit report", "## Figures", "## Leaderboard", "## Is the best candidate really better?",
-            "## Caveats", "## Human baselines", "### panel", "### Candidates and humans on the same items"}
+HEADINGS = {"# evalkit report", "## Figures", "## Leaderboard", "## Every metric",
+            "## Is the best candidate really better?", "## Caveats", "## Human baselines", "### panel",
+            "### Candidates and humans on the same items"}
 # Every tag report.html may contain: what html_report writes itself.
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "p", "strong", "em",
              "code", "ul", "li", "div", "table", "thead", "tbody", "tr", "th", "td", "figure", "img",
-             "br"}  # br: between the verdict's lines
+             "br", "span", "wbr"}  # br: between the verdict's lines; span: an interval; wbr: where names wrap
 
 
 class _Page(HTMLParser):

@@ -253,8 +253,10 @@ def _interval_legend(record: dict[str, Any]) -> str:
         return "No confidence intervals (bootstrap.resamples is 0)."
     return (f"Brackets: {settings['level']:.0%} confidence intervals from a paired bootstrap over "
             f"{unit(record)} "
-            f"({settings['resamples']} resamples, seed {settings['seed']}); Wilson intervals where a "
-            "proportion sits at 0 or 1. Entries without per-item predictions have none.")
+            f"({settings['resamples']} resamples, seed {settings['seed']}"
+            + (f"; {settings['resamples_rule']}" if settings.get("resamples_rule") else "")
+            + "); Wilson intervals where a proportion sits at 0 or 1. Entries without per-item predictions "
+            "have none.")
 
 
 def _significance_section(record: dict[str, Any]) -> list[str]:

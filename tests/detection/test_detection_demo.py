@@ -106,14 +106,18 @@ def test_pr_figure_has_one_line_per_entry_with_detections_in_each_iou_panel(demo
         assert best.get_linewidth() > lines["tiny"].get_linewidth()  # the best candidate stands out
         # the best candidate and the human level in colour; the rest faded, counted in one legend row
         assert lines["second_annotator/annotator"].get_color() == style.HUMAN
-        assert lines["prior_rule"].get_color() == lines["tiny"].get_color() == highlight.FADED
+        assert lines["tiny"].get_color() == highlight.FADED
+        # the strongest baseline is a published number with no curve: the best-ranked drawable one stands in
+        rule = lines["prior_rule"]
+        assert (rule.get_color(), rule.get_linestyle()) == (style.DARK_GREY, "--")
         stat = "AP50" if panel == "IoU=0.50" else "AP75"
         assert sum(best.get_ydata()) / 101 == pytest.approx(by_name(record)["two_stage"]["metrics"][stat],
                                                            abs=1e-5)
-    legend = [" ".join(t.get_text().split()) for t in figure.legends[0].get_texts()]
-    assert any(t.startswith("two_stage best candidate · AP50") for t in legend)
-    assert "published strongest baseline · not drawn: no detections" in legend
-    assert "other entries (4), faded: values in the leaderboard" in legend
+    legend = [" ".join(t.get_text().replace(" · ", " ").split()) for t in figure.legends[0].get_texts()]
+    assert any(t.startswith("two_stage best candidate AP50") for t in legend)
+    assert "published strongest baseline not drawn: no detections" in legend
+    assert any(t.startswith("prior_rule best-ranked baseline drawn here AP50") for t in legend)
+    assert "other entries (3), faded: values in the leaderboard" in legend
 
 
 def test_per_class_figure_shows_every_category_for_the_best_and_the_strongest_baseline(demo):

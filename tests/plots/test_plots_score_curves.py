@@ -20,8 +20,8 @@ pytestmark = pytest.mark.figures
 
 
 def _legend(figure) -> list[str]:
-    """The legend's rows, with the wrapping of long rows undone."""
-    return [" ".join(t.get_text().split()) for t in figure.legends[0].get_texts()]
+    """The legend's rows, with the wrapping of long rows (and the · it may replace) undone."""
+    return [" ".join(t.get_text().replace(" · ", " ").split()) for t in figure.legends[0].get_texts()]
 
 
 def test_best_strongest_and_human_in_colour_every_other_entry_faded(satisficing_record, binary_curves):
@@ -47,17 +47,17 @@ def test_best_strongest_and_human_in_colour_every_other_entry_faded(satisficing_
 def test_the_legend_names_only_the_highlighted_entries_with_their_area(satisficing_record, binary_curves):
     legend = _legend(pr_figure(satisficing_record, binary_curves))
     ap = binary_curves["entries"]["alpha"]["curves"]["pos"]["pr"]["ap"]
-    assert f"alpha best candidate · AP {ap:.3f}" in legend
-    assert "spec strongest baseline · stated precision and recall" in legend
-    assert "panel/majority_vote human level · labels only: one point" in legend
+    assert f"alpha best candidate AP {ap:.3f}" in legend
+    assert "spec strongest baseline stated precision and recall" in legend
+    assert "panel/majority_vote human level labels only: one point" in legend
     # beta, gamma, majority (curves) and rule (a point) are one row, not four look-alike entries
     assert "other entries (4), faded: values in the leaderboard" in legend
     assert not {text.split()[0] for text in legend} & {"beta", "gamma", "rule", "majority"}
     roc_legend = _legend(roc_figure(satisficing_record, binary_curves))
     auc = binary_curves["entries"]["alpha"]["curves"]["pos"]["roc"]["auc"]
-    assert f"alpha best candidate · AUC {auc:.3f}" in roc_legend
+    assert f"alpha best candidate AUC {auc:.3f}" in roc_legend
     # the stated precision/recall has no place on ROC axes: said so, not silently left out
-    assert "spec strongest baseline · not drawn: no values on these axes" in roc_legend
+    assert "spec strongest baseline not drawn: no values on these axes" in roc_legend
 
 
 def test_every_marker_drawn_is_explained_in_the_legend(satisficing_record, binary_curves):
@@ -151,7 +151,7 @@ def test_multiclass_one_vs_rest_panel_per_class(iris_run):
     areas = [curves["entries"][record["best"]]["curves"][c]["roc"]["auc"] for c in ("setosa", "versicolor",
                                                                                    "virginica")]
     mean = sum(areas) / 3
-    assert f"{record['best']} best candidate · mean AUC {mean:.3f}" in _legend(figure)
+    assert f"{record['best']} best candidate mean AUC {mean:.3f}" in _legend(figure)
 
 
 def test_a_single_class_eval_set_says_why_there_is_no_curve(satisficing_record):
@@ -163,3 +163,14 @@ def test_a_single_class_eval_set_says_why_there_is_no_curve(satisficing_record):
                           evalset)
     with pytest.raises(NothingToDraw, match="only one side of this class"):
         roc_figure(satisficing_record, curves)
+
+
+def test_a_strongest_baseline_off_the_axes_gets_a_drawn_stand_in(satisficing_record, binary_curves):
+    # spec states precision and recall: a point on PR axes, nothing on ROC axes
+    roc = roc_figure(satisficing_record, binary_curves)
+    rule = next(a for a in artists(roc, "point:pos:rule") if a.axes is roc.axes[0])
+    assert rule.get_color() == style.DARK_GREY  # highlighted, not faded
+    assert "rule best-ranked baseline drawn here labels only: one point" in _legend(roc)
+    pr = pr_figure(satisficing_record, binary_curves)
+    rule_on_pr = next(a for a in artists(pr, "point:pos:rule") if a.axes is pr.axes[0])
+    assert rule_on_pr.get_color() == highlight.FADED  # spec is drawn there: no stand-in needed

@@ -38,7 +38,7 @@ def detection_pr_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figur
         raise NothingToDraw("no entry gives detections (external numbers only), so there is no curve to draw")
     figure = style.new_figure(4.4 * len(panels) + 3.2, 4.9)
     axes = figure.subplots(1, len(panels), squeeze=False).ravel()
-    roles = hl.roles(record)
+    roles = hl.roles(record, drawable={n for n, e in data.items() if e.get("curves")})
     for ax, panel in zip(axes, panels, strict=True):
         for entry in record["entries"]:
             name = entry["name"]

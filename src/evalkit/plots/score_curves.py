@@ -64,7 +64,7 @@ def _curves_figure(record: dict[str, Any], curves: dict[str, Any], kind: str) ->
     if not any(data.get(e["name"], {}).get("curves") for e in record["entries"]):
         raise NothingToDraw(_why_no_curves(curves))
     multiclass = len(classes) > 1  # one-vs-rest curves per class; binary has the positive class only
-    roles = hl.roles(record)
+    roles = hl.roles(record, drawable=_drawable(record, curves, kind, classes))
     panels: list[tuple[str, Limits | None, str]]
     if multiclass:
         panels = [(cls, None, cls) for cls in classes]
@@ -101,6 +101,18 @@ def _curves_figure(record: dict[str, Any], curves: dict[str, Any], kind: str) ->
     figure.legend(handles=_legend(record, curves, classes, kind, roles, multiclass),
                   loc="outside right upper", fontsize=8, labelspacing=0.9)
     return figure
+
+
+def _drawable(record: dict[str, Any], curves: dict[str, Any], kind: str, classes: list[str]) -> set[str]:
+    """The entries this figure can show: a curve, labels, or (binary PR) stated precision and recall."""
+    data = curves.get("entries", {})
+    out = set()
+    for entry in record["entries"]:
+        own = data.get(entry["name"], {})
+        point = _point(own, curves, classes[0], kind, entry, binary=len(classes) <= 1) if classes else None
+        if own.get("curves") or own.get("confusion") is not None or point is not None:
+            out.add(entry["name"])
+    return out
 
 
 def _why_no_curves(curves: dict[str, Any]) -> str:

@@ -200,7 +200,7 @@ def test_escaped_text_renders_as_exactly_that_text(text):
     expected = html.escape(visible(text), quote=False)
     assert inline(escaped) == expected
     body = markdown_to_html(f"- x {escaped}\n\n| a |\n|---|\n| {escaped} |", {})
-    assert body.count("<li>") == 1 and body.count("<td>") == 1
+    assert body.count("<li>") == 1 and body.count("<td") == 1
     # At the start of a line it never begins a block of its own.
     assert not markdown_to_html(escaped, {}).startswith(("<h", "<ul", "<div", "<figure"))
 

@@ -62,7 +62,7 @@ def test_leaderboard_csv_and_report_match_metrics_json(demo_run, demo_record):
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
     report = (demo_run / "report.md").read_text()
     assert all(f"**{md(line)}**" in report for line in demo_record["verdict"].splitlines())
-    assert "is infeasible" in report and "## Leaderboard" in report
+    assert "- infeasible by recall >= 0.95: " in report and "## Leaderboard" in report
     assert (demo_run / ".hydra" / "config.yaml").is_file()
 
 

@@ -20,9 +20,8 @@ only some items (a human panel) is compared with the best candidate on the items
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +44,7 @@ from evalkit.uncertainty import (
     satisficing_share,
     verdict,
 )
+from evalkit.uncertainty.resolution import AUTO, AUTO_MAX, AUTO_MIN, HEADROOM, auto_resamples, unresolvable
 
 FRAGILE_BELOW = 0.95
 METHODS = ("multinomial", "poisson")
@@ -63,8 +63,12 @@ class Assessment:
 
 
 def check_settings(cfg: BootstrapConfig) -> None:
-    if cfg.resamples < 0:
-        raise ConfigError(f"bootstrap.resamples={cfg.resamples} must be 0 (off) or a positive count")
+    resamples = cfg.resamples
+    if resamples != AUTO and (not isinstance(resamples, int) or isinstance(resamples, bool)):
+        raise ConfigError(f"config key 'bootstrap.resamples' has the wrong type: {resamples!r} is not a "
+                          "count; give auto (the default), a count such as 2000, or 0 to switch it off")
+    if resamples != AUTO and resamples < 0:
+        raise ConfigError(f"bootstrap.resamples={resamples} must be auto, 0 (off) or a positive count")
     if not 0 < cfg.level < 1:
         raise ConfigError(f"bootstrap.level={cfg.level} must be between 0 and 1, e.g. 0.95")
     if cfg.method not in METHODS:
@@ -131,14 +135,65 @@ def _score(strategy: Strategy, values: Mapping[str, np.ndarray]) -> np.ndarray |
         return None
 
 
+def planned_comparisons(entries: list[Entry], registry: Mapping[str, MetricSpec], strategy: Strategy,
+                        best: str | None) -> int:
+    """How many paired tests the run will make (what Holm divides by), counted before the bootstrap.
+
+    The same rule as the tests themselves: the best candidate against every other entry with per-item
+    predictions, on the score (when both have one and it is made of per-item metrics) and on each other
+    metric the strategy uses that both report and that is not a declared cost.
+    """
+    by_name = {e.name: e for e in entries}
+    if best is None or best not in by_name or by_name[best].predictions is None:
+        return 0
+    top = by_name[best]
+    single = score_metric(strategy)
+    tested = [m for m in strategy.metrics_used if (single is None or m != single[0])
+              and m in registry and registry[m].needs != "declared"]
+    per_item_score = strategy.name != "satisficing" or all(
+        m in registry and registry[m].needs != "declared" for m in strategy.metrics_used[:1])
+    count = 0
+    for other in entries:
+        if other.name == best or other.predictions is None:
+            continue
+        count += int(per_item_score and top.score is not None and other.score is not None)
+        count += sum(1 for m in tested if top.metrics.get(m) is not None and other.metrics.get(m) is not None)
+    return count
+
+
+def resolve_resamples(cfg: BootstrapConfig, comparisons: int) -> tuple[int, str | None, str | None]:
+    """The resample count to draw, how ``auto`` chose it (or None), and what a fixed count cannot resolve.
+
+    >>> resolve_resamples(BootstrapConfig(resamples="auto"), 28)[:2]
+    (2240, 'auto: max(1000, ceil(4 x 28 comparisons / 0.05)), at most 20000')
+    >>> resolve_resamples(BootstrapConfig(resamples=200), 28)[2][:40]
+    'with 200 resamples and 28 paired compari'
+    """
+    if cfg.resamples == AUTO:
+        count = auto_resamples(comparisons, cfg.level)
+        rule = (f"auto: max({AUTO_MIN}, ceil({2 * HEADROOM} x {comparisons} comparisons / "
+                f"{1 - cfg.level:.2g})), at most {AUTO_MAX}")
+        return count, rule, unresolvable(comparisons, cfg.level, count)
+    return int(cfg.resamples), None, unresolvable(comparisons, cfg.level, int(cfg.resamples))
+
+
 def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec], strategy: Strategy,
-           best: str | None, cfg: BootstrapConfig, *, progress: bool | None = None) -> Assessment | None:
-    """Bootstrap every entry with per-item predictions; None when ``cfg.resamples`` is 0."""
+           best: str | None, cfg: BootstrapConfig, *, progress: bool | None = None,
+           warn: Callable[[str], None] | None = None) -> Assessment | None:
+    """Bootstrap every entry with per-item predictions; None when ``cfg.resamples`` is 0.
+
+    ``resamples: auto`` is resolved here, from the comparisons the run will make; ``warn`` hears,
+    before any resample is drawn, when the count cannot resolve them (see :func:`resolve_resamples`).
+    """
     if cfg.resamples == 0:
         return None
-    task, R, level = get_task(evalset.task), cfg.resamples, cfg.level
+    task, level = get_task(evalset.task), cfg.level
+    R, rule, problem = resolve_resamples(cfg, planned_comparisons(entries, registry, strategy, best))
+    if problem is not None and warn is not None:
+        warn(f"bootstrap: {problem}")
     resampler = Resampler(evalset.n_items, R, cfg.seed, cfg.method)
-    result = Assessment(settings={"resamples": R, "level": level, "seed": cfg.seed, "method": cfg.method})
+    settings = {"resamples": R, "level": level, "seed": cfg.seed, "method": cfg.method}
+    result = Assessment(settings=settings | ({"resamples_rule": rule} if rule else {}))
     by_name = {e.name: e for e in entries}
     values = task.resampled_values(entries, evalset, registry, strategy.metrics_used, resampler,
                                    progress=progress)
@@ -276,18 +331,11 @@ def resolution_note(comparisons: list[dict[str, Any]], level: float, resamples: 
     can be called real, however large.
 
     >>> resolution_note([{"test": "paired bootstrap"}] * 10, 0.95, 100)[:40]
-    'with 100 resamples no paired-bootstrap d'
+    'with 100 resamples and 10 paired compari'
     """
-    alpha = 1 - level
     if not any(r["test"] == "paired bootstrap" for r in comparisons):
         return None
-    if len(comparisons) * 2 / (resamples + 1) <= alpha:
-        return None
-    needed = math.ceil(2 * len(comparisons) / alpha)
-    floor = 2 / (resamples + 1)
-    return (f"with {resamples} resamples no paired-bootstrap difference can reach p < {alpha:.2g} after Holm "
-            f"across {len(comparisons)} comparisons (the smallest attainable p is {floor:.3g}), "
-            f"so 'not distinguishable' may only mean too few resamples: set bootstrap.resamples >= {needed}")
+    return unresolvable(len(comparisons), level, resamples)
 
 
 def significance_summary(comparisons: list[dict[str, Any]], level: float,

@@ -100,9 +100,14 @@ class StrategyConfig:
 
 @dataclass
 class BootstrapConfig:
-    """Paired bootstrap settings; ``resamples: 0`` switches intervals off."""
+    """Paired bootstrap settings; ``resamples: 0`` switches intervals off.
 
-    resamples: int = 1000
+    ``resamples`` is a count or ``auto`` (enough for Holm across the run's comparisons to reach the
+    level; evalkit.uncertainty.resolution). Typed ``Any`` because it takes both forms;
+    evalkit.confidence.check_settings validates it.
+    """
+
+    resamples: Any = "auto"
     level: float = 0.95
     seed: int = 0
     method: str = "multinomial"

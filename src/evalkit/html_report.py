@@ -31,7 +31,11 @@ figure img { max-width: 100%; height: auto; display: block; border: 1px solid #e
 figcaption, p.caption { color: #57606a; font-size: 14px; margin-top: 4px; }
 .table-wrap { overflow-x: auto; margin: 8px 0 16px; }
 table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
-th, td { padding: 4px 8px; border-bottom: 1px solid #eaeef2; text-align: left; white-space: nowrap; }
+th, td { padding: 4px 7px; border-bottom: 1px solid #eaeef2; text-align: left; vertical-align: top; }
+td { white-space: nowrap; }
+td.wrap { white-space: normal; min-width: 9em; }
+th { white-space: normal; }
+td .ci { display: block; color: #57606a; font-size: 11.5px; }
 thead th { background: #f6f8fa; position: sticky; top: 0; }
 td.no { color: #D55E00; font-weight: 600; }
 td.fragile { color: #9a6700; font-weight: 600; }
@@ -91,16 +95,31 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", inner)]
 
 
+# A value followed by its interval, as evalkit.report writes a cell: "0.9860 \\[0.965, 1.000\\]".
+_WITH_INTERVAL = re.compile(r"^(?P<value>\S+) (?P<ci>\\\[[^\]]*\\\])$")
+_BREAKABLE = re.compile(r"(?<=[/_])(?![^<]*>)")  # after / or _ outside a tag: where a long name may wrap
+_LONG = 24  # characters: a cell this long may wrap at its / and _ (entry names), so tables fit the screen
+
+
+def _cell(text: str, *, status: bool = False) -> str:
+    # Only the report's own feasibility column is coloured: an entry named "NO" is just a name.
+    if status and text in _CELL_CLASS:
+        return f'<td class="{_CELL_CLASS[text]}">{inline(text)}</td>'
+    found = _WITH_INTERVAL.match(text)
+    if found:  # the interval under its value: a column half as wide
+        return f'<td>{inline(found["value"])}<span class="ci">{inline(found["ci"])}</span></td>'
+    if len(text) > _LONG:
+        return f'<td class="wrap">{_BREAKABLE.sub("<wbr>", inline(text))}</td>'
+    return f"<td>{inline(text)}</td>"
+
+
 def _table(lines: list[str]) -> str:
     header = _cells(lines[0])
-    head = "".join(f"<th>{inline(c)}</th>" for c in header)
-    # Only the report's own feasibility column is coloured: an entry named "NO" is just a name.
+    head = "".join(f"<th>{_BREAKABLE.sub('<wbr>', inline(c))}</th>" for c in header)
     status = {i for i, c in enumerate(header) if c == "feasible"}
     rows = []
     for line in lines[2:]:
-        cells = "".join(f'<td class="{_CELL_CLASS[c]}">{inline(c)}</td>' if i in status and c in _CELL_CLASS
-                        else f"<td>{inline(c)}</td>" for i, c in enumerate(_cells(line)))
-        rows.append(f"<tr>{cells}</tr>")
+        rows.append(f"<tr>{''.join(_cell(c, status=i in status) for i, c in enumerate(_cells(line)))}</tr>")
     return (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 

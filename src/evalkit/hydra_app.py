@@ -75,7 +75,9 @@ def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver
 
     with run_folder.exclusive(run_dir):
         config = validate(cfg)
-        result = run_experiment(config, paths)
+        # Said before the bootstrap runs, so a user can stop a run whose answer is decided by its settings.
+        result = run_experiment(config, paths,
+                                warn=lambda text: print(f"evalkit: warning: {text}", file=sys.stderr))
         record = to_record(result)
         if timing_warning and any(e.get("measured") for e in record["entries"]):
             record["measurement_notes"] = [timing_warning]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from evalkit.confidence import FRAGILE_BELOW
@@ -136,20 +139,23 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]] = (),
-                    skipped: Sequence[str] = ()) -> str:
-    """``report.md``: verdict, figures, leaderboard with every metric, and every caveat a reader needs.
+                    skipped: Sequence[str] = (), run_dir: Path | None = None) -> str:
+    """``report.md``: the answer first (verdict, leaderboard, significance), then caveats, people, figures.
 
     ``figures`` are ``(caption, path relative to the report)``; ``skipped`` says which figures were
-    not drawn and why.
+    not drawn and why. File paths in the record are shown relative to ``run_dir`` (or to evalkit's
+    bundled files), never as an absolute path into someone's site-packages.
     """
     data = record["data"]
-    header, rows = _rows(record, list(record["metric_directions"]), inline_ci=True)
+    strategy_metrics = [m for m in _strategy_metrics(record) if m in record["metric_directions"]]
+    header, rows = _rows(record, strategy_metrics, inline_ci=True)
+    source = shown_path(str(data["source"]), run_dir)
     # Every piece of text that comes from the record goes through md(): names, paths and the
     # external `source` are the user's, and a tampered metrics.json can hold anything.
     parts = [
         "# evalkit report", "",
         verdict_markdown(record["verdict"]), "",
-        "- " + md(f"Task: {record['task']}; {data['n_items']} evaluated {unit(record)} from {data['source']}"
+        "- " + md(f"Task: {record['task']}; {data['n_items']} evaluated {unit(record)} from {source}"
                   + (f" (positive class: {data['positive_label']})" if "positive_label" in data else "")
                   + (f" ({data['n_objects']} objects, {data['iou_type']} IoU)" if "n_objects" in data
                      else "")),
@@ -158,13 +164,11 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
         *["- " + md(line) for line in defined_metrics_lines(record)],
         f"- Data fingerprint: {markdown_code(str(data['fingerprint'])[:16] + '…')}; "
         + md(f"evalkit {record['evalkit_version']}; created {record['created']}"), "",
-        *figures_section(figures, skipped),
         "## Leaderboard", "",
-        md("Directions: " + ", ".join(f"{m} ({d} is better)"
-                                      for m, d in record["metric_directions"].items())),
-        "", md(_interval_legend(record)), "", markdown_table(header, rows), "",
+        md(_interval_legend(record)), "", markdown_table(header, rows), "",
     ]
     parts += _significance_section(record)
+    parts += _all_metrics_section(record)
     parts += operating_point_section(record)
     parts += slices_section(record)
     per_label = per_label_ap_table(record)
@@ -173,11 +177,12 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
         parts += [f"## {title}", "", markdown_table(*per_label), ""]
     caveats = (list(record["notes"]) + [f"the truth file: {w}" for w in data.get("warnings") or []]
                + list(record.get("uncertainty_notes") or []) + list(record.get("measurement_notes") or [])
-               + _entry_caveats(record)
+               + grouped_caveats(record, run_dir)
                + excluded_labels_note(record))
     if caveats:
         parts += ["## Caveats", "", *[f"- {md(c)}" for c in caveats], ""]
-    parts += _human_section(record)
+    parts += _human_section(record, run_dir)
+    parts += figures_section(figures, skipped)
     return "\n".join(parts)
 
 
@@ -238,6 +243,58 @@ def _describe_parameters(parameters: dict[str, Any]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in parameters.items())
 
 
+# Columns per table of every metric: with an interval in each cell, more would not fit a laptop screen.
+METRICS_PER_TABLE = 6
+
+
+def _all_metrics_section(record: dict[str, Any]) -> list[str]:
+    """Every metric per entry, in tables of a few metrics each (the leaderboard keeps the strategy's)."""
+    metrics = list(record["metric_directions"])
+    if not metrics:
+        return []
+    parts = ["## Every metric", "",
+             md("Directions: " + ", ".join(f"{m} ({d} is better)"
+                                           for m, d in record["metric_directions"].items())), ""]
+    for start in range(0, len(metrics), METRICS_PER_TABLE):
+        chunk = metrics[start:start + METRICS_PER_TABLE]
+        header = ["#", "entry", *chunk]
+        rows = [[str(e["rank"]), e["name"] + (" *" if e["name"] == record["best"] else ""),
+                 *[_cell(e, m) for m in chunk]] for e in record["entries"]]
+        parts += [markdown_table(header, rows), ""]
+    return parts
+
+
+def _cell(entry: dict[str, Any], metric: str) -> str:
+    value = _none(entry["metrics"].get(metric))
+    ci = _interval(entry, metric) if value is not None else ""
+    return f"{_fmt(value)} {ci}" if ci else _fmt(value)
+
+
+def shown_path(text: str, run_dir: Path | None) -> str:
+    """A file path as a reader of the report should see it: relative to the run folder when it is near
+    it, ``<evalkit>/...`` for evalkit's bundled files; any other text unchanged.
+
+    >>> shown_path("built-in dataset 'iris'", None)
+    "built-in dataset 'iris'"
+    >>> shown_path("/data/exp/panel.csv", Path("/data/exp/results/run1"))
+    '../../panel.csv'
+    """
+    if not os.path.isabs(text):
+        return text
+    path = Path(text)
+    from evalkit.paths import bundled_conf_dir
+
+    bundled = bundled_conf_dir().parent
+    if path.is_relative_to(bundled):
+        return f"<evalkit>/{path.relative_to(bundled).as_posix()}"
+    if run_dir is not None:
+        run_dir = Path(run_dir).absolute()
+        common = Path(os.path.commonpath([path, run_dir]))
+        if common != Path(common.anchor):  # they share a folder: a relative path is short and portable
+            return Path(os.path.relpath(path, run_dir)).as_posix()
+    return text
+
+
 def verdict_markdown(verdict: str) -> str:
     """The verdict's lines, each in bold, kept on their own lines (a Markdown hard break: two spaces)."""
     return "  \n".join(f"**{md(line)}**" for line in verdict.splitlines() if line.strip())
@@ -257,8 +314,10 @@ def _interval_legend(record: dict[str, Any]) -> str:
         return "No confidence intervals (bootstrap.resamples is 0)."
     return (f"Brackets: {settings['level']:.0%} confidence intervals from a paired bootstrap over "
             f"{unit(record)} "
-            f"({settings['resamples']} resamples, seed {settings['seed']}); Wilson intervals where a "
-            "proportion sits at 0 or 1. Entries without per-item predictions have none.")
+            f"({settings['resamples']} resamples, seed {settings['seed']}"
+            + (f"; {settings['resamples_rule']}" if settings.get("resamples_rule") else "")
+            + "); Wilson intervals where a proportion sits at 0 or 1. Entries without per-item predictions "
+            "have none.")
 
 
 def _significance_section(record: dict[str, Any]) -> list[str]:
@@ -275,54 +334,96 @@ def _significance_section(record: dict[str, Any]) -> list[str]:
                f"{unit(record)}; "
                "the difference is the best candidate minus the other, in the metric's own units. p-values "
                "are adjusted with Holm–Bonferroni across every comparison of the run."), "",
+            *([md(holm), ""] if (holm := holm_explanation(comparisons)) else []),
             markdown_table(header, rows), ""]
 
 
-def _entry_caveats(record: dict[str, Any]) -> list[str]:
-    notes = []
+def holm_explanation(comparisons: list[dict[str, Any]]) -> str | None:
+    """Why an interval that excludes 0 can sit beside "not distinguishable", naming the rows where it does.
+
+    >>> row = {"b": "rf", "metric": "score", "ci": [0.02, 0.17], "verdict": "not distinguishable"}
+    >>> holm_explanation([row])[:50]
+    'The interval of a row is that comparison alone (un'
+    """
+    rows = [f"{c['b']} ({c['metric']})" for c in comparisons if c["verdict"] == "not distinguishable"
+            and c["ci"][0] is not None and (c["ci"][0] > 0 or c["ci"][1] < 0)]
+    if not rows:
+        return None
+    return ("The interval of a row is that comparison alone (unadjusted); the verdict uses the Holm-adjusted "
+            f"p-value, which accounts for all {len(comparisons)} comparisons of the run. So an interval that "
+            "excludes 0 can still be 'not distinguishable': the lead holds in this comparison taken alone, "
+            "but not with the others counted. Here: " + ", ".join(rows) + ".")
+
+
+_VIOLATION = re.compile(r"^(?P<metric>\S+) = (?P<value>.+) violates (?P<constraint>.+)$")
+
+
+def grouped_caveats(record: dict[str, Any], run_dir: Path | None = None) -> list[str]:
+    """The entries' caveats, one line per kind naming the entries it concerns.
+
+    >>> grouped_caveats({"task": "binary", "entries": [
+    ...     {"name": n, "kind": "rule", "feasible": True, "violations": [], "score_reason": None,
+    ...      "unchecked_constraints": ["latency_ms <= 50"], "metric_notes": {}} for n in ("a", "b")]})
+    ['latency_ms <= 50 not checked for: a, b (they do not report it)']
+    """
+    groups: dict[str, list[str]] = {}
+
+    def add(kind: str, item: str) -> None:
+        groups.setdefault(kind, []).append(item)
+
+    items = unit(record)
     for entry in record["entries"]:
         name = entry["name"]
         share = entry.get("feasible_share")
         if entry["feasible"] and share is not None and share < FRAGILE_BELOW:
-            notes.append(f"{name} is feasible but fragile: it meets every constraint in only {share:.0%} "
-                         "of bootstrap resamples")
-        if entry["violations"]:
-            notes.append(f"{name} is infeasible: {'; '.join(entry['violations'])}")
+            add("feasible but fragile, meeting every constraint in under 95% of bootstrap resamples",
+                f"{name} ({share:.0%})")
+        for violation in entry["violations"]:
+            found = _VIOLATION.match(violation)
+            if found:
+                add(f"infeasible by {found['constraint']}", f"{name} ({found['metric']} {found['value']})")
+            else:
+                add("infeasible", f"{name}: {violation}")
         for constraint in entry.get("fragile_constraints") or []:
             verdict = "feasible" if entry["feasible"] else "infeasible"
-            notes.append(f"{name} is {verdict} but fragile: {constraint}; another run could decide it the "
-                         "other way")
+            add("decided within a measurement's spread, so another run could decide it the other way",
+                f"{name} ({verdict}: {constraint})")
         if entry.get("score_reason"):
-            notes.append(f"{name} has no score: {entry['score_reason']}")
-        if entry["unchecked_constraints"]:
-            notes.append(f"{name} does not report {', '.join(entry['unchecked_constraints'])}: not checked")
+            add("no score", f"{name} ({entry['score_reason']})")
+        for constraint in entry["unchecked_constraints"]:
+            add(f"{constraint} not checked", name)
         if entry["kind"] == "external":
-            notes.append(f"{name} is an external number; source: {entry.get('source')}")
+            add("external numbers, not measured here", f"{name} (source: {entry.get('source')})")
         if "fitted_on" in entry:
-            notes.append(f"{name} was fitted on {entry['fitted_on']}")
+            add(f"fitted on {entry['fitted_on']}", name)
         if "labels_from_scores" in entry:
-            notes.append(f"{name}: {entry['labels_from_scores']}")
+            add(str(entry["labels_from_scores"]), name)
         coverage = entry.get("coverage")
         each = entry.get("items_per_annotator")
         if coverage and (coverage["items"] < coverage["of"] or each):
-            own = f" (each annotator on their own {each['min']}–{each['max']})" if each else ""
-            items = unit(record)
-            notes.append(f"{name} is scored on the {coverage['items']} of {coverage['of']} {items} its "
-                         f"annotators labelled{own}: not the same {items} as the models; see "
-                         f"'Candidates and humans on the same {items}'")
+            own = f"; each annotator on their own {each['min']}–{each['max']}" if each else ""
+            add(f"scored only on the {items} their annotators labelled, not the same {items} as the models "
+                f"(see 'Candidates and humans on the same {items}')",
+                f"{name} ({coverage['items']} of {coverage['of']}{own})")
         if entry.get("ceiling"):
-            notes.append(f"{name} is an {entry['ceiling']}")
-        undefined = {m: r for m, r in entry["metric_notes"].items() if not r.startswith("needs ")}
-        for metric, reason in undefined.items():
-            notes.append(f"{name}: {metric} is null ({reason})")
-    return notes
+            add(f"an {entry['ceiling']}", name)
+        for metric, reason in entry["metric_notes"].items():
+            if not reason.startswith("needs "):
+                add(f"{metric} is null ({reason})", name)
+    lines = []
+    for kind, names in groups.items():
+        if kind.endswith(" not checked"):
+            lines.append(f"{kind} for: {', '.join(names)} (they do not report it)")
+        else:
+            lines.append(f"{kind}: {', '.join(names)}")
+    return lines
 
 
 AGREEMENT_NAMES = {"cohen_kappa": "Cohen's kappa", "fleiss_kappa": "Fleiss' kappa",
                    "krippendorff_alpha": "Krippendorff's alpha", "icc_2_1": "ICC(2,1)", "icc_3_1": "ICC(3,1)"}
 
 
-def _human_section(record: dict[str, Any]) -> list[str]:
+def _human_section(record: dict[str, Any], run_dir: Path | None = None) -> list[str]:
     """Human baselines: the human level, each panel group's agreement and rows, same-item comparisons."""
     # Grouped by panel group, rows in the task's order (mean, vote or median, best), not in rank order.
     kinds = [row.name for row in get_task(record["task"]).human_rows]
@@ -357,8 +458,8 @@ def _human_section(record: dict[str, Any]) -> list[str]:
             parts.append("- " + md(f"Scores: {first['scores']}"))
         if "ignored_labels" in first and first["baseline"] not in noted:
             noted.add(first["baseline"])
-            parts.append("- " + md(f"{first['path']}: {first['ignored_labels']}"))
-        parts += [f"- {md(_human_row_text(entry, metrics, record['task']))}" for entry in rows]
+            parts.append("- " + md(f"{shown_path(first['path'], run_dir)}: {first['ignored_labels']}"))
+        parts += [f"- {md(_human_row_text(entry, metrics, record['task'], run_dir))}" for entry in rows]
         parts.append("")
     return parts + _paired_table(humans, record)
 
@@ -378,10 +479,14 @@ def _agreement_text(key: str, stat: dict[str, Any]) -> str:
     return f"{AGREEMENT_NAMES.get(key, key)} {_fmt(stat['value'])} ({fact})"
 
 
-def _human_row_text(entry: dict[str, Any], metrics: list[str], task: str) -> str:
+def _human_row_text(entry: dict[str, Any], metrics: list[str], task: str,
+                    run_dir: Path | None = None) -> str:
     row = entry["name"].rsplit("/", 1)[1]
     kind = get_task(task).human_row(row)
-    text = kind.describe(entry) if kind is not None else None
+    shown = entry
+    if isinstance(entry.get("path"), str):  # detection's annotator row names its file
+        shown = {**entry, "path": shown_path(entry["path"], run_dir)}
+    text = kind.describe(shown) if kind is not None else None
     if text is not None:
         return text
     if row != "mean_annotator":

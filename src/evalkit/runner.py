@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -45,10 +46,13 @@ class RunResult:
     slices: dict[str, Any] | None = None
 
 
-def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None = None) -> RunResult:
+def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None = None,
+                   warn: Callable[[str], None] | None = None) -> RunResult:
     """Validate everything, then load data, produce every entry, score and compare them.
 
     All config checks run before any data is read or any model is fitted, so a typo costs nothing.
+    ``warn`` hears what the user should know before the bootstrap runs (a resample count too small for
+    the run's comparisons).
     """
     started = datetime.now(UTC).isoformat(timespec="seconds")
     task = get_task(cfg.task)
@@ -125,7 +129,7 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
             entry.details["fragile_constraints"] = fragile
     comparison = compare(entries, strategy)
     assessment = assess(entries, evalset, registry, strategy, comparison.best, cfg.bootstrap,
-                        progress=progress)
+                        progress=progress, warn=warn)
     slices = None
     if slice_spec is not None:
         assert slice_columns is not None and slice_notes is not None

@@ -14,6 +14,7 @@ from coco_synth import TOL
 from evalkit.detection import STAT_NAMES
 from evalkit.detection.loading import read_json
 from evalkit.detection.reference import reference_stats
+from evalkit.plots import highlight, style
 from evalkit.plots.detection import detection_pr_figure, per_class_figure
 from tests.conftest import run_cli
 
@@ -103,10 +104,20 @@ def test_pr_figure_has_one_line_per_entry_with_detections_in_each_iou_panel(demo
         assert set(lines) == with_detections
         best = lines["two_stage"]
         assert best.get_linewidth() > lines["tiny"].get_linewidth()  # the best candidate stands out
-        assert lines["prior_rule"].get_linestyle() == "--"  # baselines dashed
+        # the best candidate and the human level in colour; the rest faded, counted in one legend row
+        assert lines["second_annotator/annotator"].get_color() == style.HUMAN
+        assert lines["tiny"].get_color() == highlight.FADED
+        # the strongest baseline is a published number with no curve: the best-ranked drawable one stands in
+        rule = lines["prior_rule"]
+        assert (rule.get_color(), rule.get_linestyle()) == (style.DARK_GREY, "--")
         stat = "AP50" if panel == "IoU=0.50" else "AP75"
         assert sum(best.get_ydata()) / 101 == pytest.approx(by_name(record)["two_stage"]["metrics"][stat],
                                                            abs=1e-5)
+    legend = [" ".join(t.get_text().replace(" · ", " ").split()) for t in figure.legends[0].get_texts()]
+    assert any(t.startswith("two_stage best candidate AP50") for t in legend)
+    assert "published strongest baseline not drawn: no detections" in legend
+    assert any(t.startswith("prior_rule best-ranked baseline drawn here AP50") for t in legend)
+    assert "other entries (3), faded: values in the leaderboard" in legend
 
 
 def test_per_class_figure_shows_every_category_for_the_best_and_the_strongest_baseline(demo):

@@ -124,7 +124,7 @@ def test_a_run_records_the_expression_the_inputs_and_every_reason(tmp_path):
     assert paper["score"] is None and "'precision' is not available" in paper["score_reason"]
     report = (tmp_path / "out" / "report.md").read_text()
     assert "Strategy: maximize recall - 0.5 * (1 - precision)" in report
-    assert "paper has no score: metric 'precision' is not available" in report
+    assert "no score: paper (metric 'precision' is not available" in report
 
 
 def test_compare_rescores_merged_runs_with_the_same_formula(tmp_path):

@@ -24,7 +24,11 @@ PROBE = """<script>
 window.addEventListener("load", () => {
   const images = Array.from(document.images);
   const drawn = images.filter(i => i.complete && i.naturalWidth > 0).length;
-  document.body.setAttribute("data-probe", images.length + ":" + drawn);
+  // Tables wider than the page would need horizontal scrolling: count them, and the page's own overflow.
+  const wide = Array.from(document.querySelectorAll(".table-wrap"))
+    .filter(t => t.scrollWidth > t.clientWidth + 1).length;
+  const page = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  document.body.setAttribute("data-probe", images.length + ":" + drawn + ":" + wide + ":" + page);
 });
 </script>"""
 
@@ -50,16 +54,21 @@ def test_the_html_report_renders_every_figure_in_a_real_browser(demo_run, tmp_pa
     page = tmp_path / "report.html"
     page.write_text((demo_run / "report.html").read_text().replace("</body>", PROBE + "</body>"))
 
-    dom = headless(browser, "--dump-dom", page.as_uri())
+    # A laptop screen: 1366 px wide.
+    dom = headless(browser, "--dump-dom", "--window-size=1366,900", page.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
-    probe = re.search(r'data-probe="(\d+):(\d+)"', dom.stdout)
+    probe = re.search(r'data-probe="(\d+):(\d+):(\d+):(-?\d+)"', dom.stdout)
     assert probe, "the page never finished loading"
-    images, drawn = map(int, probe.groups())
+    images, drawn, wide_tables, page_overflow = map(int, probe.groups())
     assert images == len(list((demo_run / "plots").glob("*.png"))) and drawn == images
+    assert wide_tables == 0 and page_overflow <= 0  # no horizontal scrolling at 1366 px
 
+    # The figures come after the tables: a copy of the page showing only them is screenshotted.
+    figures_only = tmp_path / "figures.html"
+    figures_only.write_text((demo_run / "report.html").read_text().replace(
+        "</style>", "main > :not(figure) { display: none; }</style>"))
     shot = tmp_path / "screenshot.png"
-    done = headless(browser, f"--screenshot={shot}", "--window-size=1280,1600",
-                    (demo_run / "report.html").as_uri())
+    done = headless(browser, f"--screenshot={shot}", "--window-size=1280,1600", figures_only.as_uri())
     assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
     pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)
     # The candidate blue is drawn by the figures only (the page's own styles never use it): seeing it

@@ -41,13 +41,16 @@ def test_a_run_draws_every_figure_as_png_and_svg_beside_its_curve_data(demo_run)
     assert set(curves["entries"]) == with_predictions
 
 
-def test_report_md_states_the_verdict_then_shows_every_figure_before_the_tables(demo_run):
+def test_report_md_states_the_verdict_and_the_tables_then_shows_every_figure(demo_run):
     report = (demo_run / "report.md").read_text()
     record = json.loads((demo_run / "metrics.json").read_text())
     # the verdict (one bold line each) names the lower bound (strongest baseline) and the margin over it
     lines = [f"**{md(line)}**" for line in record["verdict"].splitlines()]
     assert all(line in report for line in lines) and record["strongest_baseline"] in record["verdict"]
-    assert report.index(lines[-1]) < report.index("## Figures") < report.index("## Leaderboard")
+    # the answer first (verdict, leaderboard, significance); figures after, for whoever wants to look
+    order = [report.index(lines[-1])] + [report.index(heading) for heading in (
+        "## Leaderboard", "## Is the best candidate", "## Caveats", "## Figures")]
+    assert order == sorted(order)
     for figure in FIGURES:
         assert f"](plots/{figure}.png)" in report
 

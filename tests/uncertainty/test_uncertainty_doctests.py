@@ -10,7 +10,7 @@ import pytest
 
 MODULES = ["evalkit.tasks.classification.bootstrap", "evalkit.uncertainty.comparison",
            "evalkit.tasks.classification.intervals", "evalkit.uncertainty.resampling",
-           "evalkit.uncertainty.satisficing"]
+           "evalkit.uncertainty.satisficing", "evalkit.uncertainty.resolution", "evalkit.confidence"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -2,7 +2,8 @@
 
 - ``pr_curves`` (detection): one panel per IoU threshold; per entry, COCO's interpolated precision at
   the 101 recall thresholds, averaged over the categories with ground truth (so the area under each
-  line is that entry's AP50 or AP75); baselines dashed, the best candidate thicker.
+  line is that entry's AP50 or AP75); the best candidate, the strongest baseline and the human level
+  in colour (``plots/highlight.py``), the rest faded.
 - ``per_class_ap``: AP .50:.95 per category (or per label, for multilabel runs) of the best candidate
   beside the strongest baseline that reports per-class numbers, sorted by the best candidate's AP,
   so the categories where it falls short stand out.
@@ -17,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from evalkit.plots import NothingToDraw, style
+from evalkit.plots import highlight as hl
 from evalkit.plots import record as rec
 from evalkit.tasks import get_task
 
@@ -25,27 +27,28 @@ BAR_HEIGHT = 0.38
 
 @style.styled
 def detection_pr_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
-    """Precision–recall per IoU threshold; lines carry ``gid`` ``curve:<IoU=…>:<entry>``."""
+    """Precision–recall per IoU threshold; lines carry ``gid`` ``curve:<IoU=…>:<entry>``.
+
+    The best candidate, the strongest baseline and the human level are drawn in colour and named in the
+    legend with their AP at each IoU; every other entry is faded and counted in one legend row.
+    """
     panels: list[str] = list(curves.get("curve_classes", []))
     data = curves.get("entries", {})
     if not panels or not any(data.get(e["name"], {}).get("curves") for e in record["entries"]):
         raise NothingToDraw("no entry gives detections (external numbers only), so there is no curve to draw")
     figure = style.new_figure(4.4 * len(panels) + 3.2, 4.9)
     axes = figure.subplots(1, len(panels), squeeze=False).ravel()
-    looks = style.entry_looks(record["entries"])
-    handles: dict[str, Line2D] = {}
+    roles = hl.roles(record, drawable={n for n, e in data.items() if e.get("curves")})
     for ax, panel in zip(axes, panels, strict=True):
         for entry in record["entries"]:
             name = entry["name"]
             curve = data.get(name, {}).get("curves", {}).get(panel, {}).get("pr")
             if not curve:
                 continue
-            look, best = looks[name], name == record.get("best")
-            width = 2.4 if best else 1.4
+            look = hl.LOOKS[roles[name]]
             ax.plot(curve["recall"], curve["precision"], color=look.colour, linestyle=look.linestyle,
-                    linewidth=width, gid=f"curve:{panel}:{name}", zorder=4 if best else 3)
-            handles.setdefault(name, Line2D([], [], color=look.colour, linestyle=look.linestyle,
-                                            linewidth=width, label=_legend_label(name, data[name], panels)))
+                    linewidth=look.linewidth, alpha=look.alpha, gid=f"curve:{panel}:{name}",
+                    zorder=look.zorder)
         ax.set_xlim(-0.01, 1.01)
         ax.set_ylim(-0.01, 1.02)
         ax.grid(True, axis="both")
@@ -55,16 +58,37 @@ def detection_pr_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figur
     axes[0].set_ylabel("precision (mean over categories)")
     figure.suptitle("Precision–recall (COCO: interpolated at 101 recall levels, up to 100 detections "
                     "per image)", x=0.01, ha="left", fontweight="bold", fontsize=12)
-    figure.legend(handles=list(handles.values()), loc="outside right upper",
-                  title="solid: candidates\ndashed: baselines", title_fontsize=8.5)
+    figure.legend(handles=_pr_legend(record, data, panels, roles), loc="outside right upper", fontsize=8,
+                  labelspacing=0.9)
     return figure
 
 
-def _legend_label(name: str, data: dict[str, Any], panels: list[str]) -> str:
-    """``name (AP50 0.820 · AP75 0.513)``: the area under each of the entry's lines."""
-    areas = [f"AP{panel.removeprefix('IoU=0.')[:2]} {curve['pr']['ap']:.3f}" for panel in panels
-             if (curve := data.get("curves", {}).get(panel))]
-    return f"{name}\n({' · '.join(areas)})" if areas else name
+def _pr_legend(record: dict[str, Any], data: dict[str, Any], panels: list[str],
+               roles: dict[str, str]) -> list[Line2D]:
+    handles: list[Line2D] = []
+    others = 0
+    for entry in record["entries"]:
+        name, role = entry["name"], roles[entry["name"]]
+        if not data.get(name, {}).get("curves"):
+            if role != hl.OTHER:  # e.g. an external number: named, so its absence is not a puzzle
+                handles.append(Line2D([], [], linestyle="none",
+                                      label=hl.legend_label(name, role, "not drawn: no detections")))
+            continue
+        if role == hl.OTHER:
+            others += 1
+            continue
+        look = hl.LOOKS[role]
+        handles.append(Line2D([], [], color=look.colour, linestyle=look.linestyle, linewidth=look.linewidth,
+                              label=hl.legend_label(name, role, _areas(data[name], panels))))
+    if others:
+        handles.append(Line2D([], [], color=hl.FADED, linewidth=1.2, label=hl.others_label(others)))
+    return handles
+
+
+def _areas(data: dict[str, Any], panels: list[str]) -> str:
+    """``AP50 0.820 · AP75 0.513``: the area under each of the entry's lines."""
+    return " · ".join(f"AP{panel.removeprefix('IoU=0.')[:2]} {curve['pr']['ap']:.3f}" for panel in panels
+                      if (curve := data.get("curves", {}).get(panel)))
 
 
 def _per_class(entry: dict[str, Any] | None) -> dict[str, float | None] | None:

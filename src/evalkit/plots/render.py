@@ -200,7 +200,8 @@ def render_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | N
     figures = draw_figures(record, curves, run_dir / PLOTS_DIR)
     pngs = {f.png.relative_to(run_dir).as_posix(): f for f in figures if f.png is not None}
     skipped = [f"{f.name}: {f.note}" for f in figures if f.note]
-    markdown = markdown_report(record, figures=[(f.title, path) for path, f in pngs.items()], skipped=skipped)
+    markdown = markdown_report(record, figures=[(f.title, path) for path, f in pngs.items()], skipped=skipped,
+                               run_dir=run_dir)
     atomic_write(run_dir / REPORT_MD, markdown)
     # The page is report.md rendered, with the figures inlined: one self-contained file.
     images = {path: f.png.read_bytes() for path, f in pngs.items() if f.png is not None}

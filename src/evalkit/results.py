@@ -46,6 +46,11 @@ def to_record(result: RunResult) -> dict[str, Any]:
     record = build_record(task=result.config.task, data=data, entries=result.entries,
                           comparison=result.comparison, strategy=result.strategy, registry=result.registry,
                           created=result.started, assessment=result.assessment)
+    if result.assessment is not None and result.assessment.resampled:
+        from evalkit.resamples_file import record_field
+
+        record["resamples_file"] = record_field(result.assessment.resampled, data["fingerprint"],
+                                                result.evalset.n_items, result.assessment.settings)
     # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.
     return record | {"gate": json_safe(dataclasses.asdict(result.config.gate))}
 

@@ -46,7 +46,7 @@ class Timing:
 
 
 def make_data(n: int, n_labels: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Labels of varied frequency (1% to 30%), informative scores rounded to 3 decimals (ties), labels at 0.6."""
+    """Labels of varied frequency (1% to 30%), informative scores with ties (3 decimals), labels at 0.6."""
     rng = np.random.default_rng(seed)
     Y = (rng.random((n, n_labels)) < rng.uniform(0.01, 0.3, n_labels)).astype(np.int8)
     S = np.round(0.3 * Y + rng.random((n, n_labels)), 3)
@@ -54,7 +54,7 @@ def make_data(n: int, n_labels: int, seed: int) -> tuple[np.ndarray, np.ndarray,
 
 
 def naive(names: tuple[str, ...], Y: np.ndarray, P: np.ndarray, S: np.ndarray, rows: np.ndarray) -> dict:
-    """scikit-learn on the expanded resample, with evalkit's conventions (labels without positives left out)."""
+    """scikit-learn on the expanded resample, with evalkit's conventions (labels without positives out)."""
     import sklearn.metrics as skm
 
     y, p, s = Y[rows], P[rows], S[rows]
@@ -93,7 +93,8 @@ def main() -> None:
     names = AP_FAMILY + (LABEL_METRICS if args.labels_metrics else ())
     Y, P, S = make_data(args.items, args.labels, args.seed)
     resampler = Resampler(args.items, args.resamples, seed=args.seed)
-    print(f"{args.items:,} items x {args.labels} labels x {args.resamples:,} resamples; metrics: {', '.join(names)}")
+    print(f"{args.items:,} items x {args.labels} labels x {args.resamples:,} resamples; "
+          f"metrics: {', '.join(names)}")
 
     clock = Timing.start()
     plan = MultilabelPlan(names, Y, labels=P, scores=S)

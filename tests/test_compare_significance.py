@@ -1,7 +1,13 @@
-"""Significance across jobs: ``compare`` of a two-job sweep tests entries as one run of all of them would."""
+"""Significance across jobs: ``compare`` of a two-job sweep tests entries as one run of all of them would.
+
+The sweep runs on Hydra's submitit launcher with its local executor (``hydra/launcher=submitit_local``:
+the code path of Slurm, jobs in their own processes) when the plugin is installed (``pip install
+evalkit[slurm]``), else on Hydra's default launcher; only the test that the jobs ran on submitit skips.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -16,6 +22,10 @@ from tests.conftest import run_cli
 from tests.experiments import basic_config, basic_files, scores_frame, truth_frame, write_experiment
 
 ENTRIES = ("model", "other", "third")
+SUBMITIT = importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is not None
+# One CPU and a short limit per job; submitit's local executor starts each job as its own process.
+SUBMITIT_OVERRIDES = ["hydra/launcher=submitit_local", "hydra.launcher.cpus_per_task=1",
+                      "hydra.launcher.timeout_min=20"]
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +35,14 @@ def single_and_merged(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, d
     truth = truth_frame()
     config = basic_config(candidates={name: {"predictions": f"preds/{name}.csv"} for name in ENTRIES},
                           strategy={"name": "average", "metrics": ["accuracy", "roc_auc"]},
-                          bootstrap={"resamples": 200, "seed": 5})
+                          bootstrap={"resamples": 50, "seed": 5})
     files = basic_files() | {"preds/other.csv": scores_frame(truth, seed=7),
                              "preds/third.csv": scores_frame(truth, seed=11)}
     common = ["--config-dir", str(write_experiment(tmp, config, files)), "--config-name", "exp"]
     single = run_cli("run", *common, f"hydra.run.dir={tmp}/single")
-    sweep = run_cli("run", "-m", *common, f"hydra.sweep.dir={tmp}/sweep", "select=[model],[other,third]")
+    launcher = SUBMITIT_OVERRIDES if SUBMITIT else []
+    sweep = run_cli("run", "-m", *common, *launcher, f"hydra.sweep.dir={tmp}/sweep",
+                    "select=[model],[other,third]")
     assert single.code == 0 and sweep.code == 0, sweep.stderr
     merged = run_cli("compare", str(tmp / "sweep"), "--out", str(tmp / "merged"))
     assert merged.code == 0, merged.stderr
@@ -64,7 +76,16 @@ def test_the_merged_report_says_the_tests_span_the_jobs(single_and_merged) -> No
     assert "significance across jobs" in notes and "stay per job" not in notes
     assert merged["resamples_file"]["entries"] == list(ENTRIES)
     with np.load(tmp / "merged" / RESAMPLES_FILE, allow_pickle=False) as npz:  # data only, no pickles
-        assert npz["names"].tolist() == list(ENTRIES) and npz["values"].shape[2] == 200
+        assert npz["names"].tolist() == list(ENTRIES) and npz["values"].shape[2] == 50
+
+
+@pytest.mark.skipif(not SUBMITIT, reason="no hydra-submitit-launcher: pip install evalkit[slurm]")
+def test_the_jobs_ran_on_submitits_local_executor(single_and_merged) -> None:
+    """The merge above is of jobs that submitit started, each in its own process, as on Slurm."""
+    _, merged, tmp = single_and_merged
+    assert (tmp / "sweep" / ".submitit").is_dir()
+    assert len(merged["merged_from"]) == 2
+    assert all((tmp / "sweep" / job / RESAMPLES_FILE).is_file() for job in ("0", "1"))
 
 
 def test_a_job_whose_file_does_not_match_its_record_is_refused_in_one_line(single_and_merged) -> None:

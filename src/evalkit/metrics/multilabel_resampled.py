@@ -173,13 +173,9 @@ class MultilabelPlan:
                            else None)
         self._micro_ap = _micro_ranking(y, s) if s is not None and "map_micro" in names else None
 
-    @property
-    def rows_per_slice(self) -> int:
-        """Resamples evaluated together: their gathered weights stay within ``SLICE_ELEMENTS``."""
-        widest = self.n_rows
-        if self._micro_ap is not None:
-            widest = max(widest, self._micro_ap.order.size)
-        return max(1, SLICE_ELEMENTS // widest)
+    def _rows_per_slice(self, width: int) -> int:
+        """Resamples evaluated together when each is gathered ``width`` wide: within ``SLICE_ELEMENTS``."""
+        return max(1, SLICE_ELEMENTS // max(width, 1))
 
     def values(self, W: np.ndarray) -> dict[str, np.ndarray]:
         """``{metric: (b,) array}`` for the weight block ``W`` of shape ``(b, rows)`` (or one ``(rows,)``)."""
@@ -191,16 +187,26 @@ class MultilabelPlan:
         if w.size and (not np.isfinite(w).all() or w.min() < 0):
             raise DataError("weights should be finite and non-negative")
         out = {m: np.empty(w.shape[0]) for m in self.names}
-        step = self.rows_per_slice
+        # The pooled ranking is n_labels times wider than the rest: it gets its own, thinner slices, so
+        # the matrix products of the others stay large (many small products are slow).
+        step = self._rows_per_slice(self.n_rows)
         for start in range(0, w.shape[0], step):
             part = w[start : start + step]
             for name, values in self._slice_values(part).items():
                 out[name][start : start + part.shape[0]] = values
+        if self._micro_ap is not None:
+            step = self._rows_per_slice(self._micro_ap.order.size)
+            for start in range(0, w.shape[0], step):
+                part = w[start : start + step]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out["map_micro"][start : start + part.shape[0]] = self._micro_ap.ap(part)[0]
+        out_of_weight = w.sum(axis=1, dtype=np.float64) == 0
+        for values in out.values():
+            values[out_of_weight] = np.nan
         return out
 
     def _slice_values(self, w: np.ndarray) -> dict[str, np.ndarray]:
         total = w.sum(axis=1, dtype=np.float64)
-        empty = total == 0
         out: dict[str, np.ndarray] = {}
         with np.errstate(invalid="ignore", divide="ignore"):
             if self._dense is not None:
@@ -218,10 +224,6 @@ class MultilabelPlan:
                     support = np.where(kept, positives, 0.0)
                     weighted = (np.where(kept, ap, 0.0) * support).sum(axis=1) / support.sum(axis=1)
                     out["map_weighted"] = np.where(n_kept > 0, weighted, np.nan)
-            if self._micro_ap is not None:
-                out["map_micro"] = self._micro_ap.ap(w)[0]
-        for values in out.values():
-            values[empty] = np.nan
         return out
 
     def _dense_metrics(self, sums: np.ndarray, total: np.ndarray) -> dict[str, np.ndarray]:

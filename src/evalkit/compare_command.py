@@ -26,16 +26,38 @@ def main(args: list[str]) -> int:
                         help="where to write the merged results (default: <first path>/merged)")
     options = parser.parse_args(args)
     from evalkit import run_folder
-    from evalkit.merge import checked_curves, checked_record, find_runs, merge_curves, merge_records
+    from evalkit.merge import (
+        checked_curves,
+        checked_record,
+        cross_job_significance,
+        find_runs,
+        merge_curves,
+        merge_records,
+    )
     from evalkit.report import terminal_table
+    from evalkit.resamples_file import record_field, resamples_npz
 
     try:
         runs = find_runs(options.runs)
-        merged = merge_records([(run, checked_record(run)) for run in runs])
+        records = [(run, checked_record(run)) for run in runs]
+        merged = merge_records(records)
+        update, saved = cross_job_significance(records, merged)
+        if "comparisons" in update:
+            merged |= update  # its notes replace "significance stays per job"
+        else:
+            merged["uncertainty_notes"] = [*merged.get("uncertainty_notes", []),
+                                           *update.get("uncertainty_notes", [])]
+        resamples = None
+        if saved:
+            # The merged folder saves the union too, so merged runs can be merged again.
+            n_items = int(merged["data"]["n_items"])
+            merged["resamples_file"] = record_field(saved, merged["data"]["fingerprint"], n_items,
+                                                    merged["bootstrap"])
+            resamples = resamples_npz(saved.values(), n_items)
         curves = merge_curves([checked_curves(run) for run in runs])
         out = options.out or options.runs[0] / "merged"
         with run_folder.exclusive(out):
-            run_folder.write_run(out, merged, curves)
+            run_folder.write_run(out, merged, curves, resamples)
     except EvalkitError as exc:
         print(f"evalkit: error: {exc}", file=sys.stderr)
         return exc.exit_code

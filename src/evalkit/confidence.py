@@ -60,6 +60,27 @@ class Assessment:
     feasible_share: dict[str, float] = field(default_factory=dict)
     comparisons: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What `compare` needs to test entries of different jobs as this run would (saved as resamples.npz).
+    resampled: dict[str, ResampledEntry] = field(default_factory=dict)
+
+
+@dataclass
+class ResampledEntry:
+    """One entry's bootstrap as the significance tests read it: what a run saves for ``compare``.
+
+    ``values``: per-resample values of the metrics its strategy uses; ``score_values``: the strategy
+    score per resample (None if unscored); ``metrics``/``score``: the point estimates; ``correct``:
+    per-item correctness (for the exact McNemar test of accuracy; None without labels for every item);
+    ``covered``: the items it covers when only some (a human panel), else None.
+    """
+
+    name: str
+    metrics: dict[str, float | None]
+    score: float | None
+    values: dict[str, np.ndarray]
+    score_values: np.ndarray | None = None
+    correct: np.ndarray | None = None
+    covered: np.ndarray | None = None
 
 
 def check_settings(cfg: BootstrapConfig) -> None:
@@ -238,9 +259,15 @@ def assess(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, Metric
         result.notes.append(f"{name}: left out of the intervals as undefined there (e.g. no positive drawn): "
                             f"{', '.join(which)} of {R} resamples")
     result.notes += task.interval_notes(evalset, result.intervals)
+    result.resampled = {name: _resampled_entry(by_name[name], own, scores.get(name), evalset)
+                        for name, own in values.items()}
     if best is not None and best in values:
-        result.comparisons = _compare_best(by_name[best], [by_name[n] for n in values if n != best],
-                                           values, scores, evalset, registry, strategy, resampler, level)
+        def restricted(items: np.ndarray, names: list[str]) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+            return _restricted(by_name[best], items, names, evalset, strategy, resampler, registry)
+
+        result.comparisons = compare_best(result.resampled[best],
+                                          [result.resampled[n] for n in values if n != best],
+                                          evalset.n_items, registry, strategy, level, restricted=restricted)
         left_out = [f"{c['b']} ({c['metric']}: {R - c['resamples']})" for c in result.comparisons
                     if c["resamples"] < R]
         if left_out:
@@ -266,51 +293,79 @@ def _restricted(best: Entry, items: np.ndarray, names: list[str], evalset: EvalS
     return arrays, estimates
 
 
-def _compare_best(best: Entry, others: list[Entry], values: dict[str, dict[str, np.ndarray]],
-                  scores: dict[str, np.ndarray], evalset: EvalSet, registry: Mapping[str, MetricSpec],
-                  strategy: Strategy, resampler: Resampler, level: float) -> list[dict[str, Any]]:
+def _resampled_entry(entry: Entry, values: dict[str, np.ndarray], score: np.ndarray | None,
+                     evalset: EvalSet) -> ResampledEntry:
+    preds = entry.predictions
+    assert preds is not None
+    correct = None
+    if preds.item_index is None and preds.labels is not None and np.ndim(evalset.y) == 1:
+        correct = np.asarray(preds.labels) == evalset.y
+    covered = np.unique(preds.item_index) if preds.item_index is not None else None
+    return ResampledEntry(name=entry.name, metrics=dict(entry.metrics), score=entry.score,
+                          values=dict(values), score_values=score, correct=correct, covered=covered)
+
+
+def _with_score(entry: ResampledEntry) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The entry's per-resample values and estimates, the strategy score's included when it has one."""
+    values = dict(entry.values)
+    estimates = {m: float(entry.metrics[m]) for m in entry.values}  # type: ignore[arg-type]
+    if entry.score_values is not None:
+        values["score"] = entry.score_values
+    if entry.score is not None:
+        estimates["score"] = float(entry.score)
+    return values, estimates
+
+
+Restricted = Callable[[np.ndarray, list[str]], tuple[dict[str, np.ndarray], dict[str, float]]]
+
+
+def compare_best(best: ResampledEntry, others: list[ResampledEntry], n_items: int,
+                 registry: Mapping[str, MetricSpec], strategy: Strategy, level: float, *,
+                 restricted: Restricted | None = None) -> list[dict[str, Any]]:
+    """The best candidate against every other entry: paired differences, p-values, Holm, verdicts.
+
+    Everything comes from the entries' saved bootstrap (the same resamples for all), so ``compare`` can
+    test entries of different jobs exactly as one run would. An entry covering only some items needs the
+    best candidate re-scored on those items (``restricted``: only the run that holds its predictions
+    can); without it such an entry is not compared.
+    """
     per_item_score = all(registry[m].needs != "declared" for m in strategy.metrics_used[:1]) \
         if strategy.name == "satisficing" else True
     rows: list[dict[str, Any]] = []
     for other in others:
-        preds = other.predictions
-        assert preds is not None
-        covered = np.unique(preds.item_index) if preds.item_index is not None else None
-        partial = covered is not None and len(covered) < evalset.n_items
+        covered = other.covered
+        partial = covered is not None and len(covered) < n_items
+        if partial and restricted is None:
+            continue
         # When the score *is* one metric (satisficing, map, an average of one metric), testing both would
         # count one quantity twice in Holm.
         single = score_metric(strategy)
         tested = [m for m in strategy.metrics_used if single is None or m != single[0]]
-        shared = [m for m in tested if m in values[best.name] and m in values[other.name]]
+        shared = [m for m in tested if m in best.values and m in other.values]
         if partial:
-            assert covered is not None
-            a_values, a_estimates = _restricted(best, covered, sorted(values[best.name]), evalset,
-                                                strategy, resampler, registry)
+            assert covered is not None and restricted is not None
+            a_values, a_estimates = restricted(covered, sorted(best.values))
         else:
-            a_values = dict(values[best.name]) | ({"score": scores[best.name]} if best.name in scores else {})
-            a_estimates = {m: float(best.metrics[m]) for m in values[best.name]} | \
-                ({"score": float(best.score)} if best.score is not None else {})
-        b_values = dict(values[other.name]) | ({"score": scores[other.name]} if other.name in scores else {})
-        b_estimates = {m: float(other.metrics[m]) for m in values[other.name]} | \
-            ({"score": float(other.score)} if other.score is not None else {})
+            a_values, a_estimates = _with_score(best)
+        b_values, b_estimates = _with_score(other)
         both_scored = per_item_score and "score" in a_values and "score" in b_values
         metrics = (["score"] if both_scored else []) + shared
-        n_items = len(covered) if partial and covered is not None else evalset.n_items
+        items = len(covered) if partial and covered is not None else n_items
         for metric in metrics:
             comparison = paired_comparison(a_values[metric], b_values[metric], level,
                                            estimate_a=a_estimates[metric], estimate_b=b_estimates[metric])
             p_value, test, a_higher = comparison.p_value, "paired bootstrap", comparison.a_higher
             quantity = single[0] if metric == "score" and single is not None else metric
-            if (quantity == "accuracy" and not partial and preds.item_index is None
-                    and best.predictions is not None and best.predictions.labels is not None
-                    and preds.labels is not None):
-                mc = mcnemar_exact(evalset.y, best.predictions.labels, preds.labels)
+            if (quantity == "accuracy" and not partial and best.correct is not None
+                    and other.correct is not None):
+                # McNemar reads only which items each got right, so correctness stands in for labels.
+                mc = mcnemar_exact(np.ones(n_items, dtype=bool), best.correct, other.correct)
                 p_value, test = mc.p_value, "exact McNemar"
                 a_higher = None if mc.a_only == mc.b_only else mc.a_only > mc.b_only
             higher = strategy.higher_is_better if metric == "score" else registry[metric].higher_is_better
             rows.append({"a": best.name, "b": other.name, "metric": metric, "diff": comparison.difference,
                          "ci": [comparison.lower, comparison.upper], "p_value": p_value, "test": test,
-                         "items": n_items, "resamples": comparison.n_resamples, "_a_higher": a_higher,
+                         "items": items, "resamples": comparison.n_resamples, "_a_higher": a_higher,
                          "_higher": higher})
     if not rows:
         return rows

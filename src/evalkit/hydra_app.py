@@ -82,7 +82,13 @@ def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver
         if timing_warning and any(e.get("measured") for e in record["entries"]):
             record["measurement_notes"] = [timing_warning]
         curves = curve_record(result.entries, result.evalset, registry=result.registry)
-        run_folder.write_run(run_dir, record, curves)
+        resamples = None
+        if "resamples_file" in record:
+            from evalkit.resamples_file import resamples_npz
+
+            assert result.assessment is not None
+            resamples = resamples_npz(result.assessment.resampled.values(), result.evalset.n_items)
+        run_folder.write_run(run_dir, record, curves, resamples)
     for warning in [*record["data"].get("warnings", []), *record.get("measurement_notes", [])]:
         print(f"evalkit: warning: {warning}", file=sys.stderr)  # e.g. COCO annotation ids renumbered
     if echo:

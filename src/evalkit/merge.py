@@ -6,9 +6,12 @@ runs' shared strategy and writes one ``metrics.json``, ``leaderboard.csv``, ``re
 Runs must share task, strategy and data fingerprint, or their numbers are not comparable.
 
 Each entry keeps the interval its own job computed (the resamples are the same for a given seed and
-data), and the merged record states the jobs' bootstrap settings when they agree; significance tests
-against the best candidate need its predictions beside the other entry's, so a merged record has none:
-run the entries in one job when you need them.
+data), and the merged record states the jobs' bootstrap settings when they agree. Significance across
+jobs comes from each job's ``resamples.npz`` (:mod:`evalkit.resamples_file`): with the same settings and
+data every job drew the same resamples, so the best candidate is tested against every entry, with Holm
+across all of them, exactly as one run of all the entries would (:func:`cross_job_significance`). An
+entry that covers only some items (a human panel) is tested only within its own job: that needs the best
+candidate's predictions on those items.
 """
 
 from __future__ import annotations
@@ -19,15 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.comparison import compare
+from evalkit.confidence import ResampledEntry, compare_best, significance_summary
 from evalkit.config import StrategyConfig
 from evalkit.entry import Entry
 from evalkit.errors import DataError
-from evalkit.metrics.registry import metric_registry
+from evalkit.metrics.registry import MetricSpec, metric_registry
 from evalkit.plots.render import CURVES_FILE, read_curves
 from evalkit.record_check import check_curves, check_record
-from evalkit.record_io import METRICS_FILE, read_record
+from evalkit.record_io import METRICS_FILE, json_safe, read_record
+from evalkit.resamples_file import RESAMPLES_FILE, read_resamples
 from evalkit.results import STANDARD_KEYS, build_record
-from evalkit.strategies import build_strategy
+from evalkit.strategies import Strategy, build_strategy
+from evalkit.verdict import state as state_verdict
 
 
 def find_runs(paths: list[Path]) -> list[Path]:
@@ -80,11 +86,7 @@ def merge_records(records: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
                 raise DataError(f"{path}: its {what} differs from {first_path}'s ({mine!r} vs {theirs!r}); "
                                 "only runs of the same experiment on the same data can be merged")
     task = first["task"]
-    declared = {m: d for r in records for m, d in r[1]["metric_directions"].items()}
-    builtin = metric_registry(task)
-    registry = metric_registry(task, {m: d for m, d in declared.items() if m not in builtin})
-    description = {k: v for k, v in first["strategy"].items() if k != "higher_is_better"}
-    strategy = build_strategy(StrategyConfig(**description), registry, task)
+    registry, strategy = _registry_and_strategy(records)
     entries: dict[str, Entry] = {}
     for _, record in records:
         for row in record["entries"]:
@@ -104,6 +106,64 @@ def merge_records(records: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
     if timing:
         merged["measurement_notes"] = timing
     return merged | merged_bootstrap([record for _, record in records])
+
+
+def _registry_and_strategy(
+        records: list[tuple[Path, dict[str, Any]]]) -> tuple[dict[str, MetricSpec], Strategy]:
+    first = records[0][1]
+    task = first["task"]
+    declared = {m: d for r in records for m, d in r[1]["metric_directions"].items()}
+    builtin = metric_registry(task)
+    registry = metric_registry(task, {m: d for m, d in declared.items() if m not in builtin})
+    description = {k: v for k, v in first["strategy"].items() if k != "higher_is_better"}
+    return registry, build_strategy(StrategyConfig(**description), registry, task)
+
+
+def cross_job_significance(records: list[tuple[Path, dict[str, Any]]],
+                           merged: dict[str, Any]) -> tuple[dict[str, Any], dict[str, ResampledEntry]]:
+    """The merged record's significance tests from the jobs' saved resamples, and the union of those.
+
+    Returns the fields to update (``comparisons``, ``significance``, ``uncertainty_notes``, the verdict)
+    and every saved entry (first occurrence of a name wins, as for metrics). When the jobs' bootstrap
+    settings differ, or a job saved no resamples, nothing is tested and a note says why in one line.
+    """
+    settings = merged.get("bootstrap")
+    if not isinstance(settings, dict):
+        return {}, {}
+    missing = [str(path) for path, record in records if "resamples_file" not in record]
+    if missing:
+        return {"uncertainty_notes": [
+            f"no significance tests across jobs: {', '.join(missing)} saved no {RESAMPLES_FILE} (an older "
+            "evalkit); re-run those jobs, or run the entries in one job"]}, {}
+    saved: dict[str, ResampledEntry] = {}
+    for path, record in records:
+        for name, entry in read_resamples(path, record).items():
+            saved.setdefault(name, entry)
+    best = merged.get("best")
+    if best not in saved:
+        why = "has no per-item predictions" if best is not None else "does not exist"
+        return {"uncertainty_notes": [f"no significance tests: the best candidate {best} {why}"]}, saved
+    registry, strategy = _registry_and_strategy(records)
+    order = [row["name"] for row in merged["entries"] if row["name"] in saved and row["name"] != best]
+    others = [saved[name] for name in order]
+    n_items = int(merged["data"]["n_items"])
+    comparisons = compare_best(saved[best], others, n_items, registry, strategy, float(settings["level"]))
+    notes = [f"significance across jobs: {best} is tested against every entry on the same resamples, "
+             f"saved by each job ({RESAMPLES_FILE}), with Holm across all {len(comparisons)} comparisons"]
+    partial = [o.name for o in others if o.covered is not None and len(o.covered) < n_items]
+    if partial:
+        notes.append(f"{', '.join(partial)} cover only some items: tested against {best} only when run in "
+                     "its job (that needs its predictions on those items)")
+    R = int(settings["resamples"])
+    left_out = [f"{c['b']} ({c['metric']}: {R - c['resamples']})" for c in comparisons if c["resamples"] < R]
+    if left_out:
+        notes.append(f"paired differences with {best} leave out resamples where either value is undefined: "
+                     f"{', '.join(left_out)} of {R}")
+    update = json_safe({"comparisons": comparisons,
+                        "significance": significance_summary(comparisons, float(settings["level"]), R),
+                        "uncertainty_notes": notes})
+    verdict_line, detail = state_verdict(merged | update)
+    return update | {"verdict": verdict_line, "verdict_detail": detail}, saved
 
 
 def merged_bootstrap(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -49,6 +49,11 @@ def to_record(result: RunResult) -> dict[str, Any]:
                           created=result.started, assessment=result.assessment)
     if result.slices is not None:
         record["slices"] = json_safe(result.slices)
+    if result.assessment is not None and result.assessment.resampled:
+        from evalkit.resamples_file import record_field
+
+        record["resamples_file"] = record_field(result.assessment.resampled, data["fingerprint"],
+                                                result.evalset.n_items, result.assessment.settings)
     # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.
     return record | {"gate": json_safe(dataclasses.asdict(result.config.gate))}
 

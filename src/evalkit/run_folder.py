@@ -31,6 +31,7 @@ from evalkit.plots.render import (
     save_curves,
 )
 from evalkit.record_io import METRICS_FILE, atomic_write
+from evalkit.resamples_file import RESAMPLES_FILE
 from evalkit.results import leaderboard_csv, metrics_json
 
 try:
@@ -41,7 +42,7 @@ except ImportError:  # Windows: the lock is the file's existence (see exclusive)
 LEADERBOARD_FILE = "leaderboard.csv"
 LOCK_FILE = ".evalkit.lock"
 # metrics.json first: from the moment clearing starts, the folder no longer claims to be complete.
-OUTPUT_FILES = (METRICS_FILE, LEADERBOARD_FILE, REPORT_MD, REPORT_HTML, CURVES_FILE)
+OUTPUT_FILES = (METRICS_FILE, LEADERBOARD_FILE, REPORT_MD, REPORT_HTML, CURVES_FILE, RESAMPLES_FILE)
 FIGURE_SUFFIXES = (".png", ".svg")
 HYDRA_CONFIG_FILES = frozenset({"config.yaml", "hydra.yaml", "overrides.yaml"})
 
@@ -134,15 +135,19 @@ def clear_outputs(run_dir: Path) -> None:
         plots.rmdir()  # only when empty: a user's own files in plots/ keep it
 
 
-def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | None) -> list[DrawnFigure]:
+def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | None,
+              resamples: bytes | None = None) -> list[DrawnFigure]:
     """Write every result file of a run, ``metrics.json`` last, after clearing an earlier run's files.
 
-    The caller holds :func:`exclusive`. Returns the figures drawn (or skipped, with the reason).
+    ``resamples``: the ``resamples.npz`` bytes (each entry's bootstrap, for ``compare``), if any. The
+    caller holds :func:`exclusive`. Returns the figures drawn (or skipped, with the reason).
     """
     run_dir = Path(run_dir)
     clear_outputs(run_dir)
     if curves is not None:
         save_curves(run_dir, curves)
+    if resamples is not None:
+        atomic_write(run_dir / RESAMPLES_FILE, resamples)
     atomic_write(run_dir / LEADERBOARD_FILE, leaderboard_csv(record))
     figures = render_run(run_dir, record, curves)  # the figures, report.md and report.html
     atomic_write(run_dir / METRICS_FILE, metrics_json(record))

@@ -62,6 +62,8 @@ __all__ = [
     "per_label_ap",
     "precision_micro",
     "recall_micro",
+    "row_coverage",
+    "row_lrap",
     "subset_accuracy",
 ]
 
@@ -320,9 +322,18 @@ def coverage_error(Y: np.ndarray, S: np.ndarray, *, sample_weight: np.ndarray | 
     2.5
     """
     y, s, w = _scores_inputs(Y, S, sample_weight)
+    return float(np.average(row_coverage(y, s), weights=w))
+
+
+def row_coverage(y: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Each row's coverage (validated float matrices in): :func:`coverage_error` is their weighted mean.
+
+    >>> row_coverage(np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.2, 0.9], [0.5, 0.1]])).tolist()
+    [2.0, 0.0]
+    """
     lowest_true = np.where(y == 1, s, np.inf).min(axis=1, keepdims=True)
-    coverage = (s >= lowest_true).sum(axis=1)  # 0 for rows without labels: nothing is >= inf
-    return float(np.average(coverage, weights=w))
+    # 0 for rows without labels: nothing is >= inf
+    return (s >= lowest_true).sum(axis=1).astype(np.float64)
 
 
 def label_ranking_average_precision(
@@ -337,6 +348,15 @@ def label_ranking_average_precision(
     0.41666666666666663
     """
     y, s, w = _scores_inputs(Y, S, sample_weight)
+    return float(np.average(row_lrap(y, s), weights=w))
+
+
+def row_lrap(y: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Each row's label ranking average precision (validated float matrices in); the metric is their mean.
+
+    >>> row_lrap(np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.2, 0.9], [0.5, 0.1]])).tolist()
+    [0.5, 1.0]
+    """
     relevant = y == 1
     # rank: labels scored at least as high, ties counted against the model ("max" rank of -score).
     from scipy.stats import rankdata  # here, not at import: scipy.stats alone takes most of a second
@@ -348,7 +368,7 @@ def label_ranking_average_precision(
     with np.errstate(invalid="ignore", divide="ignore"):
         per_row = np.where(relevant, rank_among_true / rank, 0.0).sum(axis=1) / n_true
     per_row[(n_true == 0) | (n_true == y.shape[1])] = 1.0
-    return float(np.average(per_row, weights=w))
+    return per_row
 
 
 # --- registry -------------------------------------------------------------------------------------------

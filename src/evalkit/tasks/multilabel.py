@@ -1,13 +1,12 @@
 """The multilabel task: a set of labels per item (see :mod:`evalkit.multilabel_data` for the files).
 
 Labels and scores are ``(n_items, n_labels)`` matrices; metrics are evalkit's weighted functions
-(:mod:`evalkit.metrics.multilabel`), which also serve the bootstrap: each resample's item weights go
-straight into them (only the strategy's metrics are resampled, to keep it quick).
+(:mod:`evalkit.metrics.multilabel`); the bootstrap evaluates whole blocks of resamples with the same
+definitions (:mod:`evalkit.metrics.multilabel_resampled`; only the strategy's metrics are resampled).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -127,26 +126,23 @@ class MultilabelTask(Task):
 
 def per_resample(preds: Predictions, names: tuple[str, ...], evalset: EvalSet,
                  registry: Mapping[str, MetricSpec], resampler: Resampler) -> dict[str, np.ndarray]:
-    """Metric values per resample from evalkit's weighted metric functions.
+    """Metric values per resample, a block at a time (:mod:`evalkit.metrics.multilabel_resampled`).
 
-    The resample's item weights go in directly (no index resampling, no scikit-learn call). Rows that
-    stand for weighted pseudo-items (a human panel's subset, a vote's settled ties) take their item's
-    weight times their own.
+    Each value equals evalkit's weighted metric function (and scikit-learn on the expanded resample) with
+    that resample's item weights. Rows that stand for weighted pseudo-items (a human panel's subset, a
+    vote's settled ties) take their item's weight times their own.
     """
-    out = {m: np.empty(resampler.resamples) for m in names}
+    from evalkit.metrics.multilabel_resampled import MultilabelPlan
+
     y_rows = preds.truth(evalset)
-    own_weight = np.ones(len(y_rows)) if preds.weight is None else preds.weight
-    for start, block in resampler.blocks():
-        for offset, weights in enumerate(block):
-            row_weights = (weights if preds.item_index is None else weights[preds.item_index]) * own_weight
-            for metric in names:
-                spec = registry[metric]
-                given = preds.labels if spec.needs == "labels" else preds.scores
-                assert spec.fn is not None
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")  # a resample without positives is undefined: NaN
-                    value = spec.fn(y_rows, given, n_classes=evalset.n_classes, sample_weight=row_weights)
-                out[metric][start + offset] = value
+    plan = MultilabelPlan(names, y_rows, labels=preds.labels, scores=preds.scores)
+    out = {m: np.empty(resampler.resamples) for m in names}
+    for start, block in resampler.blocks(compact=True, prefetch=True):
+        weights = block if preds.item_index is None else block[:, preds.item_index]
+        if preds.weight is not None:
+            weights = weights * preds.weight
+        for metric, values in plan.values(weights).items():
+            out[metric][start : start + block.shape[0]] = values
     return out
 
 

@@ -22,7 +22,14 @@ from tests.conftest import run_cli
 from tests.experiments import basic_config, basic_files, scores_frame, truth_frame, write_experiment
 
 ENTRIES = ("model", "other", "third")
-SUBMITIT = importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is not None
+def _installed(module: str) -> bool:
+    try:  # find_spec of a dotted name imports its parent, which may itself be missing
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+SUBMITIT = _installed("hydra_plugins.hydra_submitit_launcher")
 # One CPU and a short limit per job; submitit's local executor starts each job as its own process.
 SUBMITIT_OVERRIDES = ["hydra/launcher=submitit_local", "hydra.launcher.cpus_per_task=1",
                       "hydra.launcher.timeout_min=20"]
@@ -126,3 +133,28 @@ def test_a_new_run_removes_the_previous_runs_resamples(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     run_folder.clear_outputs(tmp_path)
     assert not (tmp_path / RESAMPLES_FILE).exists() and (tmp_path / "notes.txt").exists()
+
+
+def test_jobs_that_drew_different_numbers_of_resamples_are_tested_on_the_ones_they_share(tmp_path) -> None:
+    # bootstrap.resamples: auto sizes each job by its own comparisons; resample r is the same in every
+    # job (same seed and items), so the first min(R) resamples are shared and the tests use those.
+    truth = truth_frame()
+    config = basic_config(candidates={"model": {"predictions": "preds/model.csv"},
+                                      "other": {"predictions": "preds/other.csv"}},
+                          strategy={"name": "average", "metrics": ["roc_auc"]}, bootstrap={"seed": 5})
+    files = basic_files() | {"preds/other.csv": scores_frame(truth, seed=7)}
+    common = ["--config-dir", str(write_experiment(tmp_path, config, files)), "--config-name", "exp"]
+    runs = {"single": ("[model,other]", 40), "jobs/0": ("[model]", 40), "jobs/1": ("[other]", 70)}
+    for folder, (select, resamples) in runs.items():
+        result = run_cli("run", *common, f"select={select}", f"bootstrap.resamples={resamples}",
+                         f"hydra.run.dir={tmp_path}/{folder}")
+        assert result.code == 0, result.stderr
+    merged = run_cli("compare", str(tmp_path / "jobs"), "--out", str(tmp_path / "merged"))
+    assert merged.code == 0, merged.stderr
+    single, both = (json.loads((tmp_path / f / "metrics.json").read_text()) for f in ("single", "merged"))
+    assert both["bootstrap"]["resamples"] == 40 and "40, 70" in both["bootstrap"]["resamples_rule"]
+    one, two = by_pair(single), by_pair(both)
+    assert set(two) == set(one) and one
+    for key, row in one.items():
+        for field in ("diff", "ci", "p_value", "p_adjusted", "verdict", "resamples"):
+            assert two[key][field] == row[field], (key, field)

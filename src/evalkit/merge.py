@@ -16,7 +16,7 @@ candidate's predictions on those items.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -136,9 +136,10 @@ def cross_job_significance(records: list[tuple[Path, dict[str, Any]]],
             f"no significance tests across jobs: {', '.join(missing)} saved no {RESAMPLES_FILE} (an older "
             "evalkit); re-run those jobs, or run the entries in one job"]}, {}
     saved: dict[str, ResampledEntry] = {}
+    common = int(settings["resamples"])
     for path, record in records:
         for name, entry in read_resamples(path, record).items():
-            saved.setdefault(name, entry)
+            saved.setdefault(name, _first_resamples(entry, common))
     best = merged.get("best")
     if best not in saved:
         why = "has no per-item predictions" if best is not None else "does not exist"
@@ -166,6 +167,12 @@ def cross_job_significance(records: list[tuple[Path, dict[str, Any]]],
     return update | {"verdict": verdict_line, "verdict_detail": detail}, saved
 
 
+def _first_resamples(entry: ResampledEntry, count: int) -> ResampledEntry:
+    """The entry's values on its first ``count`` resamples (the ones every job drew)."""
+    return replace(entry, values={m: v[:count] for m, v in entry.values.items()},
+                   score_values=None if entry.score_values is None else entry.score_values[:count])
+
+
 def merged_bootstrap(records: list[dict[str, Any]]) -> dict[str, Any]:
     """The merged record's ``bootstrap`` settings and ``uncertainty_notes``, from the jobs' own.
 
@@ -185,11 +192,26 @@ def merged_bootstrap(records: list[dict[str, Any]]) -> dict[str, Any]:
                "report has none: run the entries in one job to test them")
     if all(s == settings[0] for s in settings):
         return {"bootstrap": settings[0], "uncertainty_notes": [per_job]}
+    if all(s is not None and _drawn_alike(s) == _drawn_alike(settings[0]) for s in settings):
+        # Resample r depends only on the seed, r, the method and the items, so jobs that drew different
+        # numbers of resamples (bootstrap.resamples: auto sizes each job by its own comparisons) share
+        # their first min(R) resamples: the tests across jobs use those.
+        counts = [int(s["resamples"]) for s in settings]
+        common = min(counts)
+        rule = (f"the first {common} resamples, which every job drew (the jobs drew "
+                f"{', '.join(str(c) for c in counts)}); each entry's interval is its own job's")
+        return {"bootstrap": settings[0] | {"resamples": common, "resamples_rule": rule},
+                "uncertainty_notes": [per_job]}
     described = "; ".join(f"job {i + 1}: " + (_settings_text(s) if s else "no bootstrap")
                           for i, s in enumerate(settings))
     return {"bootstrap": None, "interval_settings_differ": True,
             "uncertainty_notes": [per_job, f"the jobs' bootstrap settings differ ({described}): intervals "
                                            "of different jobs are not made alike; re-run with one setting"]}
+
+
+def _drawn_alike(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings that decide which resamples a job draws and how it reads them (not how many)."""
+    return {k: v for k, v in settings.items() if k not in ("resamples", "resamples_rule")}
 
 
 def _settings_text(settings: dict[str, Any]) -> str:

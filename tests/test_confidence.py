@@ -153,9 +153,11 @@ def test_summary_warns_when_too_few_resamples_make_every_bootstrap_test_fail_aft
              "test": "paired bootstrap"} for i in range(10)]
     # 100 resamples: the smallest p is 2/101 ≈ 0.0198, times 10 comparisons under Holm ≈ 0.198 > 0.05
     few = significance_summary(rows, 0.95, 100)
-    assert "Caution: with 100 resamples" in few and "bootstrap.resamples >= 400" in few
-    # 400 resamples: 10 * 2/401 < 0.05, so a real difference can show
-    assert "Caution" not in significance_summary(rows, 0.95, 400)
+    assert "Caution: with 100 resamples" in few
+    assert "set bootstrap.resamples=auto (1000 here) or at least 399" in few
+    # 399 resamples: 10 * 2/400 is below 0.05 in the floating point the tests compare in, so a real
+    # difference can show
+    assert "Caution" not in significance_summary(rows, 0.95, 399)
     mcnemar_only = [dict(r, test="exact McNemar") for r in rows]
     assert "Caution" not in significance_summary(mcnemar_only, 0.95, 100)
 

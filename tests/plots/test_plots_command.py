@@ -210,8 +210,9 @@ def test_plot_on_a_tampered_run_is_one_error_line_naming_file_and_field(demo_run
                                   "curve lengths differ"])
 def test_compare_on_a_tampered_run_is_one_error_line_and_writes_nothing(demo_run, tmp_path, case):
     name, change, fragment = TAMPERED[case]
-    good = saved_run(demo_run, tmp_path / "good", "metrics.json", "curves.json")
-    bad = saved_run(demo_run, tmp_path / "bad", "metrics.json", "curves.json")
+    saved = ("metrics.json", "curves.json", "resamples.npz")
+    good = saved_run(demo_run, tmp_path / "good", *saved)
+    bad = saved_run(demo_run, tmp_path / "bad", *saved)
     document = json.loads((bad / name).read_text())
     change(document)
     (bad / name).write_text(json.dumps(document))

@@ -117,6 +117,9 @@ class ClassificationTask(Task):
             scores = full[:, 1] if self.binary else full
         return Predictions(labels=labels, scores=scores)
 
+    def curve_strata(self, y_train: np.ndarray) -> np.ndarray | None:
+        return np.asarray(y_train)
+
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         return {"positive_label": evalset.classes[1]} if self.binary else {}
 

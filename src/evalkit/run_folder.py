@@ -31,7 +31,7 @@ from evalkit.plots.render import (
     save_curves,
 )
 from evalkit.record_io import METRICS_FILE, atomic_write
-from evalkit.results import leaderboard_csv, metrics_json
+from evalkit.results import leaderboard_csv, learning_curve_csv, metrics_json
 
 try:
     import fcntl
@@ -39,9 +39,10 @@ except ImportError:  # Windows: the lock is the file's existence (see exclusive)
     fcntl = None  # type: ignore[assignment]
 
 LEADERBOARD_FILE = "leaderboard.csv"
+LEARNING_CURVE_FILE = "learning_curve.csv"
 LOCK_FILE = ".evalkit.lock"
 # metrics.json first: from the moment clearing starts, the folder no longer claims to be complete.
-OUTPUT_FILES = (METRICS_FILE, LEADERBOARD_FILE, REPORT_MD, REPORT_HTML, CURVES_FILE)
+OUTPUT_FILES = (METRICS_FILE, LEADERBOARD_FILE, REPORT_MD, REPORT_HTML, CURVES_FILE, LEARNING_CURVE_FILE)
 FIGURE_SUFFIXES = (".png", ".svg")
 HYDRA_CONFIG_FILES = frozenset({"config.yaml", "hydra.yaml", "overrides.yaml"})
 
@@ -144,6 +145,9 @@ def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | No
     if curves is not None:
         save_curves(run_dir, curves)
     atomic_write(run_dir / LEADERBOARD_FILE, leaderboard_csv(record))
+    points = learning_curve_csv(record)
+    if points is not None:
+        atomic_write(run_dir / LEARNING_CURVE_FILE, points)
     figures = render_run(run_dir, record, curves)  # the figures, report.md and report.html
     atomic_write(run_dir / METRICS_FILE, metrics_json(record))
     return figures

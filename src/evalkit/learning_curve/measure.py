@@ -128,6 +128,8 @@ def measure_curves(sources: Sequence[CurveSource], evalset: EvalSet, registry: M
     """Fit every source at every size with ``seeds`` seeds (tqdm progress bar; joblib with n_jobs > 1)."""
     from tqdm.auto import tqdm
 
+    if not sources or not sizes:
+        return Measured()
     assert evalset.train_y is not None
     strata = get_task(evalset.task).curve_strata(evalset.train_y)
     full = len(evalset.train_y)

@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from evalkit.plots import NothingToDraw, style
 
@@ -121,11 +122,16 @@ def _panel(ax: Axes, block: dict[str, Any], curve: str, names: list[str], shown:
     for t in targets:
         ax.axhline(t["value"], color=style.GREY, linestyle=(0, (1, 1.5)), linewidth=1.3, zorder=2,
                    gid=f"target:{curve}:{t['value']:.6g}")
-        ax.annotate(f"{t['value']:.4g}: {_short(t['sources'])}", xy=(1.0, t["value"]),
-                    xycoords=("axes fraction", "data"), xytext=(-2, 2), textcoords="offset points",
-                    ha="right", va="bottom", fontsize=7.5, color=style.DARK_GREY)
+        # At the left, where the curves are low: the right end is where the extrapolations run.
+        ax.annotate(f"{t['value']:.4g}: {_short(t['sources'])}", xy=(0.0, t["value"]),
+                    xycoords=("axes fraction", "data"), xytext=(3, 2), textcoords="offset points",
+                    ha="left", va="bottom", fontsize=7.5, color=style.DARK_GREY)
     ax.axvline(largest, color=style.LIGHT_GREY, linewidth=1.0, zorder=0)
     ax.set_xscale("log")
+    # Plain numbers: names are drawn as text (no mathtext), which would show 10^{2} as markup.
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlim(smallest / 1.25, reach)
     ax.set_xlabel("training items (log scale; grey line: the full train split)")
     ax.set_ylabel(metric)

@@ -104,7 +104,9 @@ def _panel(ax: Axes, block: dict[str, Any], curve: str, names: list[str], shown:
         means = np.array([pts[pts[:, 0] == s, 2].mean() for s in sizes])
         lows = np.array([pts[pts[:, 0] == s, 2].min() for s in sizes])
         highs = np.array([pts[pts[:, 0] == s, 2].max() for s in sizes])
-        ax.errorbar(sizes, means, yerr=[means - lows, highs - means], fmt=looks[name].marker if highlighted
+        # Clipped at 0: the mean of equal values can land a rounding error outside their range.
+        spread = [np.maximum(means - lows, 0.0), np.maximum(highs - means, 0.0)]
+        ax.errorbar(sizes, means, yerr=spread, fmt=looks[name].marker if highlighted
                     else "o", color=colour, markersize=4 if highlighted else 3, elinewidth=0.9, capsize=0,
                     linestyle="none", zorder=3 if highlighted else 1, gid=f"points:{name}:{curve}")
         band = np.array(data.get("band") or [], dtype=float).reshape(-1, 4)

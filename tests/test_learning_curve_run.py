@@ -258,7 +258,8 @@ def test_the_run_measures_estimators_reads_curve_files_and_writes_every_point(lc
     assert any("asymptote" in t["status"] for t in vendor["targets"] if t["target"] == 0.95)
 
 
-def test_targets_costs_and_gaps_reach_the_report_and_the_terminal(lc_run: Path):
+@pytest.mark.figures
+def test_targets_costs_and_gaps_reach_the_report_the_figure_and_the_terminal(lc_run: Path):
     record = json.loads((lc_run / "run" / "metrics.json").read_text())
     block = record["learning_curves"]
     assert {"curve": "score", "value": 0.95, "sources": ["learning_curve.targets"]} in block["targets"]
@@ -272,3 +273,5 @@ def test_targets_costs_and_gaps_reach_the_report_and_the_terminal(lc_run: Path):
     assert "## How many more labels? (learning curves)" in report
     assert "| entry | metric | target |" in report and "### What to do next" in report
     assert "labels: to reach 0.95 accuracy, logreg" in (lc_run / "stdout.txt").read_text()
+    assert (lc_run / "run" / "plots" / "learning_curves.png").is_file()
+    assert "![Learning curves" in report

@@ -115,6 +115,16 @@ def test_targets_come_from_constraints_baseline_human_level_and_config():
     assert score_metric(strategy) == "precision"
 
 
+def test_a_satisficing_score_is_bounded_like_its_metric_whatever_its_cost_constraints():
+    from evalkit.learning_curve.analysis import _bounded
+
+    registry = metric_registry("binary", {})
+    chosen = validate({"strategy": {"name": "satisficing", "optimize": "precision",
+                                    "constraints": {"latency_ms": "<= 50"}}})
+    # latency is unbounded, but it never enters the score: the precision curve must stay below 1
+    assert _bounded(build_strategy(chosen.strategy, registry, "binary"), registry)
+
+
 # --- extrapolation: bad input ------------------------------------------------------------------
 
 

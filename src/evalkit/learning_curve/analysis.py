@@ -51,6 +51,10 @@ def _bounded(strategy: Strategy, registry: Mapping[str, MetricSpec]) -> bool:
     """Whether the single number lives in [0, 1] (a formula may leave it)."""
     if strategy.name == "formula":
         return False
+    # A single-metric score is that metric (satisficing's constraints, latency among them, do not enter it).
+    named = score_metric(strategy)
+    if named in registry:
+        return registry[named].bounded
     return all(registry[m].bounded for m in strategy.metrics_used if m in registry)
 
 

@@ -127,7 +127,8 @@ def _panel(ax: Axes, block: dict[str, Any], curve: str, names: list[str], shown:
         # At the left, where the curves are low: the right end is where the extrapolations run.
         ax.annotate(f"{t['value']:.4g}: {_short(t['sources'])}", xy=(0.0, t["value"]),
                     xycoords=("axes fraction", "data"), xytext=(3, 2), textcoords="offset points",
-                    ha="left", va="bottom", fontsize=7.5, color=style.DARK_GREY)
+                    ha="left", va="bottom", fontsize=7.5, color=style.DARK_GREY, zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8})
     ax.axvline(largest, color=style.LIGHT_GREY, linewidth=1.0, zorder=0)
     ax.set_xscale("log")
     # Plain numbers: names are drawn as text (no mathtext), which would show 10^{2} as markup.

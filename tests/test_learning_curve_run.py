@@ -49,7 +49,8 @@ def test_stratified_subsets_keep_every_class_and_its_share(counts: list[int], sh
     if size >= len(counts):
         assert (picked >= 1).all()  # every class is seen, however small the subset
     quota = size * np.array(counts) / n
-    assert (np.abs(picked - quota) <= 1 + (quota < 1)).all()
+    # within one of its share, plus what the at-least-one rule had to take from it for the small classes
+    assert (np.abs(picked - quota) <= 1 + np.sum(quota < 1)).all()
 
 
 def test_a_seed_draws_the_same_subset_every_time_and_another_seed_another():
@@ -225,7 +226,7 @@ def test_the_figure_draws_points_fit_band_extrapolation_and_targets_for_six_entr
 @pytest.fixture(scope="module")
 def lc_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("lcurve")
-    truth, train = truth_frame(40, seed=0), truth_frame(200, seed=1)
+    truth, train = truth_frame(40, seed=0), truth_frame(120, seed=1)
     train["id"] = train["id"] + 1000
     vendor_curve = pd.DataFrame({"n": np.repeat([100, 200, 400, 800, 1600], 2), "seed": [0, 1] * 5})
     vendor_curve["score"] = 0.9 - 0.6 * vendor_curve["n"] ** -0.5 + 0.002 * vendor_curve["seed"]
@@ -237,7 +238,7 @@ def lc_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
               "baselines": {"majority": {"kind": "simple_ml", "estimator": {
                   "_target_": "sklearn.dummy.DummyClassifier", "strategy": "most_frequent"}}},
               "strategy": {"name": "average", "metrics": ["accuracy"]},
-              "bootstrap": {"resamples": 100},
+              "bootstrap": {"resamples": 0},
               "learning_curve": {"enabled": True, "seeds": 2, "resamples": 50, "targets": [0.95]},
               "label_cost": {"per_item": 0.5, "currency": "EUR", "overhead": 0.2}}
     write_experiment(root, config, {"truth.csv": truth, "train.csv": train, "vendor.csv": scores_frame(truth),
@@ -251,14 +252,14 @@ def lc_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_run_measures_estimators_reads_curve_files_and_writes_every_point(lc_run: Path):
     block = json.loads((lc_run / "run" / "metrics.json").read_text())["learning_curves"]
-    assert block["settings"]["sizes"] == [16, 23, 32, 45, 64, 91, 128, 181, 200]
+    assert block["settings"]["sizes"] == [16, 23, 32, 45, 64, 91, 120]
     assert block["settings"]["stratified"] is True
     assert set(block["entries"]) == {"logreg", "vendor", "majority"}
     assert block["entries"]["logreg"]["source"] == "measured"
     assert block["entries"]["vendor"]["source"].endswith("vendor_curve.csv")
     points = pd.read_csv(lc_run / "run" / "learning_curve.csv")
     logreg = points[points["entry"] == "logreg"]
-    assert len(logreg) == 9 * 2 and set(logreg["seed"]) == {0, 1}
+    assert len(logreg) == 7 * 2 and set(logreg["seed"]) == {0, 1}
     assert logreg["value"].between(0, 1).all()
     # the constant dummy's curve is flat: a statement, never a confident number
     majority = block["entries"]["majority"]["curves"]["score"]

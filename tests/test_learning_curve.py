@@ -147,3 +147,4 @@ def test_best_possible_keeps_the_asymptote_within_reach():
     assert capped["predictions"][0]["high"] <= 1.0
     with pytest.raises(DataError, match="better than the best possible"):
         extrapolate(n, [0.5, 0.6, 0.7, 0.8, 0.9, 1.2, 1.3], best_possible=1.0)
+

@@ -47,6 +47,13 @@ class DataConfig:
 
 
 @dataclass
+class CurveFileConfig:
+    """A learning curve measured elsewhere: a CSV with columns ``n, score[, seed]``."""
+
+    path: str | None = None
+
+
+@dataclass
 class CandidateConfig:
     """A model under evaluation: an estimator fitted here, or a predictions file made elsewhere."""
 
@@ -58,6 +65,8 @@ class CandidateConfig:
     threshold: float | None = None
     # operating_point.choose_on=validation: this candidate's predictions for the validation truth
     predictions_validation: str | None = None
+    # predictions candidates: their learning curve, measured where the model was trained
+    learning_curve: CurveFileConfig | None = None
 
 
 @dataclass
@@ -138,6 +147,35 @@ class OperatingPointConfig:
 
 
 @dataclass
+class LearningCurveConfig:
+    """Learning curves measured in the run (see evalkit/learning_curve/settings.py for the rules).
+
+    ``sizes`` None means geometric sizes ``min_size * 2**(k/2)`` up to the whole train split;
+    ``entries`` None means every estimator candidate and simple_ml baseline (and every predictions
+    candidate with a ``learning_curve`` file); ``targets`` are extra target scores.
+    """
+
+    enabled: bool = False
+    sizes: list[int] | None = None
+    seeds: int = 3
+    targets: list[float] = field(default_factory=list)
+    min_size: int = 16
+    entries: list[str] | None = None
+    resamples: int = 200
+    level: float = 0.95
+    n_jobs: int = 1
+
+
+@dataclass
+class LabelCostConfig:
+    """What one more label costs: ``per_item`` in ``currency``, plus an ``overhead`` share (0.1 = 10%)."""
+
+    per_item: float | None = None
+    currency: str = ""
+    overhead: float = 0.0
+
+
+@dataclass
 class GateMetricRule:
     """Tolerances for one metric (or the strategy score) in ``evalkit gate``.
 
@@ -194,6 +232,8 @@ class RunConfig:
     # Calibration metrics of scores (classification): {} for the defaults, or {bins: 15, binning: width|mass};
     # defines ece and the Brier decomposition. See evalkit/tasks/classification/calibration.py.
     calibration: Any = None
+    learning_curve: LearningCurveConfig = field(default_factory=LearningCurveConfig)
+    label_cost: LabelCostConfig = field(default_factory=LabelCostConfig)
     # regression: named per-item errors (position in cm, angle in degrees); see evalkit/tasks/regression
     errors: dict[str, Any] = field(default_factory=dict)
     # per-slice scores and the weakest slices found automatically; evalkit.slices.spec validates the forms

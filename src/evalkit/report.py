@@ -11,6 +11,7 @@ from typing import Any
 from evalkit.confidence import FRAGILE_BELOW
 from evalkit.escaping import markdown_code
 from evalkit.escaping import markdown_text as md
+from evalkit.report_learning_curve import learning_curve_section, terminal_lines
 from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
 from evalkit.report_slices import slices_section
 from evalkit.strategies.formula import metric_names_in_order, parse_formula
@@ -113,6 +114,7 @@ def terminal_table(record: dict[str, Any]) -> str:
            f"strategy: {describe_strategy(record['strategy'])}   {legend}", record["verdict"]]
     if record.get("significance"):
         out.append(record["significance"])
+    out += terminal_lines(record)
     return "\n".join(out)
 
 
@@ -181,6 +183,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
                + excluded_labels_note(record))
     if caveats:
         parts += ["## Caveats", "", *[f"- {md(c)}" for c in caveats], ""]
+    parts += learning_curve_section(record)
     parts += _human_section(record, run_dir)
     parts += figures_section(figures, skipped)
     return "\n".join(parts)

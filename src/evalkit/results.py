@@ -54,6 +54,8 @@ def to_record(result: RunResult) -> dict[str, Any]:
 
         record["resamples_file"] = record_field(result.assessment.resampled, data["fingerprint"],
                                                 result.evalset.n_items, result.assessment.settings)
+    if result.learning_curves is not None:
+        record["learning_curves"] = json_safe(result.learning_curves)
     # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.
     return record | {"gate": json_safe(dataclasses.asdict(result.config.gate))}
 
@@ -141,6 +143,22 @@ def leaderboard_csv(record: dict[str, Any]) -> str:
         if frame[column].map(lambda value: isinstance(value, str)).any():
             frame[column] = frame[column].map(csv_cell)
     frame.columns = [csv_cell(column) for column in frame.columns]  # declared cost metrics are names too
+    return frame.to_csv(index=False)
+
+
+def learning_curve_csv(record: dict[str, Any]) -> str | None:
+    """``learning_curve.csv``: every measured point (entry, curve, metric, n, seed, value), or None when
+    the run measured no curves. The ``score`` curve is the strategy's single number."""
+    block = record.get("learning_curves")
+    if not isinstance(block, dict):
+        return None
+    rows = [{"entry": name, "role": info["role"], "curve": curve, "metric": data["metric"], "n": int(n),
+             "seed": int(seed), "value": value}
+            for name, info in block["entries"].items() for curve, data in info["curves"].items()
+            for n, seed, value in data.get("points", [])]
+    frame = pd.DataFrame(rows, columns=["entry", "role", "curve", "metric", "n", "seed", "value"])
+    for column in ("entry", "curve", "metric"):
+        frame[column] = frame[column].map(csv_cell)
     return frame.to_csv(index=False)
 
 

@@ -32,7 +32,7 @@ from evalkit.plots.render import (
 )
 from evalkit.record_io import METRICS_FILE, atomic_write
 from evalkit.resamples_file import RESAMPLES_FILE
-from evalkit.results import leaderboard_csv, metrics_json
+from evalkit.results import leaderboard_csv, learning_curve_csv, metrics_json
 
 try:
     import fcntl
@@ -40,9 +40,11 @@ except ImportError:  # Windows: the lock is the file's existence (see exclusive)
     fcntl = None  # type: ignore[assignment]
 
 LEADERBOARD_FILE = "leaderboard.csv"
+LEARNING_CURVE_FILE = "learning_curve.csv"
 LOCK_FILE = ".evalkit.lock"
 # metrics.json first: from the moment clearing starts, the folder no longer claims to be complete.
-OUTPUT_FILES = (METRICS_FILE, LEADERBOARD_FILE, REPORT_MD, REPORT_HTML, CURVES_FILE, RESAMPLES_FILE)
+OUTPUT_FILES = (METRICS_FILE, LEADERBOARD_FILE, REPORT_MD, REPORT_HTML, CURVES_FILE, RESAMPLES_FILE,
+                LEARNING_CURVE_FILE)
 FIGURE_SUFFIXES = (".png", ".svg")
 HYDRA_CONFIG_FILES = frozenset({"config.yaml", "hydra.yaml", "overrides.yaml"})
 
@@ -149,6 +151,9 @@ def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | No
     if resamples is not None:
         atomic_write(run_dir / RESAMPLES_FILE, resamples)
     atomic_write(run_dir / LEADERBOARD_FILE, leaderboard_csv(record))
+    points = learning_curve_csv(record)
+    if points is not None:
+        atomic_write(run_dir / LEARNING_CURVE_FILE, points)
     figures = render_run(run_dir, record, curves)  # the figures, report.md and report.html
     atomic_write(run_dir / METRICS_FILE, metrics_json(record))
     return figures

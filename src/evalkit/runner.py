@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 
 from evalkit.baselines import check_baseline, run_baseline
 from evalkit.baselines.human_reference import complete as complete_human_rows
+from evalkit.baselines.human_reference import human_level
 from evalkit.candidates import check_candidate, run_candidate
 from evalkit.comparison import Comparison, compare
 from evalkit.confidence import Assessment, assess, check_settings
@@ -18,6 +19,7 @@ from evalkit.config import RunConfig, name_problem
 from evalkit.entry import Entry
 from evalkit.errors import ConfigError, DataError
 from evalkit.evalset import EvalSet
+from evalkit.learning_curve.settings import check_settings as check_curve_settings
 from evalkit.measurement import fragile_constraints
 from evalkit.metrics.registry import MetricSpec, metric_registry
 from evalkit.paths import PathResolver
@@ -44,6 +46,8 @@ class RunResult:
     assessment: Assessment | None = None
     # the ``slices`` block of metrics.json (evalkit.slices), when the experiment declares slices
     slices: dict[str, Any] | None = None
+    # metrics.json's learning_curves block (evalkit/learning_curve/analysis.py); None when not enabled
+    learning_curves: dict[str, Any] | None = None
 
 
 def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None = None,
@@ -59,6 +63,7 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     registry = metric_registry(cfg.task, cfg.cost_metrics, config=cfg)
     strategy = build_strategy(cfg.strategy, registry, cfg.task)
     check_settings(cfg.bootstrap)
+    check_curve_settings(cfg)
     if not cfg.candidates:
         raise ConfigError("no candidates: add at least one under 'candidates:'")
     # The task's own rules first: they say what applies at all (no estimators for detection, ...).
@@ -135,7 +140,17 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         assert slice_columns is not None and slice_notes is not None
         slices = evaluate_slices(slice_spec, slice_columns, entries, evalset, registry, strategy,
                                  comparison.ranking, comparison.best, cfg.bootstrap, notes=slice_notes)
-    return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment, slices)
+    curves = None
+    if cfg.learning_curve.enabled:
+        from evalkit.learning_curve.analysis import learning_curves
+
+        curves = learning_curves(cfg, evalset, registry, strategy, entries,
+                                 strongest=comparison.strongest_baseline,
+                                 human=human_level(entries, strategy.higher_is_better),
+                                 intervals=assessment.intervals if assessment is not None else {},
+                                 resolve=paths.resolve, progress=progress)
+    return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment,
+                     slices=slices, learning_curves=curves)
 
 
 def check_generated_names(entries: list[Entry]) -> None:

@@ -45,10 +45,14 @@ class CurveFamily:
                          for p, pos in zip(params, self.positive, strict=True)])
 
     def to_natural(self, theta: Params) -> np.ndarray:
-        return np.array([np.exp(t) if pos else t for t, pos in zip(theta, self.positive, strict=True)])
+        # A diverged fit overflows here; the caller rejects the non-finite parameters, so no warning.
+        with np.errstate(over="ignore"):
+            return np.array([np.exp(t) if pos else t for t, pos in zip(theta, self.positive, strict=True)])
 
     def free_curve(self, x: np.ndarray, *theta: float) -> np.ndarray:
-        return self.curve(x, *self.to_natural(theta))
+        # Scalars straight into the curve, no array built: the optimizer calls this about a million
+        # times in one run's bootstrap refits.
+        return self.curve(x, *[np.exp(t) if pos else t for t, pos in zip(theta, self.positive, strict=True)])
 
 
 def _pow3(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:

@@ -25,6 +25,7 @@ from evalkit.plots.confusion import confusion_figure
 from evalkit.plots.detection import detection_pr_figure, per_class_figure
 from evalkit.plots.error_cdf import error_cdf_figure
 from evalkit.plots.leaderboard import leaderboard_figure
+from evalkit.plots.learning_curves import learning_curve_figure
 from evalkit.plots.metric_bars import metrics_figure
 from evalkit.plots.predicted_actual import predicted_actual_figure
 from evalkit.plots.reliability import reliability_figure
@@ -103,6 +104,9 @@ FIGURES = (
                predicted_actual_figure, needs_curves=True, applies=_task_figure("predicted_actual")),
     FigureSpec("slices", "Slices: the score per slice beside the strongest baseline, and the weakest slices",
                slices_figure, applies=lambda record: bool(record.get("slices"))),
+    FigureSpec("learning_curves",
+               "Learning curves: measured points, fitted curves with their bands, extrapolations and targets",
+               learning_curve_figure, applies=lambda record: bool(record.get("learning_curves"))),
 )
 
 

@@ -154,6 +154,13 @@ class Task:
     def check_fitted(self, predictions: Predictions, evalset: EvalSet, *, where: str) -> None:
         """Checks of what a fitted estimator predicted (default: none)."""
 
+    def curve_strata(self, y_train: np.ndarray) -> np.ndarray | None:
+        """One stratum per train item for a learning curve's subsets, or None for plain random subsets.
+
+        Classification stratifies by class, so a small subset keeps the class shares (and every class).
+        """
+        return None
+
     # --- operating points ---------------------------------------------------------------------
     def check_operating_point(self, cfg: RunConfig, registry: Mapping[str, MetricSpec],
                               strategy: Strategy) -> None:

@@ -151,6 +151,9 @@ class ClassificationTask(Task):
             return None
         return (predictions.labels != evalset.y).astype(np.float64)
 
+    def curve_strata(self, y_train: np.ndarray) -> np.ndarray | None:
+        return np.asarray(y_train)
+
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         return {"positive_label": evalset.classes[1]} if self.binary else {}
 

@@ -80,7 +80,8 @@ def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver
         if timing_warning and any(e.get("measured") for e in record["entries"]):
             record["measurement_notes"] = [timing_warning]
         curves = curve_record(result.entries, result.evalset, registry=result.registry)
-        run_folder.write_run(run_dir, record, curves)
+        run_folder.write_run(run_dir, record, curves,
+                             label_review_csv=result.label_review.csv if result.label_review else None)
     for warning in [*record["data"].get("warnings", []), *record.get("measurement_notes", [])]:
         print(f"evalkit: warning: {warning}", file=sys.stderr)  # e.g. COCO annotation ids renumbered
     if echo:

@@ -8,6 +8,7 @@ from typing import Any
 from evalkit.confidence import FRAGILE_BELOW
 from evalkit.escaping import markdown_code
 from evalkit.escaping import markdown_text as md
+from evalkit.report_label_review import label_review_section, terminal_line
 from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
 from evalkit.strategies.formula import metric_names_in_order, parse_formula
 from evalkit.strategies.satisficing import describe_constraints
@@ -109,6 +110,9 @@ def terminal_table(record: dict[str, Any]) -> str:
            f"strategy: {describe_strategy(record['strategy'])}   {legend}", record["verdict"]]
     if record.get("significance"):
         out.append(record["significance"])
+    review = terminal_line(record)
+    if review:
+        out.append(review)
     return "\n".join(out)
 
 
@@ -163,6 +167,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
         "", md(_interval_legend(record)), "", markdown_table(header, rows), "",
     ]
     parts += _significance_section(record)
+    parts += label_review_section(record, markdown_table)
     per_label = per_label_ap_table(record)
     if per_label:
         title = get_task(record["task"]).vocabulary.per_class_title

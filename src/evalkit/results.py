@@ -46,6 +46,8 @@ def to_record(result: RunResult) -> dict[str, Any]:
     record = build_record(task=result.config.task, data=data, entries=result.entries,
                           comparison=result.comparison, strategy=result.strategy, registry=result.registry,
                           created=result.started, assessment=result.assessment)
+    if result.label_review is not None:
+        record["label_review"] = json_safe(result.label_review.record)
     # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.
     return record | {"gate": json_safe(dataclasses.asdict(result.config.gate))}
 

@@ -39,9 +39,10 @@ except ImportError:  # Windows: the lock is the file's existence (see exclusive)
     fcntl = None  # type: ignore[assignment]
 
 LEADERBOARD_FILE = "leaderboard.csv"
+LABEL_REVIEW_FILE = "label_review.csv"  # evalkit.label_review.review.CSV_FILE, without importing it here
 LOCK_FILE = ".evalkit.lock"
 # metrics.json first: from the moment clearing starts, the folder no longer claims to be complete.
-OUTPUT_FILES = (METRICS_FILE, LEADERBOARD_FILE, REPORT_MD, REPORT_HTML, CURVES_FILE)
+OUTPUT_FILES = (METRICS_FILE, LEADERBOARD_FILE, REPORT_MD, REPORT_HTML, CURVES_FILE, LABEL_REVIEW_FILE)
 FIGURE_SUFFIXES = (".png", ".svg")
 HYDRA_CONFIG_FILES = frozenset({"config.yaml", "hydra.yaml", "overrides.yaml"})
 
@@ -134,7 +135,8 @@ def clear_outputs(run_dir: Path) -> None:
         plots.rmdir()  # only when empty: a user's own files in plots/ keep it
 
 
-def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | None) -> list[DrawnFigure]:
+def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | None, *,
+              label_review_csv: str | None = None) -> list[DrawnFigure]:
     """Write every result file of a run, ``metrics.json`` last, after clearing an earlier run's files.
 
     The caller holds :func:`exclusive`. Returns the figures drawn (or skipped, with the reason).
@@ -144,6 +146,8 @@ def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | No
     if curves is not None:
         save_curves(run_dir, curves)
     atomic_write(run_dir / LEADERBOARD_FILE, leaderboard_csv(record))
+    if label_review_csv is not None:
+        atomic_write(run_dir / LABEL_REVIEW_FILE, label_review_csv)
     figures = render_run(run_dir, record, curves)  # the figures, report.md and report.html
     atomic_write(run_dir / METRICS_FILE, metrics_json(record))
     return figures

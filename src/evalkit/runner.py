@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
@@ -22,6 +23,9 @@ from evalkit.paths import PathResolver
 from evalkit.strategies import Strategy, build_strategy
 from evalkit.tasks import get_task
 
+if TYPE_CHECKING:
+    from evalkit.label_review.review import LabelReview
+
 
 @dataclass
 class RunResult:
@@ -35,6 +39,7 @@ class RunResult:
     comparison: Comparison
     started: str
     assessment: Assessment | None = None
+    label_review: LabelReview | None = None
 
 
 def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None = None) -> RunResult:
@@ -55,6 +60,10 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         check_candidate(name, candidate, registry)
     for name, baseline in cfg.baselines.items():
         check_baseline(name, baseline, registry)
+    if cfg.label_review.enabled:
+        from evalkit.label_review.evidence import check as check_label_review
+
+        check_label_review(cfg)
 
     data = cfg.data
     evalset = task.load_evalset(
@@ -94,7 +103,12 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     comparison = compare(entries, strategy)
     assessment = assess(entries, evalset, registry, strategy, comparison.best, cfg.bootstrap,
                         progress=progress)
-    return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment)
+    review = None
+    if cfg.label_review.enabled:  # off by default: it rescores the run twice
+        from evalkit.label_review.review import review_labels
+
+        review = review_labels(cfg, entries, evalset, registry, strategy, comparison, assessment)
+    return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment, review)
 
 
 def check_generated_names(entries: list[Entry]) -> None:

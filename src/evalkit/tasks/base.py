@@ -66,6 +66,9 @@ class Task:
     figures: tuple[str, ...] = ("pr_curves", "roc_curves", "confusion")
     # Whether curves.json holds COCO precision-recall curves (per IoU) rather than per-class curves.
     coco_curves: bool = False
+    # Whether each item has one gold class that label review (evalkit.label_review) can question: the
+    # task then gives class probabilities (class_probabilities) and panels' votes are class codes.
+    reviews_labels: bool = False
 
     # --- config -------------------------------------------------------------------------------
     def check_experiment(self, cfg: RunConfig) -> None:
@@ -125,6 +128,11 @@ class Task:
 
     def check_fitted(self, predictions: Predictions, evalset: EvalSet, *, where: str) -> None:
         """Checks of what a fitted estimator predicted (default: none)."""
+
+    def class_probabilities(self, predictions: Predictions, evalset: EvalSet) -> np.ndarray | None:
+        """An (items, classes) matrix of class probabilities for label review; None without scores
+        (default: None, for tasks whose items have no single gold class)."""
+        return None
 
     # --- metrics ------------------------------------------------------------------------------
     def compute_metrics(self, registry: Mapping[str, MetricSpec], evalset: EvalSet,

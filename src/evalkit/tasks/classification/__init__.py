@@ -47,6 +47,8 @@ POSITIVE_CLASS_METRICS = ("recall", "f1", "precision", "balanced_accuracy", "roc
 class ClassificationTask(Task):
     """Binary or multiclass classification (``binary`` says which)."""
 
+    reviews_labels = True
+
     def __init__(self, name: str, *, binary: bool) -> None:
         self.name = name
         self.binary = binary
@@ -116,6 +118,13 @@ class ClassificationTask(Task):
             full[:, np.asarray(estimator.classes_, dtype=np.int64)] = proba
             scores = full[:, 1] if self.binary else full
         return Predictions(labels=labels, scores=scores)
+
+    def class_probabilities(self, predictions: Predictions, evalset: EvalSet) -> np.ndarray | None:
+        """Binary scores (the positive class's probability) become two columns, negative first."""
+        if predictions.scores is None or predictions.item_index is not None:
+            return None
+        scores = np.asarray(predictions.scores, dtype=np.float64)
+        return np.column_stack([1.0 - scores, scores]) if self.binary else scores
 
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         return {"positive_label": evalset.classes[1]} if self.binary else {}

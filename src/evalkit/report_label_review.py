@@ -1,0 +1,123 @@
+"""The report's "Suspect labels" section and the terminal's line, from ``metrics.json``'s ``label_review``.
+
+Everything shown comes from the record (ids, labels, entry and panel names are the user's): cells go
+through the report's escaping, as the rest of ``report.md`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from evalkit.escaping import markdown_code
+from evalkit.escaping import markdown_text as md
+
+MISSING = "—"
+
+
+def _number(value: Any) -> str:
+    return MISSING if value is None else f"{value:.3f}"
+
+
+def terminal_line(record: dict[str, Any]) -> str | None:
+    """``Label review: ...`` for the terminal, or None when the run did not review its labels."""
+    review = record.get("label_review")
+    if not isinstance(review, dict):
+        return None
+    if review.get("missing_evidence"):
+        return f"Label review: {review['missing_evidence']}."
+    line = (f"Label review: {review.get('flagged', 0)} of {review.get('n_items', '?')} items flagged as "
+            f"suspect labels ({review.get('file', 'label_review.csv')}).")
+    survived = (review.get("sensitivity") or {}).get("line", "")
+    return f"{line} {survived.split('. ', 1)[0].rstrip('.')}." if survived else line
+
+
+# How the report draws a table of plain-text cells (evalkit.report.markdown_table, which escapes them).
+Table = Callable[[list[str], list[list[str]]], str]
+
+
+def label_review_section(record: dict[str, Any], table: Table) -> list[str]:
+    """``## Suspect labels``: counts, the top items with their evidence, the sensitivity line, duplicates.
+
+    ``table`` draws the top items (the report passes its own, so every table escapes alike).
+    """
+    review = record.get("label_review")
+    if not isinstance(review, dict):
+        return []
+    parts = ["## Suspect labels", ""]
+    if review.get("missing_evidence"):
+        return [*parts, md(f"No review: {review['missing_evidence']}."), "", *_duplicates(review)]
+    flagged, n_items, top = review.get("flagged", 0), review.get("n_items", 0), review.get("top") or []
+    shown = f"; the {len(top)} most suspect below" if top and len(top) < flagged else ""
+    parts += [md(f"{flagged} of {n_items} evaluated items flagged as probably mislabelled{shown}; every "
+                 "flagged item, with its evidence, is in ")
+              + markdown_code(review.get("file", "label_review.csv"))
+              + md(". Gold stays gold: the leaderboard and the verdict above use the labels as given."), ""]
+    sensitivity = (review.get("sensitivity") or {}).get("line")
+    if sensitivity:
+        parts += ["**" + md(sensitivity) + "**", ""]
+    parts += _evidence(review)
+    if top:
+        parts += [table(*_table(top)), ""]
+    parts += _duplicates(review)
+    return parts
+
+
+def _evidence(review: dict[str, Any]) -> list[str]:
+    used = review.get("contributors") or []
+    scores = ("Scores from " + ", ".join(f"{u['name']} ({u['why']})" for u in used)) if used \
+        else "No entry's scores count (the ranking rests on the panels' votes)"
+    panels = review.get("panels") or []
+    votes = ("; votes from " + ", ".join(f"{p['name']} ({p['annotators']} annotators, {p['votes']} votes on "
+                                          f"{p['items']} items)" for p in panels)) if panels else "; no panel"
+    lines = ["- " + md(scores + votes + ".")]
+    skipped = review.get("not_used") or []
+    if skipped:
+        lines.append("- " + md("Not counted: " + "; ".join(f"{u['name']} ({u['why']})" for u in skipped)
+                               + "."))
+    lines.append("- " + md(f"Method: {review.get('method', '')}."))
+    return [*lines, ""]
+
+
+def _table(top: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    with_votes = any("votes" in row for row in top)
+    with_scores = any("candidates_p_gold" in row for row in top)
+    header = ["#", "id", "gold", "suggested", "P(gold wrong)",
+              *(["candidates: P(gold)", "P(suggested)", "for suggested"] if with_scores else []),
+              *(["votes"] if with_votes else [])]
+    rows = []
+    for row in top:
+        cells = [str(row.get("rank", "")), str(row.get("id", "")), str(row.get("gold", "")),
+                 str(row.get("suggested", "")), _number(row.get("ranking_score"))]
+        if with_scores:
+            cells += [_number(row.get("candidates_p_gold")), _number(row.get("candidates_p_suggested")),
+                      f"{row['candidates_for_suggested']} of {row['candidates']}" if "candidates" in row
+                      else MISSING]
+        if with_votes:
+            votes = row.get("votes") or {}
+            cells.append(", ".join(f"{label} {n}" for label, n in votes.items()) or MISSING)
+        rows.append(cells)
+    return header, rows
+
+
+def _duplicates(review: dict[str, Any]) -> list[str]:
+    duplicates, leakage = review.get("duplicates") or {}, review.get("leakage") or {}
+    lines = []
+    if "note" in duplicates:
+        lines.append("- " + md(f"Duplicates: {duplicates['note']}."))
+    else:
+        examples = "; ".join(", ".join(group) for group in duplicates.get("examples") or [])
+        conflicting = duplicates.get("conflicting_gold", 0)
+        lines.append("- " + md(f"Duplicates: {duplicates.get('items', 0)} evaluated items in "
+                               f"{duplicates.get('groups', 0)} groups of identical feature rows"
+                               + (f", {conflicting} group(s) with different gold labels" if conflicting
+                                  else "")
+                               + (f" (e.g. {examples})" if examples else "") + "."))
+    if "note" in leakage:
+        lines.append("- " + md(f"Leakage: {leakage['note']}."))
+    else:
+        examples = ", ".join(leakage.get("examples") or [])
+        lines.append("- " + md(f"Leakage: {leakage.get('items', 0)} evaluated items also appear in the train "
+                               "split (identical feature rows)" + (f", e.g. {examples}" if examples else "")
+                               + "."))
+    return ["### Duplicates and leakage", "", *lines, ""]

@@ -95,7 +95,7 @@ def _table(top: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
                       else MISSING]
         if with_votes:
             votes = row.get("votes") or {}
-            cells.append(", ".join(f"{label} {n}" for label, n in votes.items()) or MISSING)
+            cells.append(", ".join(f"{label}: {n}" for label, n in votes.items()) or MISSING)
         rows.append(cells)
     return header, rows
 
@@ -108,8 +108,8 @@ def _duplicates(review: dict[str, Any]) -> list[str]:
     else:
         examples = "; ".join(", ".join(group) for group in duplicates.get("examples") or [])
         conflicting = duplicates.get("conflicting_gold", 0)
-        lines.append("- " + md(f"Duplicates: {duplicates.get('items', 0)} evaluated items in "
-                               f"{duplicates.get('groups', 0)} groups of identical feature rows"
+        lines.append("- " + md(f"Duplicates: {duplicates.get('items', 0)} evaluated item(s) in "
+                               f"{duplicates.get('groups', 0)} group(s) of identical feature rows"
                                + (f", {conflicting} group(s) with different gold labels" if conflicting
                                   else "")
                                + (f" (e.g. {examples})" if examples else "") + "."))
@@ -117,7 +117,7 @@ def _duplicates(review: dict[str, Any]) -> list[str]:
         lines.append("- " + md(f"Leakage: {leakage['note']}."))
     else:
         examples = ", ".join(leakage.get("examples") or [])
-        lines.append("- " + md(f"Leakage: {leakage.get('items', 0)} evaluated items also appear in the train "
+        lines.append("- " + md(f"Leakage: {leakage.get('items', 0)} evaluated item(s) also in the train "
                                "split (identical feature rows)" + (f", e.g. {examples}" if examples else "")
                                + "."))
     return ["### Duplicates and leakage", "", *lines, ""]

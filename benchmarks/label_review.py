@@ -3,7 +3,7 @@
 Run after installing evalkit (``pip install -e .``) and, for the reference column, cleanlab
 (``pip install "cleanlab>=2.8"``; without it that column is skipped with a note)::
 
-    python benchmarks/label_review.py                 # breast_cancer and digits, 1%, 3%, 10%, 3 seeds
+    python benchmarks/label_review.py                 # breast_cancer and digits, 1%, 3%, 10%, 2 seeds
     python benchmarks/label_review.py --seeds 1 --datasets digits
 
 For each data set, error rate and seed: the given labels are the true ones with ``rate`` of the items
@@ -72,7 +72,7 @@ def simulate_panel(y_true: np.ndarray, n_classes: int, rng: np.random.Generator)
 def candidate_probabilities(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
     models = [make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
-              RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1),
+              RandomForestClassifier(n_estimators=50, random_state=seed, n_jobs=1),
               make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=10))]
     return [cross_val_predict(m, X, y, cv=folds, method="predict_proba") for m in models]
 
@@ -104,7 +104,7 @@ def cleanlab_ranked(noisy: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, n
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     args = parser.parse_args()
     started = time.perf_counter()

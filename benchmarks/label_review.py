@@ -109,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     have_cleanlab = True
-    print(f"{'data set':<14} {'rate':>5} {'planted':>7}  {'method':<15} {'flags':>6} {'precision':>9} "
+    print(f"{'data set':<14} {'rate':>5} {'planted':>7}  {'method':<17} {'flags':>6} {'precision':>9} "
           f"{'recall':>6} {'P@planted':>9}")
     for name in args.datasets:
         X, y = DATASETS[name](return_X_y=True)
@@ -147,7 +147,7 @@ def main() -> None:
             for method, values in results.items():
                 flags, precision, recall, at_planted = np.nanmean(np.array(values), axis=0)
                 own = f"  (cleanlab's own count: {np.mean(cleanlab_own):.1f})" if method == "cleanlab" else ""
-                print(f"{name:<14} {rate:>5.0%} {planted_count:>7}  {method:<15} {flags:>6.1f} "
+                print(f"{name:<14} {rate:>5.0%} {planted_count:>7}  {method:<17} {flags:>6.1f} "
                       f"{precision:>9.3f} {recall:>6.3f} {at_planted:>9.3f}{own}", flush=True)
     if not have_cleanlab:
         print("note: cleanlab is not installed (pip install 'cleanlab>=2.8'): its reference rows are skipped")

@@ -65,16 +65,17 @@ def label_review_section(record: dict[str, Any], table: Table) -> list[str]:
 
 def _evidence(review: dict[str, Any]) -> list[str]:
     used = review.get("contributors") or []
-    scores = ("Scores from " + ", ".join(f"{u['name']} ({u['why']})" for u in used)) if used \
+    scores = ("Scores from " + ", ".join(f"{u.get('name')} ({u.get('why')})" for u in used)) if used \
         else "No entry's scores count (the ranking rests on the panels' votes)"
     panels = review.get("panels") or []
-    votes = ("; votes from " + ", ".join(f"{p['name']} ({p['annotators']} annotators, {p['votes']} votes on "
-                                          f"{p['items']} items)" for p in panels)) if panels else "; no panel"
+    described = [f"{p.get('name')} ({p.get('annotators')} annotators, {p.get('votes')} votes on "
+                 f"{p.get('items')} items)" for p in panels]
+    votes = f"; votes from {', '.join(described)}" if panels else "; no panel"
     lines = ["- " + md(scores + votes + ".")]
     skipped = review.get("not_used") or []
     if skipped:
-        lines.append("- " + md("Not counted: " + "; ".join(f"{u['name']} ({u['why']})" for u in skipped)
-                               + "."))
+        named = "; ".join(f"{u.get('name')} ({u.get('why')})" for u in skipped)
+        lines.append("- " + md(f"Not counted: {named}."))
     lines.append("- " + md(f"Method: {review.get('method', '')}."))
     return [*lines, ""]
 
@@ -91,7 +92,7 @@ def _table(top: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
                  str(row.get("suggested", "")), _number(row.get("ranking_score"))]
         if with_scores:
             cells += [_number(row.get("candidates_p_gold")), _number(row.get("candidates_p_suggested")),
-                      f"{row['candidates_for_suggested']} of {row['candidates']}" if "candidates" in row
+                      f"{row.get('candidates_for_suggested')} of {row['candidates']}" if "candidates" in row
                       else MISSING]
         if with_votes:
             votes = row.get("votes") or {}
@@ -106,7 +107,7 @@ def _duplicates(review: dict[str, Any]) -> list[str]:
     if "note" in duplicates:
         lines.append("- " + md(f"Duplicates: {duplicates['note']}."))
     else:
-        examples = "; ".join(", ".join(group) for group in duplicates.get("examples") or [])
+        examples = "; ".join(", ".join(map(str, group)) for group in duplicates.get("examples") or [])
         conflicting = duplicates.get("conflicting_gold", 0)
         lines.append("- " + md(f"Duplicates: {duplicates.get('items', 0)} evaluated item(s) in "
                                f"{duplicates.get('groups', 0)} group(s) of identical feature rows"
@@ -116,7 +117,7 @@ def _duplicates(review: dict[str, Any]) -> list[str]:
     if "note" in leakage:
         lines.append("- " + md(f"Leakage: {leakage['note']}."))
     else:
-        examples = ", ".join(leakage.get("examples") or [])
+        examples = ", ".join(map(str, leakage.get("examples") or []))
         lines.append("- " + md(f"Leakage: {leakage.get('items', 0)} evaluated item(s) also in the train "
                                "split (identical feature rows)" + (f", e.g. {examples}" if examples else "")
                                + "."))

@@ -166,3 +166,16 @@ def test_only_out_of_sample_scores_count_and_the_rest_is_named_with_the_reason()
     nothing = gather(config(), entries[1:], data)
     assert nothing.missing().startswith("no evidence about the gold labels")
     assert "and no human panel voted" in nothing.missing()
+
+
+def test_a_hand_edited_label_review_block_is_one_error_naming_the_field():
+    from pathlib import Path
+
+    from evalkit.errors import DataError
+    from evalkit.record_check import check_record
+
+    record = {"task": "binary", "strategy": {"name": "average"}, "entries": [],
+              "label_review": {"flagged": 1, "top": [{"ranking_score": "high"}]}}
+    expected = r"label_review.top\[0\].ranking_score is 'high', expected a finite number"
+    with pytest.raises(DataError, match=expected):
+        check_record(record, Path("metrics.json"))

@@ -59,6 +59,12 @@ def label_review_section(record: dict[str, Any], table: Table) -> list[str]:
     parts += _evidence(review)
     if top:
         parts += [table(*_table(top)), ""]
+    cleared = review.get("cleared") or {}
+    if cleared.get("items"):
+        shown = "; ".join(f"{c.get('id')} (gold {c.get('gold')}, candidates {c.get('candidates_suggested')}, "
+                          f"votes {_votes(c.get('votes'))})" for c in cleared.get("examples") or [])
+        parts += [md(f"Cleared by the panels: {cleared['items']} item(s) the candidates alone would flag, "
+                     f"where the votes side with gold: {shown}."), ""]
     parts += _duplicates(review)
     return parts
 
@@ -95,10 +101,13 @@ def _table(top: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
                       f"{row.get('candidates_for_suggested')} of {row['candidates']}" if "candidates" in row
                       else MISSING]
         if with_votes:
-            votes = row.get("votes") or {}
-            cells.append(", ".join(f"{label}: {n}" for label, n in votes.items()) or MISSING)
+            cells.append(_votes(row.get("votes")))
         rows.append(cells)
     return header, rows
+
+
+def _votes(votes: Any) -> str:
+    return ", ".join(f"{label}: {n}" for label, n in (votes or {}).items()) or MISSING
 
 
 def _duplicates(review: dict[str, Any]) -> list[str]:

@@ -34,6 +34,7 @@ def files() -> dict[str, pd.DataFrame]:
     table = pd.DataFrame({"id": ids, "label": gold, "x1": x1, "x2": x2})
     train = pd.DataFrame({"id": ["t0", "t1"], "label": [0, 1], "x1": [x1[40], 9.0], "x2": [x2[40], 9.0]})
     sure = np.clip(np.where(truth == 1, 0.93, 0.07) + rng.normal(0, 0.03, N), 0, 1)
+    sure[50] = 1 - sure[50]  # the model is confidently wrong on i50, where gold and the panel are right
     panel = pd.DataFrame([(i, a, int(t)) for i, t in zip(ids, truth, strict=True)
                           for a in ("ann", "bo", "cy")], columns=["id", "annotator", "label"])
     return {"truth.csv": table, "train.csv": train,
@@ -84,6 +85,8 @@ def test_metrics_json_says_which_entries_and_panels_gave_evidence(reviewed):
     assert review["duplicates"] == {"groups": 1, "items": 2, "conflicting_gold": 1,
                                     "examples": [["i1", "i2"]]}
     assert review["leakage"] == {"items": 1, "examples": ["i40"]}
+    cleared = {"id": "i50", "gold": "0", "candidates_suggested": "1", "votes": {"0": 3}}
+    assert review["cleared"] == {"items": 1, "examples": [cleared]}
     # labels_only follows gold, so it is the best on gold and scores 57/57 without the flagged items
     assert review["sensitivity"]["removed"]["best"] == "labels_only"
     assert review["sensitivity"]["relabelled"]["best"] == "model"
@@ -97,6 +100,8 @@ def test_the_report_lists_the_top_items_the_sensitivity_line_and_duplicates(revi
     assert "The verdict does NOT survive the 3 flagged item(s)" in section
     assert "best labels_only → model" in section
     assert "Not counted: labels_only (gives labels only, no scores)" in section
+    assert ("Cleared by the panels: 1 item(s) the candidates alone would flag, where the votes side with "
+            "gold: i50 (gold 0, candidates 1, votes 0: 3)") in section
     assert ("2 evaluated item(s) in 1 group(s) of identical feature rows, 1 group(s) with different gold "
             "labels (e.g. i1, i2)") in section
     assert "1 evaluated item(s) also in the train split (identical feature rows), e.g. i40" in section

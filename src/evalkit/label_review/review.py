@@ -67,6 +67,8 @@ def review_labels(cfg: RunConfig, entries: Sequence[Entry], evalset: EvalSet,
         block["thresholds"] = {c: (float(t) if np.isfinite(t) else None)
                                for c, t in zip(evalset.classes, suspects.thresholds, strict=True)}
         block["top"] = rows[:cfg.label_review.top]
+        if evidence.sources and evidence.votes is not None:
+            block["cleared"] = cleared_by_votes(suspects, evidence, evalset, cfg.label_review.top)
         block["sensitivity"] = sensitivity_block(suspects, entries, evalset, registry, strategy, comparison,
                                                  assessment, cfg)
     return LabelReview(block, review_csv(rows))
@@ -93,6 +95,19 @@ def review_rows(suspects: Suspects, evidence: Evidence, evalset: EvalSet) -> lis
             row["votes_for_gold"], row["votes_total"] = int(own[gold]), int(own.sum())
         rows.append(row)
     return rows
+
+
+def cleared_by_votes(suspects: Suspects, evidence: Evidence, evalset: EvalSet, top: int) -> dict[str, Any]:
+    """The items the candidates alone would flag but the panels' votes clear (they side with gold)."""
+    alone = find_suspects(evidence.probabilities, evalset.y, n_classes=evalset.n_classes)
+    cleared = [int(i) for i in alone.order if not suspects.flagged[i]]
+    assert evidence.votes is not None
+    counts = evidence.votes.counts(evalset.n_items, evalset.n_classes)
+    examples = [{"id": str(evalset.ids[i]), "gold": evalset.classes[int(evalset.y[i])],
+                 "candidates_suggested": evalset.classes[int(alone.suggested[i])],
+                 "votes": {evalset.classes[k]: int(n) for k, n in enumerate(counts[i]) if n}}
+                for i in cleared[:top]]
+    return {"items": len(cleared), "examples": examples}
 
 
 def review_csv(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -147,7 +162,7 @@ def sensitivity_block(suspects: Suspects, entries: Sequence[Entry], evalset: Eva
     them."""
     flagged = suspects.order
     if not len(flagged):
-        return {"line": "No item is flagged: the verdict stands on labels nobody doubts."}
+        return {"line": "No item is flagged: nothing to rescore, the verdict stands as stated."}
     if len(flagged) == evalset.n_items:
         return {"line": "Every item is flagged: nothing would be left to rescore; check the label column."}
     base = sensitivity.summary(comparison, assessment, entries, evalset.n_items)

@@ -49,10 +49,12 @@ def label_review_section(record: dict[str, Any], table: Table) -> list[str]:
         return [*parts, md(f"No review: {review['missing_evidence']}."), "", *_duplicates(review)]
     flagged, n_items, top = review.get("flagged", 0), review.get("n_items", 0), review.get("top") or []
     shown = f"; the {len(top)} most suspect below" if top and len(top) < flagged else ""
-    parts += [md(f"{flagged} of {n_items} evaluated items flagged as probably mislabelled{shown}; every "
-                 "flagged item, with its evidence, is in ")
-              + markdown_code(review.get("file", "label_review.csv"))
-              + md(". Gold stays gold: the leaderboard and the verdict above use the labels as given."), ""]
+    where = markdown_code(review.get("file", "label_review.csv"))
+    counted = (md(f"{flagged} of {n_items} evaluated items flagged as probably mislabelled{shown}; every "
+                  "flagged item, with its evidence, is in ") + where + md(".")) if flagged \
+        else md(f"None of the {n_items} evaluated items is flagged as probably mislabelled.")
+    gold = md(" Gold stays gold: the leaderboard and the verdict above use the labels as given.")
+    parts += [counted + gold, ""]
     sensitivity = (review.get("sensitivity") or {}).get("line")
     if sensitivity:
         parts += ["**" + md(sensitivity) + "**", ""]
@@ -69,9 +71,17 @@ def label_review_section(record: dict[str, Any], table: Table) -> list[str]:
     return parts
 
 
+def _grouped(rows: list[dict[str, Any]]) -> str:
+    """``a, b (why); c (other why)``: entries that share a reason are named together, in their order."""
+    reasons: dict[str, list[str]] = {}
+    for row in rows:
+        reasons.setdefault(str(row.get("why")), []).append(str(row.get("name")))
+    return "; ".join(f"{', '.join(names)} ({why})" for why, names in reasons.items())
+
+
 def _evidence(review: dict[str, Any]) -> list[str]:
     used = review.get("contributors") or []
-    scores = ("Scores from " + ", ".join(f"{u.get('name')} ({u.get('why')})" for u in used)) if used \
+    scores = f"Scores from {_grouped(used)}" if used \
         else "No entry's scores count (the ranking rests on the panels' votes)"
     panels = review.get("panels") or []
     described = [f"{p.get('name')} ({p.get('annotators')} annotators, {p.get('votes')} votes on "
@@ -80,8 +90,7 @@ def _evidence(review: dict[str, Any]) -> list[str]:
     lines = ["- " + md(scores + votes + ".")]
     skipped = review.get("not_used") or []
     if skipped:
-        named = "; ".join(f"{u.get('name')} ({u.get('why')})" for u in skipped)
-        lines.append("- " + md(f"Not counted: {named}."))
+        lines.append("- " + md(f"Not counted: {_grouped(skipped)}."))
     lines.append("- " + md(f"Method: {review.get('method', '')}."))
     return [*lines, ""]
 

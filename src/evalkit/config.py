@@ -213,6 +213,22 @@ class GateConfig:
 
 
 @dataclass
+class LabelReviewConfig:
+    """Suspect labels (``evalkit.label_review``): off unless ``enabled``.
+
+    ``top`` items are shown in the report (``label_review.csv`` lists every flagged item); ``entries``
+    names the entries whose out-of-sample scores count (default: every candidate that gives scores;
+    rule and simple_ml baselines only when named); ``panels`` names the human baselines whose votes
+    count (default: all).
+    """
+
+    enabled: bool = False
+    top: int = 20
+    entries: list[str] | None = None
+    panels: list[str] | None = None
+
+
+@dataclass
 class RunConfig:
     """One experiment: the task, the data, the entries and the strategy that ranks them."""
 
@@ -241,6 +257,8 @@ class RunConfig:
     # Run only these entries (candidate or baseline config names); None runs all. With a Hydra sweep
     # (`-m select=[a],[b]`) this gives one job per candidate, merged by `evalkit compare`.
     select: list[str] | None = None
+    # Suspect gold labels: a review list and whether the verdict survives it (evalkit/label_review)
+    label_review: LabelReviewConfig = field(default_factory=LabelReviewConfig)
 
 
 def defaults_node() -> dict[str, Any]:

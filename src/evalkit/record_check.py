@@ -80,6 +80,32 @@ def check_record(record: dict[str, Any], path: Path) -> None:
         _typed(path, f"comparisons[{k}]", comparison, dict, "an object")
     for k, entry in enumerate(record["entries"]):
         _check_entry(path, f"entries[{k}]", entry)
+    _check_label_review(path, record.get("label_review"))
+
+
+def _check_label_review(path: Path, review: Any) -> None:
+    """The ``label_review`` block the report's "Suspect labels" section reads (absent when not enabled)."""
+    _typed(path, "label_review", review, dict, "an object or null", optional=True)
+    if review is None:
+        return
+    for key in ("flagged", "n_items"):
+        _typed(path, f"label_review.{key}", review.get(key), int, "an integer", optional=True)
+    for key in ("file", "method", "missing_evidence"):
+        _typed(path, f"label_review.{key}", review.get(key), str, "a string or null", optional=True)
+    for key in ("sensitivity", "duplicates", "leakage"):
+        _typed(path, f"label_review.{key}", review.get(key), dict, "an object or null", optional=True)
+    _typed(path, "label_review.sensitivity.line", (review.get("sensitivity") or {}).get("line"), str,
+           "a string or null", optional=True)
+    for key in ("top", "contributors", "not_used", "panels"):
+        rows = review.get(key, [])
+        _typed(path, f"label_review.{key}", rows, list, "a list of objects")
+        for k, row in enumerate(rows):
+            _typed(path, f"label_review.{key}[{k}]", row, dict, "an object")
+    for k, row in enumerate(review.get("top") or []):
+        for key in ("ranking_score", "candidates_p_gold", "candidates_p_suggested"):
+            _number(path, f"label_review.top[{k}].{key}", row.get(key))
+        _typed(path, f"label_review.top[{k}].votes", row.get("votes"), dict, "an object or null",
+               optional=True)
 
 
 def _check_entry(path: Path, where: str, entry: Any) -> None:

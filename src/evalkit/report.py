@@ -12,6 +12,7 @@ from evalkit.confidence import FRAGILE_BELOW
 from evalkit.escaping import markdown_code
 from evalkit.escaping import markdown_text as md
 from evalkit.report_learning_curve import learning_curve_section, terminal_lines
+from evalkit.report_label_review import label_review_section, terminal_line
 from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
 from evalkit.report_slices import slices_section
 from evalkit.strategies.formula import metric_names_in_order, parse_formula
@@ -115,6 +116,9 @@ def terminal_table(record: dict[str, Any]) -> str:
     if record.get("significance"):
         out.append(record["significance"])
     out += terminal_lines(record)
+    review = terminal_line(record)
+    if review:
+        out.append(review)
     return "\n".join(out)
 
 
@@ -173,6 +177,7 @@ def markdown_report(record: dict[str, Any], *, figures: Sequence[tuple[str, str]
     parts += _all_metrics_section(record)
     parts += operating_point_section(record)
     parts += slices_section(record)
+    parts += label_review_section(record, markdown_table)
     per_label = per_label_ap_table(record)
     if per_label:
         title = get_task(record["task"]).vocabulary.per_class_title

@@ -56,6 +56,8 @@ def to_record(result: RunResult) -> dict[str, Any]:
                                                 result.evalset.n_items, result.assessment.settings)
     if result.learning_curves is not None:
         record["learning_curves"] = json_safe(result.learning_curves)
+    if result.label_review is not None:
+        record["label_review"] = json_safe(result.label_review.record)
     # The experiment's gate: rules ride along, so `evalkit gate --update` can copy them into the reference.
     return record | {"gate": json_safe(dataclasses.asdict(result.config.gate))}
 

@@ -41,10 +41,11 @@ except ImportError:  # Windows: the lock is the file's existence (see exclusive)
 
 LEADERBOARD_FILE = "leaderboard.csv"
 LEARNING_CURVE_FILE = "learning_curve.csv"
+LABEL_REVIEW_FILE = "label_review.csv"  # evalkit.label_review.review.CSV_FILE, without importing it here
 LOCK_FILE = ".evalkit.lock"
 # metrics.json first: from the moment clearing starts, the folder no longer claims to be complete.
 OUTPUT_FILES = (METRICS_FILE, LEADERBOARD_FILE, REPORT_MD, REPORT_HTML, CURVES_FILE, RESAMPLES_FILE,
-                LEARNING_CURVE_FILE)
+                LEARNING_CURVE_FILE, LABEL_REVIEW_FILE)
 FIGURE_SUFFIXES = (".png", ".svg")
 HYDRA_CONFIG_FILES = frozenset({"config.yaml", "hydra.yaml", "overrides.yaml"})
 
@@ -138,7 +139,7 @@ def clear_outputs(run_dir: Path) -> None:
 
 
 def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | None,
-              resamples: bytes | None = None) -> list[DrawnFigure]:
+              resamples: bytes | None = None, *, label_review_csv: str | None = None) -> list[DrawnFigure]:
     """Write every result file of a run, ``metrics.json`` last, after clearing an earlier run's files.
 
     ``resamples``: the ``resamples.npz`` bytes (each entry's bootstrap, for ``compare``), if any. The
@@ -154,6 +155,8 @@ def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | No
     points = learning_curve_csv(record)
     if points is not None:
         atomic_write(run_dir / LEARNING_CURVE_FILE, points)
+    if label_review_csv is not None:
+        atomic_write(run_dir / LABEL_REVIEW_FILE, label_review_csv)
     figures = render_run(run_dir, record, curves)  # the figures, report.md and report.html
     atomic_write(run_dir / METRICS_FILE, metrics_json(record))
     return figures

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
@@ -31,6 +31,9 @@ from evalkit.tasks import get_task
 # Config sections that only some tasks read (Task.optional_sections).
 OPTIONAL_SECTIONS = ("costs", "calibration")
 
+if TYPE_CHECKING:
+    from evalkit.label_review.review import LabelReview
+
 
 @dataclass
 class RunResult:
@@ -48,6 +51,8 @@ class RunResult:
     slices: dict[str, Any] | None = None
     # metrics.json's learning_curves block (evalkit/learning_curve/analysis.py); None when not enabled
     learning_curves: dict[str, Any] | None = None
+    # the label review (evalkit.label_review), when label_review.enabled
+    label_review: LabelReview | None = None
 
 
 def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None = None,
@@ -81,6 +86,10 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     if cfg.data.metadata_path and slice_spec is None:
         raise ConfigError("data.metadata_path is set but there is no slices: section to use it; add slices "
                           "(e.g. slices: [{column: site}]) or remove data.metadata_path")
+    if cfg.label_review.enabled:
+        from evalkit.label_review.evidence import check as check_label_review
+
+        check_label_review(cfg)
 
     data = cfg.data
     evalset = task.load_evalset(
@@ -149,8 +158,13 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
                                  human=human_level(entries, strategy.higher_is_better),
                                  intervals=assessment.intervals if assessment is not None else {},
                                  resolve=paths.resolve, progress=progress)
+    review = None
+    if cfg.label_review.enabled:  # off by default: it rescores the run twice
+        from evalkit.label_review.review import review_labels
+
+        review = review_labels(cfg, entries, evalset, registry, strategy, comparison, assessment)
     return RunResult(cfg, evalset, registry, strategy, entries, comparison, started, assessment,
-                     slices=slices, learning_curves=curves)
+                     slices=slices, learning_curves=curves, label_review=review)
 
 
 def check_generated_names(entries: list[Entry]) -> None:

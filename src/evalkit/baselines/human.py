@@ -70,7 +70,9 @@ class HumanEntry(Entry):
     """A human row, plus what later steps need but ``metrics.json`` does not: whose labels, on which items.
 
     ``annotators`` holds the averaged annotators' labels (mean_annotator) or the one annotator's
-    (best_annotator); the majority vote's rows are in ``predictions``.
+    (best_annotator); the majority vote's rows are in ``predictions``. ``votes`` (mean_annotator rows)
+    holds every label of the group, ``min_items`` or not: columns item, annotator, label (label review
+    weighs each vote).
     """
 
     baseline: str = ""
@@ -78,6 +80,7 @@ class HumanEntry(Entry):
     row: str = ""
     annotators: dict[str, Predictions] = field(default_factory=dict)
     best_wanted: bool = False
+    votes: pd.DataFrame | None = None
 
     def item_sets(self) -> list[np.ndarray]:
         """The item sets this row is scored on: one per averaged annotator, or the vote's items."""
@@ -329,7 +332,7 @@ def _group_rows(name: str, group: str | None, rows: pd.DataFrame, cfg: BaselineC
     mean_entry = HumanEntry(name=row_name(name, group, "mean_annotator"), role="baseline", kind="human",
                             metrics=dict(means), notes=label_only, details=mean_details, baseline=name,
                             group=group, row="mean_annotator", annotators=averaged,
-                            best_wanted=cfg.best_annotator)
+                            best_wanted=cfg.best_annotator, votes=rows[["item", "annotator", "label"]])
 
     votes, ties = (human_multilabel.majority_vote(items, labels, cfg.tie_rule, cfg.seed, source=str(path))
                    if multilabel else majority_vote(items, labels, evalset.n_classes, cfg.tie_rule, cfg.seed))

@@ -82,6 +82,9 @@ class Task:
     def human_row(self, name: str) -> HumanRow | None:
         """The human row kind called ``name`` (``None`` for one this task does not make)."""
         return next((row for row in self.human_rows if row.name == name), None)
+    # Whether each item has one gold class that label review (evalkit.label_review) can question: the
+    # task then gives class probabilities (class_probabilities) and panels' votes are class codes.
+    reviews_labels: bool = False
 
     # --- config -------------------------------------------------------------------------------
     def check_experiment(self, cfg: RunConfig) -> None:
@@ -179,6 +182,11 @@ class Task:
                                registry: Mapping[str, MetricSpec], strategy: Strategy, cfg: RunConfig,
                                resolve: Callable[[str, str], Path]) -> None:
         """Turn scoring entries' scores into labels at their operating point, in place (default: none)."""
+
+    def class_probabilities(self, predictions: Predictions, evalset: EvalSet) -> np.ndarray | None:
+        """An (items, classes) matrix of class probabilities for label review; None without scores
+        (default: None, for tasks whose items have no single gold class)."""
+        return None
 
     # --- metrics ------------------------------------------------------------------------------
     def compute_metrics(self, registry: Mapping[str, MetricSpec], evalset: EvalSet,

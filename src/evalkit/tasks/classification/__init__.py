@@ -51,15 +51,15 @@ POSITIVE_CLASS_METRICS = ("recall", "f1", "precision", "balanced_accuracy", "roc
 class ClassificationTask(Task):
     """Binary or multiclass classification (``binary`` says which)."""
 
-    # thresholds: precision and recall against the threshold, when an operating point was chosen
-    figures = ("pr_curves", "roc_curves", "confusion", "thresholds")
+    # thresholds: precision and recall against the threshold, when an operating point was chosen;
+    # reliability: the reliability diagram, when the run has calibration metrics
+    figures = ("pr_curves", "roc_curves", "confusion", "thresholds", "reliability")
+    optional_sections = ("costs", "calibration")
+    reviews_labels = True
 
     def __init__(self, name: str, *, binary: bool) -> None:
         self.name = name
         self.binary = binary
-
-    figures = ("pr_curves", "roc_curves", "confusion", "reliability")
-    optional_sections = ("costs", "calibration")
 
     def check_experiment(self, cfg: RunConfig) -> None:
         self.metrics(cfg)  # costs and calibration are parsed there: a bad value fails before any work
@@ -153,6 +153,13 @@ class ClassificationTask(Task):
 
     def curve_strata(self, y_train: np.ndarray) -> np.ndarray | None:
         return np.asarray(y_train)
+
+    def class_probabilities(self, predictions: Predictions, evalset: EvalSet) -> np.ndarray | None:
+        """Binary scores (the positive class's probability) become two columns, negative first."""
+        if predictions.scores is None or predictions.item_index is not None:
+            return None
+        scores = np.asarray(predictions.scores, dtype=np.float64)
+        return np.column_stack([1.0 - scores, scores]) if self.binary else scores
 
     def data_summary(self, evalset: EvalSet) -> dict[str, Any]:
         return {"positive_label": evalset.classes[1]} if self.binary else {}

@@ -1,0 +1,174 @@
+"""A run's label review: the suspect items, the evidence behind each, duplicates and leakage, and whether
+the verdict survives — as the ``label_review`` block of ``metrics.json`` and ``label_review.csv``.
+
+Called by the runner when ``label_review.enabled`` is set (default off). Gold stays gold: nothing here
+changes an entry's metrics, the leaderboard or the verdict.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from evalkit.comparison import Comparison
+from evalkit.confidence import Assessment
+from evalkit.config import RunConfig
+from evalkit.entry import Entry
+from evalkit.escaping import csv_cell
+from evalkit.evalset import EvalSet
+from evalkit.label_review import sensitivity
+from evalkit.label_review.duplicates import duplicate_groups, in_train
+from evalkit.label_review.evidence import Evidence, gather
+from evalkit.label_review.ranking import Suspects, find_suspects
+from evalkit.metrics.registry import MetricSpec
+from evalkit.strategies import Strategy
+
+CSV_FILE = "label_review.csv"
+CSV_COLUMNS = ("rank", "id", "gold", "suggested", "ranking_score", "candidates_p_gold",
+               "candidates_p_suggested", "candidates_for_suggested", "votes", "votes_for_gold", "votes_total")
+METHOD = ("confident learning (per-class thresholds = mean self-confidence; flagged = off-diagonal of the "
+          "confident joint) on the contributing entries' mean out-of-sample probabilities, multiplied by the "
+          "panels' votes weighted by each annotator's agreement with gold; ranking score = 1 - the combined "
+          "probability of the gold label")
+# How many duplicate groups and ids are named in metrics.json and the report (the counts are complete).
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class LabelReview:
+    """The ``metrics.json`` block and the text of ``label_review.csv``."""
+
+    record: dict[str, Any]
+    csv: str
+
+
+def review_labels(cfg: RunConfig, entries: Sequence[Entry], evalset: EvalSet,
+                  registry: Mapping[str, MetricSpec], strategy: Strategy, comparison: Comparison,
+                  assessment: Assessment | None) -> LabelReview:
+    """Review the gold labels of a scored run (see the module docstring)."""
+    evidence = gather(cfg, entries, evalset)
+    block: dict[str, Any] = {
+        "file": CSV_FILE, "method": METHOD, "n_items": evalset.n_items, "flagged": 0,
+        "contributors": evidence.contributors, "not_used": evidence.not_used, "panels": evidence.panels,
+        "missing_evidence": evidence.missing(), "top": [],
+        **duplicates_block(evalset),
+    }
+    rows: list[dict[str, Any]] = []
+    if block["missing_evidence"] is None:
+        suspects = find_suspects(evidence.probabilities, evalset.y, evidence.votes,
+                                 n_classes=evalset.n_classes)
+        rows = review_rows(suspects, evidence, evalset)
+        block["flagged"] = len(rows)
+        block["thresholds"] = {c: (float(t) if np.isfinite(t) else None)
+                               for c, t in zip(evalset.classes, suspects.thresholds, strict=True)}
+        block["top"] = rows[:cfg.label_review.top]
+        if evidence.sources and evidence.votes is not None:
+            block["cleared"] = cleared_by_votes(suspects, evidence, evalset, cfg.label_review.top)
+        block["sensitivity"] = sensitivity_block(suspects, entries, evalset, registry, strategy, comparison,
+                                                 assessment, cfg)
+    return LabelReview(block, review_csv(rows))
+
+
+def review_rows(suspects: Suspects, evidence: Evidence, evalset: EvalSet) -> list[dict[str, Any]]:
+    """One record per flagged item, most suspect first: the item, gold, suggestion and the evidence."""
+    classes = evalset.classes
+    counts = evidence.votes.counts(evalset.n_items, evalset.n_classes) if evidence.votes is not None else None
+    sources = list(evidence.sources.values())
+    rows = []
+    for rank, item in enumerate(suspects.order.tolist(), start=1):
+        gold, suggested = int(evalset.y[item]), int(suspects.suggested[item])
+        row: dict[str, Any] = {"rank": rank, "id": str(evalset.ids[item]), "gold": classes[gold],
+                               "suggested": classes[suggested], "ranking_score": float(suspects.score[item])}
+        if sources:
+            row["candidates_p_gold"] = float(np.mean([p[item, gold] for p in sources]))
+            row["candidates_p_suggested"] = float(np.mean([p[item, suggested] for p in sources]))
+            row["candidates_for_suggested"] = int(sum(int(np.argmax(p[item])) == suggested for p in sources))
+            row["candidates"] = len(sources)
+        if counts is not None:
+            own = counts[item]
+            row["votes"] = {classes[k]: int(n) for k, n in enumerate(own) if n}
+            row["votes_for_gold"], row["votes_total"] = int(own[gold]), int(own.sum())
+        rows.append(row)
+    return rows
+
+
+def cleared_by_votes(suspects: Suspects, evidence: Evidence, evalset: EvalSet, top: int) -> dict[str, Any]:
+    """The items the candidates alone would flag but the panels' votes clear (they side with gold)."""
+    alone = find_suspects(evidence.probabilities, evalset.y, n_classes=evalset.n_classes)
+    cleared = [int(i) for i in alone.order if not suspects.flagged[i]]
+    assert evidence.votes is not None
+    counts = evidence.votes.counts(evalset.n_items, evalset.n_classes)
+    examples = [{"id": str(evalset.ids[i]), "gold": evalset.classes[int(evalset.y[i])],
+                 "candidates_suggested": evalset.classes[int(alone.suggested[i])],
+                 "votes": {evalset.classes[k]: int(n) for k, n in enumerate(counts[i]) if n}}
+                for i in cleared[:top]]
+    return {"items": len(cleared), "examples": examples}
+
+
+def review_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    """``label_review.csv``: the flagged items with their evidence; text cells spreadsheet-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        cells = dict(row)
+        if "candidates" in row:
+            cells["candidates_for_suggested"] = f"{row['candidates_for_suggested']} of {row['candidates']}"
+        if "votes" in row:
+            cells["votes"] = "; ".join(f"{label}: {n}" for label, n in row["votes"].items())
+        writer.writerow([_cell(cells.get(column)) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return csv_cell(str(value)) if isinstance(value, str) else value
+
+
+def duplicates_block(evalset: EvalSet) -> dict[str, Any]:
+    """Identical feature rows among the evaluated items, and evaluated items found in the train split."""
+    features = evalset.features
+    if features is None or features.shape[1] == 0:
+        note = "no feature columns in the evaluated data: duplicates and leakage not checked"
+        return {"duplicates": {"note": note}, "leakage": {"note": note}}
+    groups = duplicate_groups(features)
+    conflicting = sum(len(np.unique(evalset.y[g], axis=0)) > 1 for g in groups)
+    duplicates = {"groups": len(groups), "items": int(sum(len(g) for g in groups)),
+                  "conflicting_gold": conflicting,
+                  "examples": [[str(i) for i in evalset.ids[g[:EXAMPLES]]] for g in groups[:EXAMPLES]]}
+    train = evalset.train_features
+    if train is None:
+        leakage: dict[str, Any] = {"note": "no train split: leakage not checked"}
+    elif list(train.columns) != list(features.columns):
+        leakage = {"note": "the train split has other feature columns: leakage not checked"}
+    else:
+        leaked = in_train(features, train)
+        leakage = {"items": len(leaked), "examples": [str(i) for i in evalset.ids[leaked[:EXAMPLES * 2]]]}
+    return {"duplicates": duplicates, "leakage": leakage}
+
+
+def sensitivity_block(suspects: Suspects, entries: Sequence[Entry], evalset: EvalSet,
+                      registry: Mapping[str, MetricSpec], strategy: Strategy, comparison: Comparison,
+                      assessment: Assessment | None, cfg: RunConfig) -> dict[str, Any]:
+    """The run rescored without the flagged items and with the suggested labels, and the line comparing
+    them."""
+    flagged = suspects.order
+    if not len(flagged):
+        return {"line": "No item is flagged: nothing to rescore, the verdict stands as stated."}
+    if len(flagged) == evalset.n_items:
+        return {"line": "Every item is flagged: nothing would be left to rescore; check the label column."}
+    base = sensitivity.summary(comparison, assessment, entries, evalset.n_items)
+    smaller, kept = sensitivity.without_items(evalset, entries, flagged)
+    removed = sensitivity.rescore(kept, smaller, registry, strategy, cfg.bootstrap)
+    changed = sensitivity.relabelled(evalset, flagged, suspects.suggested[flagged])
+    replaced = sensitivity.rescore(entries, changed, registry, strategy, cfg.bootstrap)
+    return {"line": sensitivity.line(len(flagged), base, removed, replaced), "run": base, "removed": removed,
+            "relabelled": replaced}

@@ -11,8 +11,8 @@ from typing import Any
 from evalkit.confidence import FRAGILE_BELOW
 from evalkit.escaping import markdown_code
 from evalkit.escaping import markdown_text as md
-from evalkit.report_learning_curve import learning_curve_section, terminal_lines
 from evalkit.report_label_review import label_review_section, terminal_line
+from evalkit.report_learning_curve import learning_curve_section, terminal_lines
 from evalkit.report_multilabel import excluded_labels_note, per_label_ap_table
 from evalkit.report_slices import slices_section
 from evalkit.strategies.formula import metric_names_in_order, parse_formula

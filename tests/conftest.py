@@ -97,40 +97,67 @@ def run_experiment_file(experiment: Path, run_dir: Path) -> CliResult:
 FIGURES_NOT_DRAWN = "figures not drawn in this test"
 
 
-@pytest.fixture(autouse=True)
-def _figures_only_where_looked_at(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Skip figure drawing in this process unless the test is marked ``@pytest.mark.figures``.
+# Which figures runs in this process draw: an empty set none, None all, else those named.
+_drawn: set[str] | None = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _figures_off_by_default() -> Iterator[None]:
+    """Runs in this process skip drawing figures unless a test or fixture asks for them.
 
     Drawing a run's PNG and SVG figures costs about 1.5 s per run, and most end-to-end tests never
     look at them. The stand-in reports every figure that applies as skipped, so ``report.md`` and
     ``report.html`` are still written for real (with the skipped figures listed). A test that looks at
-    some figures names them, ``@pytest.mark.figures("leaderboard")``, and only those are drawn.
-    Subprocess runs (``run_cli(subprocess_=True)``, the ``demo_run`` fixture) always draw: they prove
-    the real thing.
+    figures is marked ``@pytest.mark.figures`` (all) or ``@pytest.mark.figures("leaderboard")`` (only
+    those); a module fixture whose tests look at them runs inside ``with figures_drawn(...)``: it is
+    made before any per-test setting applies. Subprocess runs (``run_cli(subprocess_=True)``, the
+    ``demo_run`` fixture) always draw: they prove the real thing.
     """
-    marker = request.node.get_closest_marker("figures")
-    if marker is not None and not marker.args:
-        return
     from evalkit.plots import render
 
-    wanted = set(marker.args) if marker is not None else set()
     draw = render.draw_figures
 
     def drawn_if_wanted(record: dict, curves: dict | None, out_dir: Path, *,
                         workers: int | None = None) -> list:
+        if _drawn is None:
+            return draw(record, curves, out_dir, workers=workers)
         # Read FIGURES at call time: tests that swap in their own figure list get it used.
         every = render.FIGURES
         drawn: dict[str, render.DrawnFigure] = {}
-        if wanted:
+        if _drawn:
             try:
-                render.FIGURES = tuple(spec for spec in every if spec.name in wanted)
+                render.FIGURES = tuple(spec for spec in every if spec.name in _drawn)
                 drawn = {figure.name: figure for figure in draw(record, curves, out_dir, workers=workers)}
             finally:
                 render.FIGURES = every
         return [drawn.get(spec.name) or render.DrawnFigure(spec.name, spec.title, note=FIGURES_NOT_DRAWN)
                 for spec in every if spec.name in drawn or spec.applies(record)]
 
-    monkeypatch.setattr(render, "draw_figures", drawn_if_wanted)
+    render.draw_figures = drawn_if_wanted
+    yield
+    render.draw_figures = draw
+
+
+@contextlib.contextmanager
+def figures_drawn(*names: str) -> Iterator[None]:
+    """Draw ``names`` (all figures when none are named) in runs made inside the block."""
+    global _drawn
+    saved, _drawn = _drawn, (set(names) or None)
+    try:
+        yield
+    finally:
+        _drawn = saved
+
+
+@pytest.fixture(autouse=True)
+def _figures_only_where_looked_at(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``@pytest.mark.figures`` draws all figures, or only those the marker names."""
+    marker = request.node.get_closest_marker("figures")
+    if marker is None:
+        yield
+        return
+    with figures_drawn(*marker.args):
+        yield
 
 
 def one_error_line(result: CliResult) -> str:

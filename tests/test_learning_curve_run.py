@@ -24,7 +24,7 @@ from evalkit.learning_curve.settings import check_settings, geometric_sizes, mea
 from evalkit.metrics.registry import metric_registry
 from evalkit.strategies import build_strategy
 from evalkit.strategies.base import Outcome
-from tests.conftest import run_cli
+from tests.conftest import figures_drawn, run_cli
 from tests.experiments import scores_frame, truth_frame, write_experiment
 
 # --- sizes and subsets -------------------------------------------------------------------------
@@ -243,8 +243,9 @@ def lc_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
               "label_cost": {"per_item": 0.5, "currency": "EUR", "overhead": 0.2}}
     write_experiment(root, config, {"truth.csv": truth, "train.csv": train, "vendor.csv": scores_frame(truth),
                                     "vendor_curve.csv": vendor_curve})
-    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp",
-                     f"hydra.run.dir={root / 'run'}")
+    with figures_drawn("learning_curves"):  # the figure test below looks at it
+        result = run_cli("run", "--config-dir", str(root), "--config-name", "exp",
+                         f"hydra.run.dir={root / 'run'}")
     assert result.code == 0, result.stderr
     (root / "stdout.txt").write_text(result.stdout)
     return root

@@ -229,3 +229,16 @@ def test_multiclass_example_runs_from_the_bundled_configs(tmp_path):
     # Exact ties at the top are broken by name, as documented.
     top = [e for e in record["entries"] if e["score"] == record["entries"][0]["score"]]
     assert record["best"] == min(e["name"] for e in top if e["role"] == "candidate")
+
+
+@pytest.mark.figures
+def test_figures_false_writes_the_reports_without_drawing_and_says_how_to_draw_them(tmp_path):
+    root = write_experiment(tmp_path, basic_config(), basic_files())
+    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={tmp_path}/o",
+                     "figures=false")
+    assert result.code == 0, result.stderr
+    assert not (tmp_path / "o" / "plots").exists()
+    report = (tmp_path / "o" / "report.md").read_text()
+    assert "leaderboard: not drawn (figures: false); python -m evalkit plot RUN_DIR draws them" in report
+    assert run_cli("plot", str(tmp_path / "o")).code == 0  # from the saved data, later
+    assert (tmp_path / "o" / "plots" / "leaderboard.png").is_file()

@@ -257,6 +257,9 @@ class RunConfig:
     # Run only these entries (candidate or baseline config names); None runs all. With a Hydra sweep
     # (`-m select=[a],[b]`) this gives one job per candidate, merged by `evalkit compare`.
     select: list[str] | None = None
+    # Draw the figures (PNG and SVG) into plots/. false for the jobs of a large sweep: `evalkit compare`
+    # draws the merged run's, and `evalkit plot RUN` draws any run's later from its saved data.
+    figures: bool = True
     # Suspect gold labels: a review list and whether the verdict survives it (evalkit/label_review)
     label_review: LabelReviewConfig = field(default_factory=LabelReviewConfig)
 

@@ -89,7 +89,8 @@ def run_job(cfg: DictConfig | dict[str, Any], run_dir: Path, paths: PathResolver
             assert result.assessment is not None
             resamples = resamples_npz(result.assessment.resampled.values(), result.evalset.n_items)
         run_folder.write_run(run_dir, record, curves, resamples,
-                             label_review_csv=result.label_review.csv if result.label_review else None)
+                             label_review_csv=result.label_review.csv if result.label_review else None,
+                             figures=config.figures)
     for warning in [*record["data"].get("warnings", []), *record.get("measurement_notes", [])]:
         print(f"evalkit: warning: {warning}", file=sys.stderr)  # e.g. COCO annotation ids renumbered
     if echo:

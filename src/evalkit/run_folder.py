@@ -139,7 +139,8 @@ def clear_outputs(run_dir: Path) -> None:
 
 
 def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | None,
-              resamples: bytes | None = None, *, label_review_csv: str | None = None) -> list[DrawnFigure]:
+              resamples: bytes | None = None, *, label_review_csv: str | None = None,
+              figures: bool = True) -> list[DrawnFigure]:
     """Write every result file of a run, ``metrics.json`` last, after clearing an earlier run's files.
 
     ``resamples``: the ``resamples.npz`` bytes (each entry's bootstrap, for ``compare``), if any. The
@@ -157,9 +158,9 @@ def write_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | No
         atomic_write(run_dir / LEARNING_CURVE_FILE, points)
     if label_review_csv is not None:
         atomic_write(run_dir / LABEL_REVIEW_FILE, label_review_csv)
-    figures = render_run(run_dir, record, curves)  # the figures, report.md and report.html
+    drawn = render_run(run_dir, record, curves, draw=figures)  # the figures, report.md and report.html
     atomic_write(run_dir / METRICS_FILE, metrics_json(record))
-    return figures
+    return drawn
 
 
 def remove_if_unused(run_dir: Path, *, bookkeeping_dir: str | None = ".hydra",

@@ -20,14 +20,15 @@ from coco_synth import TOL
 
 from evalkit.detection import STAT_NAMES
 from evalkit.detection.reference import reference_stats
-from tests.conftest import run_cli
+from tests.conftest import figures_drawn, run_cli
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, list[dict], Path]:
     root, gt, dets = detection_experiment(tmp_path_factory.mktemp("det"), resamples=200)
     out = root / "run"
-    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={out}")
+    with figures_drawn():  # test_detection_draws_pr_curves_and_per_class_ap_but_no_roc_or_confusion
+        result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={out}")
     assert result.code == 0, result.stderr
     return json.loads((out / "metrics.json").read_text()), gt, dets, out
 

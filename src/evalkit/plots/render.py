@@ -198,10 +198,20 @@ def _remove_stale(out_dir: Path, name: str) -> None:
         path.unlink()
 
 
-def render_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | None) -> list[DrawnFigure]:
-    """Draw the figures into ``run_dir/plots`` and write ``report.md`` and ``report.html`` that show them."""
+NOT_DRAWN = "not drawn (figures: false); python -m evalkit plot RUN_DIR draws them from the saved data"
+
+
+def render_run(run_dir: Path, record: dict[str, Any], curves: dict[str, Any] | None, *,
+               draw: bool = True) -> list[DrawnFigure]:
+    """Draw the figures into ``run_dir/plots`` and write ``report.md`` and ``report.html`` that show them.
+
+    ``draw=False`` (the run's ``figures: false``) lists every figure that applies as not drawn.
+    """
     run_dir = Path(run_dir)
-    figures = draw_figures(record, curves, run_dir / PLOTS_DIR)
+    if draw:
+        figures = draw_figures(record, curves, run_dir / PLOTS_DIR)
+    else:
+        figures = [DrawnFigure(s.name, s.title, note=NOT_DRAWN) for s in FIGURES if s.applies(record)]
     pngs = {f.png.relative_to(run_dir).as_posix(): f for f in figures if f.png is not None}
     skipped = [f"{f.name}: {f.note}" for f in figures if f.note]
     markdown = markdown_report(record, figures=[(f.title, path) for path, f in pngs.items()], skipped=skipped,

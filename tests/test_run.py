@@ -73,7 +73,7 @@ def test_user_experiment_runs_from_another_directory_with_paths_relative_to_the_
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
     result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", "hydra.run.dir=out",
-                     cwd=elsewhere, subprocess_=True)
+                     "figures=false", cwd=elsewhere, subprocess_=True)
     assert result.code == 0, result.stderr
     record = json.loads((elsewhere / "out" / "metrics.json").read_text())
     assert [e["name"] for e in record["entries"]] == ["model", "paper"]
@@ -135,8 +135,10 @@ def test_one_job_per_entry_sweep_merges_into_the_same_leaderboard_as_one_run(tmp
     files = basic_files() | {"preds/other.csv": scores_frame(truth_frame(), seed=7)}
     root = write_experiment(tmp_path, config, files)
     common = ["--config-dir", str(root), "--config-name", "exp"]
-    single = run_cli("run", *common, f"hydra.run.dir={tmp_path}/single")
-    sweep = run_cli("run", "-m", *common, f"hydra.sweep.dir={tmp_path}/sweep", "select=[model],[other,paper]")
+    # Only the merged run's figures are looked at: the single run and the jobs skip theirs.
+    single = run_cli("run", *common, f"hydra.run.dir={tmp_path}/single", "figures=false")
+    sweep = run_cli("run", "-m", *common, f"hydra.sweep.dir={tmp_path}/sweep", "select=[model],[other,paper]",
+                    "figures=false")
     assert single.code == 0 and sweep.code == 0, sweep.stderr
     merged = run_cli("compare", str(tmp_path / "sweep"), "--out", str(tmp_path / "merged"))
     assert merged.code == 0, merged.stderr

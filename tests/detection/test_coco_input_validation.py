@@ -15,14 +15,25 @@ import yaml
 from coco_experiments import detection_experiment, write_json
 from coco_synth import make_dataset
 
-from tests.conftest import run_cli
+from tests.conftest import run_experiment_file
 
 NAN, INF = float("nan"), float("inf")
 
 
 def run(root: Path, *overrides: str):
-    return run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={root / 'run'}",
-                   *overrides, cwd=root)
+    """The experiment in ``root`` as ``evalkit run`` runs it (minus Hydra's composition, which does not
+    touch the COCO files); ``overrides`` are ``key.path=value`` settings written into the file."""
+    if overrides:
+        config = yaml.safe_load((root / "exp.yaml").read_text())
+        for override in overrides:
+            key, value = override.split("=", 1)
+            *parents, leaf = key.split(".")
+            node = config
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+        (root / "exp.yaml").write_text(yaml.safe_dump(config))
+    return run_experiment_file(root / "exp.yaml", root / "run")
 
 
 def assert_refused(result, root: Path, *fragments: str) -> None:

@@ -141,7 +141,7 @@ def test_a_run_with_no_scores_and_no_panel_says_what_evidence_is_missing(tmp_pat
 
 def test_plot_redraws_the_section_from_metrics_json_alone(reviewed, tmp_path):
     out, _ = reviewed
-    copy = tmp_path / "copy"
+    copy = out.parent / "copy"  # beside the run, so paths shown relative to it read the same
     copy.mkdir()
     for name in ("metrics.json", "curves.json"):
         (copy / name).write_bytes((out / name).read_bytes())

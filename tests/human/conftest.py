@@ -84,6 +84,8 @@ def run(files: Path) -> Runner:
             "candidates": {"model": {"predictions": "model.csv"}},
             "baselines": panel_cfg | (baselines or {}),
             "strategy": strategy or {"name": "average", "metrics": ["accuracy"]},
+            # Enough resamples for every interval and test these rows get; auto would draw 1000+.
+            "bootstrap": {"resamples": 200},
         }
         result = run_experiment(validate(cfg), PathResolver(config_dir=files, cwd=files), progress=False)
         return to_record(result)

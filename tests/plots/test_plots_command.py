@@ -66,14 +66,15 @@ def test_plot_redraws_identical_files_from_metrics_and_curves_alone(demo_run, tm
         assert redrawn.read_bytes() == path.read_bytes(), f"{path.name} differs when redrawn"
 
 
-@pytest.mark.figures
+@pytest.mark.figures("leaderboard", "satisficing", "pr_curves", "roc_curves", "confusion")
 def test_without_curve_data_the_curve_figures_are_skipped_with_a_note(demo_run, tmp_path, capsys):
     run = saved_run(demo_run, tmp_path / "old_run", "metrics.json")
     (run / "plots").mkdir()
     (run / "plots" / "pr_curves.png").write_bytes(b"stale")  # left from an earlier drawing
     assert command.main([str(run)]) == 0
     assert "skipped pr_curves: this run saved no curve data" in capsys.readouterr().out
-    assert sorted(p.stem for p in (run / "plots").glob("*.png")) == ["leaderboard", "metrics", "satisficing"]
+    # (the metrics figure, the slowest to draw, is left out here: it reads metrics.json alone, like these)
+    assert sorted(p.stem for p in (run / "plots").glob("*.png")) == ["leaderboard", "satisficing"]
     report = (run / "report.md").read_text()
     assert "- Not drawn: confusion: this run saved no curve data (curves.json)" in report
     assert "](plots/pr_curves.png)" not in report

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from matplotlib import ticker
+from matplotlib import ticker, transforms
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -161,17 +161,20 @@ def _scale(ax: Axes, record: dict[str, Any], metric: str, entries: list[dict[str
 
 
 def _value_column(ax: Axes, record: dict[str, Any], metric: str, entries: list[dict[str, Any]]) -> None:
-    """Each entry's value as a tick label right of its panel: never under a bar, a whisker or a line, and
-    the layout makes room for it."""
+    """Each entry's value right of its panel (``gid`` ``value:<metric>:<row>``): never under a bar, a
+    whisker or a line, and the layout makes room for it.
+
+    Plain texts rather than a secondary axis's tick labels: the same place, a third less drawing time
+    for the whole figure (a secondary axis per panel made the layout measure every tick twice over).
+    """
     values = [e["metrics"].get(metric) for e in entries]
-    column = ax.secondary_yaxis("right")
     rate = rec.metric_range(record, metric)[1] <= 1.0
-    column.set_yticks(range(len(entries)), ["—" if v is None else f"{v:.3f}" if rate else short_number(v)
-                                            for v in values],
-                      fontsize=FONT - 0.5, family="DejaVu Sans Mono")
-    column.tick_params(axis="y", length=0, pad=2)
-    column.spines["right"].set_visible(False)
-    column.set_gid(f"values:{metric}")
+    beside = transforms.offset_copy(transforms.blended_transform_factory(ax.transAxes, ax.transData),
+                                    fig=ax.figure, x=2, units="points")
+    for row, value in enumerate(values):
+        ax.text(1.0, row, "—" if value is None else f"{value:.3f}" if rate else short_number(value),
+                transform=beside, ha="left", va="center", fontsize=FONT - 0.5, family="DejaVu Sans Mono",
+                clip_on=False, gid=f"value:{metric}:{row}")
 
 
 def short_number(value: float) -> str:

@@ -15,33 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
+from timing import Timing
 
 from evalkit.tasks.classification.bootstrap import bootstrap_metric_values
 from evalkit.uncertainty import Resampler, percentile_interval
 from evalkit.uncertainty.resampling import strata_of
 
 METRICS = ["accuracy", "f1", "roc_auc", "average_precision"]
-
-
-@dataclass
-class Timing:
-    """Wall-clock and CPU seconds (CPU summed over the process's threads)."""
-
-    wall: float
-    cpu: float
-
-    @classmethod
-    def start(cls) -> Timing:
-        return cls(time.perf_counter(), time.process_time())
-
-    def stop(self) -> Timing:
-        return Timing(time.perf_counter() - self.wall, time.process_time() - self.cpu)
 
 
 def make_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

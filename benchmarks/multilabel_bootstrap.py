@@ -17,32 +17,16 @@ says so. Both are compared on those resamples (to 1e-9). ``--labels-metrics`` ad
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
+from timing import Timing
 
 from evalkit.metrics.multilabel_resampled import MultilabelPlan
 from evalkit.uncertainty.resampling import Resampler
 
 AP_FAMILY = ("map", "map_weighted", "map_micro")
 LABEL_METRICS = ("f1_micro", "f1_macro", "precision_micro", "recall_micro", "hamming_loss", "subset_accuracy")
-
-
-@dataclass
-class Timing:
-    """Wall-clock and CPU seconds (CPU summed over the process's threads)."""
-
-    wall: float
-    cpu: float
-
-    @classmethod
-    def start(cls) -> Timing:
-        return cls(time.perf_counter(), time.process_time())
-
-    def stop(self) -> Timing:
-        return Timing(time.perf_counter() - self.wall, time.process_time() - self.cpu)
 
 
 def make_data(n: int, n_labels: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from dataclasses import dataclass
 
 import numpy as np
+from timing import Timing
 
 from evalkit.tasks.regression.metrics import REGRESSION_METRICS, regression_metric
 from evalkit.tasks.regression.resampled import RegressionPlans
@@ -27,21 +26,6 @@ from evalkit.uncertainty.resampling import Resampler
 
 METRICS = list(REGRESSION_METRICS)
 QUANTILE_METRICS = ["median_ae", "max_error"]
-
-
-@dataclass
-class Timing:
-    """Wall-clock and CPU seconds (CPU summed over the process's threads)."""
-
-    wall: float
-    cpu: float
-
-    @classmethod
-    def start(cls) -> Timing:
-        return cls(time.perf_counter(), time.process_time())
-
-    def stop(self) -> Timing:
-        return Timing(time.perf_counter() - self.wall, time.process_time() - self.cpu)
 
 
 def make_data(n: int, seed: int, models: int) -> tuple[np.ndarray, list[np.ndarray]]:

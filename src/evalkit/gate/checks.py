@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalkit.errors import ConfigError
+from evalkit.gate.check import EPS, FAIL, PASS, WARN, Check
 from evalkit.gate.fmt import fmt, fmt_signed
 from evalkit.gate.recompute import Unrecomputable, agrees, expected_direction, recompute
 from evalkit.gate.reference import Reference, definition
@@ -26,28 +27,7 @@ from evalkit.gate.rules import HUMAN, SCORE, BaselineRule, GateRules, MetricRule
 from evalkit.gate.slices import check_slices
 from evalkit.strategies.satisficing import canonical_description, describe_constraints
 
-PASS, WARN, FAIL = "pass", "warn", "fail"
 RUN = "run"  # the subject of checks about the run as a whole (data, strategy, rules)
-# Comparisons allow this much float rounding, so a value exactly at its tolerance passes
-# (1.0 - 0.98 is 0.020000000000000018, which must not fail max_regression 0.02).
-_EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class Check:
-    """One verdict: ``subject`` (a gated candidate, ``best`` or ``run``), ``rule``, status, reason."""
-
-    subject: str
-    rule: str
-    status: str
-    message: str
-    value: float | None = None
-    reference: float | None = None
-    limit: str | None = None
-
-    @property
-    def name(self) -> str:
-        return f"{self.subject}: {self.rule}"
 
 
 @dataclass(frozen=True)
@@ -83,8 +63,7 @@ def check_run(record: Mapping[str, Any], reference: Reference, *,
         if run_entry is not None:
             checks += check_candidate(subject, run_entry, ref_entry, record, reference)
     if reference.rules.slices is not None:
-        checks += [Check(f.subject, f.rule, f.status, f.message, f.value, f.reference, f.limit)
-                   for f in check_slices(record, reference.rules.slices, reference.slices, reference.best)]
+        checks += check_slices(record, reference.rules.slices, reference.slices, reference.best)
     notes = []
     unscored = [e["name"] for e in _entries(record).values()
                 if e.get("role") == "baseline" and _number(e.get("score", _ABSENT))[0] is None]
@@ -443,7 +422,7 @@ def _regression(subject: str, metric: str, kind: str, tolerance: float, raw_valu
         limit = f"{worse} ≤ {tolerance:g}"
     regression = ref - value if higher else value - ref
     change = f"{metric} {fmt(ref)} → {fmt(value)} ({fmt_signed(value - ref)})"
-    if regression <= allowed + _EPS:
+    if regression <= allowed + EPS:
         verdict = "no regression" if regression <= 0 else f"a {worse} of {fmt(regression)}, within {limit}"
         return Check(subject, rule, PASS, f"{change}: {verdict}", value, ref, limit)
     beyond = f"{change}: a {worse} of {fmt(regression)}, beyond {limit}"
@@ -456,7 +435,7 @@ def _regression(subject: str, metric: str, kind: str, tolerance: float, raw_valu
     # The least regression the interval allows: the reference is fixed, the run's value is uncertain.
     least = ref - hi if higher else lo - ref
     shown = f"interval of the change [{fmt_signed(lo - ref)}, {fmt_signed(hi - ref)}]"
-    if least > allowed + _EPS:
+    if least > allowed + EPS:
         return Check(subject, rule, FAIL, f"{beyond}; the whole {shown} is past the tolerance",
                      value, ref, limit)
     return Check(subject, rule, WARN, f"{beyond}, but the {shown} reaches within the tolerance: not "
@@ -470,7 +449,7 @@ def _bound(subject: str, metric: str, kind: str, bound: float, raw_value: Any) -
     if value is None:
         return Check(subject, rule, FAIL, f"{metric} {why} in the run; a gated value must be present",
                      limit=limit)
-    ok = value >= bound - _EPS if kind == "min" else value <= bound + _EPS
+    ok = value >= bound - EPS if kind == "min" else value <= bound + EPS
     text = f"{metric} = {fmt(value)}, {'meets' if ok else 'violates'} {metric} {limit}"
     return Check(subject, rule, PASS if ok else FAIL, text, value, None, limit)
 
@@ -543,11 +522,11 @@ def _baseline(subject: str, entry: Mapping[str, Any], rule: BaselineRule,
     gain = score - other if higher else other - score  # positive: the candidate is better
     pair = f"{entry.get('name')} {fmt(score)} vs {label} {fmt(other)}"
     if rule.kind == "beat":
-        ok = gain > rule.amount + _EPS
+        ok = gain > rule.amount + EPS
         need = f"better by more than {rule.amount:g}" if rule.amount else "better"
         limit = f"better by > {rule.amount:g}"
     else:
-        ok = gain >= -rule.amount - _EPS
+        ok = gain >= -rule.amount - EPS
         need = f"at most {rule.amount:g} worse"
         limit = f"worse by ≤ {rule.amount:g}"
     how = f"better by {fmt(gain)}" if gain >= 0 else f"worse by {fmt(-gain)}"

@@ -19,25 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalkit.errors import ConfigError
+from evalkit.gate.check import EPS, FAIL, PASS, WARN, Check
 
-# The gate's statuses (evalkit.gate.checks, which wraps these findings into its Check objects).
-PASS, WARN, FAIL = "pass", "warn", "fail"
 KEYS = ("min_items", "max_regression", "must_beat", "significance")
 HUMAN = "human"
-_EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One per-slice verdict, as the fields of a gate check."""
-
-    subject: str
-    rule: str
-    status: str
-    message: str
-    value: float | None = None
-    reference: float | None = None
-    limit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,34 +83,34 @@ def _run_slices(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _better(a: float, b: float, higher: bool) -> bool:
-    return a > b + _EPS if higher else a < b - _EPS
+    return a > b + EPS if higher else a < b - EPS
 
 
 def check_slices(record: Mapping[str, Any], rules: SliceRules, stored: Mapping[str, Any],
-                 ref_best: str | None) -> list[Finding]:
+                 ref_best: str | None) -> list[Check]:
     """Every per-slice check of the run ``record`` against the reference's ``stored`` slices."""
     higher = bool((record.get("strategy") or {}).get("higher_is_better", True))
     run = _run_slices(record)
     best = (record.get("slices") or {}).get("best") or record.get("best")
     human = (record.get("human_level") or {}).get("name")
-    checks: list[Finding] = []
+    checks: list[Check] = []
     if best is None:
-        return [Finding("run", "slices", FAIL, "the run has no best candidate, so no slice can be gated")]
+        return [Check("run", "slices", FAIL, "the run has no best candidate, so no slice can be gated")]
     if not run and not stored:
-        return [Finding("run", "slices", FAIL, "gate.slices is set but neither the run nor the reference has "
+        return [Check("run", "slices", FAIL, "gate.slices is set but neither the run nor the reference has "
                       "slices; add a slices: section to the experiment, or remove gate.slices")]
     for key in sorted(set(run) - set(stored)):
-        checks.append(Finding(f"slice {key}", "present in reference", WARN,
+        checks.append(Check(f"slice {key}", "present in reference", WARN,
                             "a new slice, not in the reference: accept it with --update"))
     for key, ref in stored.items():
         subject = f"slice {key}"
         piece = run.get(key)
         if piece is None:
-            checks.append(Finding(subject, "present", FAIL, "the slice is in the reference but not in this "
+            checks.append(Check(subject, "present", FAIL, "the slice is in the reference but not in this "
                                   "run (a changed slices: section or data); fix it, or accept with --update"))
             continue
         if piece["n_items"] < rules.min_items:
-            checks.append(Finding(subject, "min_items", PASS, f"not gated: {piece['n_items']} items, fewer "
+            checks.append(Check(subject, "min_items", PASS, f"not gated: {piece['n_items']} items, fewer "
                                   f"than min_items {rules.min_items}"))
             continue
         row = (piece.get("entries") or {}).get(best or "") or {}
@@ -139,37 +124,37 @@ def check_slices(record: Mapping[str, Any], rules: SliceRules, stored: Mapping[s
             status, how = ((PASS, "undefined here and in the reference") if both
                            else (FAIL, "undefined here, defined in the reference") if value is None
                            else (WARN, "no score in the reference to compare with; accept with --update"))
-            checks.append(Finding(subject, "score", status, f"{best}'s score on this slice: {how}"))
+            checks.append(Check(subject, "score", status, f"{best}'s score on this slice: {how}"))
             continue
         drop = (ref_value - value) if higher else (value - ref_value)
         status, message = PASS, f"{best} {value:.4f} vs reference {ref_value:.4f}"
-        if drop > rules.max_regression + _EPS:
+        if drop > rules.max_regression + EPS:
             status = FAIL
             bounds = (row.get("ci") or {}).get("score")
             if rules.significance:
                 worst_case = None if not bounds or bounds[0] is None else (
                     ref_value - bounds[1] if higher else bounds[0] - ref_value)
-                if worst_case is None or worst_case <= rules.max_regression + _EPS:
+                if worst_case is None or worst_case <= rules.max_regression + EPS:
                     status = WARN
             message += (f": regressed by {drop:.4f} > {rules.max_regression:g}"
                         + (" (not confirmed by the interval)" if status == WARN else ""))
-        checks.append(Finding(subject, "max_regression", status, message, value, ref_value,
+        checks.append(Check(subject, "max_regression", status, message, value, ref_value,
                             f"<= {rules.max_regression:g}"))
         for other in rules.must_beat:
             name = human if other == HUMAN else other
             theirs = ((piece.get("entries") or {}).get(name or "") or {}).get("score")
             rule = f"beats {other}"
             if theirs is None:
-                checks.append(Finding(subject, rule, FAIL, f"{other} has no score on this slice"))
+                checks.append(Check(subject, rule, FAIL, f"{other} has no score on this slice"))
                 continue
             if _better(value, theirs, higher):
-                checks.append(Finding(subject, rule, PASS, f"{best} {value:.4f} vs {name} {theirs:.4f}"))
+                checks.append(Check(subject, rule, PASS, f"{best} {value:.4f} vs {name} {theirs:.4f}"))
                 continue
             verdict = next((c.get("verdict") for c in piece.get("comparisons") or []
                             if c.get("b") == name and c.get("metric") == "score"), None)
             confirmed = verdict == "worse"
             status = FAIL if not rules.significance or confirmed else WARN
-            checks.append(Finding(subject, rule, status,
+            checks.append(Check(subject, rule, status,
                                   f"{best} {value:.4f} does not beat {name} {theirs:.4f}"
                                   + ("" if status == FAIL else " (not distinguishable on this slice)")))
     return checks

@@ -45,17 +45,10 @@ def _config(**operating_point: object) -> dict:
 
 @pytest.fixture(scope="module")
 def cross_fit_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, pd.DataFrame]:
-    from evalkit.plots import render
-
+    # Runs in this process draw no figures (tests/conftest.py); the threshold figure is drawn alone, by
+    # the test that looks at it.
     root = write_experiment(tmp_path_factory.mktemp("op"), _config(choose_on="cross_fit"), _files())
-    # A module fixture runs before the per-test stand-in for drawing; draw nothing here either (the
-    # threshold figure is drawn alone, by the test that looks at it).
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render, "draw_figures", lambda record, curves, out_dir, **_: [
-            render.DrawnFigure(s.name, s.title, note="not drawn")
-            for s in render.FIGURES if s.applies(record)])
-        result = run_cli("run", "--config-dir", str(root), "--config-name", "exp",
-                         f"hydra.run.dir={root}/run")
+    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={root}/run")
     assert result.code == 0, result.stderr
     run = root / "run"
     return run, json.loads((run / "metrics.json").read_text()), pd.read_csv(root / "shy.csv")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import FIGURES_NOT_DRAWN, run_cli
+from tests.conftest import run_cli
 from tests.experiments import write_experiment
 
 N = 60
@@ -54,23 +54,10 @@ def config(*, evidence: bool = True) -> dict:
             "bootstrap": {"resamples": 100}, "label_review": {"enabled": True, "top": 2}}
 
 
-def not_drawn(record: dict, curves: dict | None, out_dir: Path, *, workers: int | None = None) -> list:
-    from evalkit.plots import render
-
-    return [render.DrawnFigure(spec.name, spec.title, note=FIGURES_NOT_DRAWN)
-            for spec in render.FIGURES if spec.applies(record)]
-
-
 @pytest.fixture(scope="module")
 def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    from evalkit.plots import render
-
     root = write_experiment(tmp_path_factory.mktemp("review"), config(), files())
-    # A module fixture runs before conftest's per-test stand-in for drawing: skip the figures here too.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render, "draw_figures", not_drawn)
-        result = run_cli("run", "--config-dir", str(root), "--config-name", "exp",
-                         f"hydra.run.dir={root}/out")
+    result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={root}/out")
     assert result.code == 0, result.stderr
     return root / "out", result.stdout
 

@@ -18,12 +18,16 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from evalkit.errors import ConfigError
-from evalkit.tasks import require_task_name
+from evalkit.tasks import require_task_name, task_config_keys
 
 
 @dataclass
-class DataConfig:
-    """Where the ground truth comes from: a built-in dataset (``name``) or a table (``path``)."""
+class _CommonData:
+    """Where the ground truth comes from: a built-in dataset (``name``) or a table (``path``).
+
+    The keys every task reads; a task's own keys (``targets``, ``iou_type``, ...) are declared in
+    its registry entry (evalkit/tasks/__init__.py) and added to :data:`DataConfig`.
+    """
 
     name: str | None = None
     test_size: float = 0.25
@@ -34,16 +38,26 @@ class DataConfig:
     positive_label: Any = None
     train_path: str | None = None
     features: list[str] | None = None
-    # multilabel: separates label names in one label column ("cat|dog"); see evalkit/multilabel_data.py
-    label_delimiter: str = "|"
-    # detection: what is matched, boxes (bbox) or masks (segm); see evalkit/detection_data.py
-    iou_type: str = "bbox"
-    # regression: several target columns (x, y, z, ...); one target is data.label_column
-    targets: list[str] | None = None
     # one sentence about the data for the report (where it comes from; that it is synthetic)
     description: str | None = None
     # a table of per-item columns to slice by (id + columns), joined to the truth by id; see evalkit/slices
     metadata_path: str | None = None
+
+
+def _with_task_keys(base: type, where: str, doc: str) -> type:
+    """``base`` with the tasks' own keys under ``where`` (``data`` or ``sections``) added as fields.
+
+    One schema holds every task's keys, so any key can be overridden on the command line without
+    Hydra's ``+``; evalkit.tasks.check_task_keys refuses a key set for a task that does not read it.
+    """
+    fields = [(key, declared.type, field(default_factory=declared.fresh_default))
+              for key, (declared, _) in task_config_keys(where).items()]
+    name = base.__name__.removeprefix("_Common") + "Config"
+    return dataclasses.make_dataclass(name, fields, bases=(base,),
+                                      namespace={"__doc__": doc, "__module__": __name__})
+
+
+DataConfig = _with_task_keys(_CommonData, "data", _CommonData.__doc__ or "")
 
 
 @dataclass
@@ -229,8 +243,12 @@ class LabelReviewConfig:
 
 
 @dataclass
-class RunConfig:
-    """One experiment: the task, the data, the entries and the strategy that ranks them."""
+class _CommonRun:
+    """One experiment: the task, the data, the entries and the strategy that ranks them.
+
+    The sections every task reads; a task's own sections (``errors:``, ``costs:``) are declared in its
+    registry entry (evalkit/tasks/__init__.py) and added to :data:`RunConfig`.
+    """
 
     task: str = "binary"
     data: DataConfig = field(default_factory=DataConfig)
@@ -241,17 +259,8 @@ class RunConfig:
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
     operating_point: OperatingPointConfig = field(default_factory=OperatingPointConfig)
     gate: GateConfig = field(default_factory=GateConfig)
-    # What wrong predictions cost (classification): {false_positive: 1, false_negative: 5}, {matrix: [[...]]}
-    # or a per-item column; defines the metric expected_cost. Not cost_metrics, which are measured costs of
-    # running a model (latency). See evalkit/tasks/classification/error_costs.py.
-    costs: Any = None
-    # Calibration metrics of scores (classification): {} for the defaults, or {bins: 15, binning: width|mass};
-    # defines ece and the Brier decomposition. See evalkit/tasks/classification/calibration.py.
-    calibration: Any = None
     learning_curve: LearningCurveConfig = field(default_factory=LearningCurveConfig)
     label_cost: LabelCostConfig = field(default_factory=LabelCostConfig)
-    # regression: named per-item errors (position in cm, angle in degrees); see evalkit/tasks/regression
-    errors: dict[str, Any] = field(default_factory=dict)
     # per-slice scores and the weakest slices found automatically; evalkit.slices.spec validates the forms
     slices: Any = None
     # Run only these entries (candidate or baseline config names); None runs all. With a Hydra sweep
@@ -262,6 +271,9 @@ class RunConfig:
     figures: bool = True
     # Suspect gold labels: a review list and whether the verdict survives it (evalkit/label_review)
     label_review: LabelReviewConfig = field(default_factory=LabelReviewConfig)
+
+
+RunConfig = _with_task_keys(_CommonRun, "sections", _CommonRun.__doc__ or "")
 
 
 def defaults_node() -> dict[str, Any]:

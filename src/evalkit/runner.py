@@ -26,10 +26,7 @@ from evalkit.paths import PathResolver
 from evalkit.slices import check_slices, evaluate_slices, metadata_note, read_metadata
 from evalkit.slices.conditions import slice_table
 from evalkit.strategies import Strategy, build_strategy
-from evalkit.tasks import get_task
-
-# Config sections that only some tasks read (Task.optional_sections).
-OPTIONAL_SECTIONS = ("costs", "calibration")
+from evalkit.tasks import check_task_keys, get_task
 
 if TYPE_CHECKING:
     from evalkit.label_review.review import LabelReview
@@ -72,10 +69,7 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
     if not cfg.candidates:
         raise ConfigError("no candidates: add at least one under 'candidates:'")
     # The task's own rules first: they say what applies at all (no estimators for detection, ...).
-    for section in OPTIONAL_SECTIONS:
-        if getattr(cfg, section) is not None and section not in task.optional_sections:
-            raise ConfigError(f"{section}: does not apply to task {cfg.task} (it applies to tasks that "
-                              "predict one class per item with scores); remove it")
+    check_task_keys(cfg)
     task.check_experiment(cfg)
     task.check_operating_point(cfg, registry, strategy)
     for name, candidate in cfg.candidates.items():

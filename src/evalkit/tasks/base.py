@@ -67,8 +67,6 @@ class Task:
     # The task's own figures (names in evalkit.plots.render.FIGURES), drawn besides the common ones
     # (leaderboard, satisficing, metrics) from metrics.json and curves.json.
     figures: tuple[str, ...] = ("pr_curves", "roc_curves", "confusion")
-    # Optional top-level config sections the task reads; the runner refuses the others when they are set.
-    optional_sections: tuple[str, ...] = ()
     # Whether curves.json holds COCO precision-recall curves (per IoU) rather than per-class curves.
     coco_curves: bool = False
     # Whether entries can be scored per slice of the items (``slices:``, see evalkit/slices): the task

@@ -54,7 +54,6 @@ class ClassificationTask(Task):
     # thresholds: precision and recall against the threshold, when an operating point was chosen;
     # reliability: the reliability diagram, when the run has calibration metrics
     figures = ("pr_curves", "roc_curves", "confusion", "thresholds", "reliability")
-    optional_sections = ("costs", "calibration")
     reviews_labels = True
 
     def __init__(self, name: str, *, binary: bool) -> None:

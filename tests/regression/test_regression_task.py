@@ -217,6 +217,19 @@ def test_named_errors_in_metrics_json_equal_a_direct_numpy_computation(tmp_path)
     assert record["best"] == "fast"
 
 
+@pytest.mark.figures("error_cdf", "predicted_actual")
+def test_a_regression_run_draws_its_own_figures_declared_in_the_task_registry(tmp_path):
+    truth = _truth()
+    _run(tmp_path, _single_target_config(errors={"abs": {"kind": "absolute", "columns": ["label"],
+                                                         "tolerances": [1]}}),
+         _single_target_files(truth))
+    plots = tmp_path / "out" / "plots"
+    cdf, scatter = (plots / "error_cdf.svg").read_text(), (plots / "predicted_actual.svg").read_text()
+    assert 'id="cdf:abs:good"' in cdf and 'id="cdf:abs:poor"' in cdf and 'id="tolerance:abs:1"' in cdf
+    assert 'id="scatter:good"' in scatter and 'id="residuals:good"' in scatter  # the best candidate's
+    assert "plots/error_cdf.png" in (tmp_path / "out" / "report.md").read_text()
+
+
 def test_regression_intervals_are_percentiles_of_the_metric_on_the_same_resampled_items(tmp_path):
     truth = _truth(n=40)
     files = _single_target_files(truth)

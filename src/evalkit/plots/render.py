@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import multiprocessing
 from collections.abc import Callable
@@ -23,11 +24,9 @@ from evalkit.plots import NothingToDraw
 from evalkit.plots import record as rec
 from evalkit.plots.confusion import confusion_figure
 from evalkit.plots.detection import detection_pr_figure, per_class_figure
-from evalkit.plots.error_cdf import error_cdf_figure
 from evalkit.plots.leaderboard import leaderboard_figure
 from evalkit.plots.learning_curves import learning_curve_figure
 from evalkit.plots.metric_bars import metrics_figure
-from evalkit.plots.predicted_actual import predicted_actual_figure
 from evalkit.plots.reliability import reliability_figure
 from evalkit.plots.satisficing import satisficing_figure
 from evalkit.plots.score_curves import pr_figure, roc_figure
@@ -36,7 +35,7 @@ from evalkit.plots.style import active_styles, save_figure, user_styles
 from evalkit.plots.thresholds import threshold_figure
 from evalkit.record_io import atomic_write
 from evalkit.report import markdown_report
-from evalkit.tasks import get_task
+from evalkit.tasks import get_task, task_figures
 
 CURVES_FILE = "curves.json"
 PLOTS_DIR = "plots"
@@ -71,6 +70,16 @@ def _calibrated(record: dict[str, Any]) -> bool:
     return _task_figure("reliability")(record) and "ece" in (record.get("metric_definitions") or {})
 
 
+def _imported(target: str) -> Callable[..., Figure]:
+    """The drawing function ``module:function``, imported on the first drawing (a task's figure code is
+    loaded only by runs of that task)."""
+    def draw(*args: Any) -> Figure:
+        module, _, function = target.partition(":")
+        drawing: Callable[..., Figure] = getattr(importlib.import_module(module), function)
+        return drawing(*args)
+    return draw
+
+
 def _pr_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
     draw = detection_pr_figure if get_task(curves["task"]).coco_curves else pr_figure
     return draw(record, curves)
@@ -98,10 +107,9 @@ FIGURES = (
     FigureSpec("per_class_ap",
                "AP per class: where the best candidate is strong and weak, against the baseline",
                per_class_figure, applies=_task_figure("per_class_ap")),
-    FigureSpec("error_cdf", "Cumulative error distributions: the share of items within each named error",
-               error_cdf_figure, needs_curves=True, applies=_task_figure("error_cdf")),
-    FigureSpec("predicted_actual", "Predicted against actual values, and residuals",
-               predicted_actual_figure, needs_curves=True, applies=_task_figure("predicted_actual")),
+    # then each task's own figures (declared in its registry entry, evalkit/tasks/__init__.py)
+    *(FigureSpec(figure.name, figure.title, _imported(figure.draw), needs_curves=True,
+                 applies=_task_figure(figure.name)) for figure in task_figures()),
     FigureSpec("slices", "Slices: the score per slice beside the strongest baseline, and the weakest slices",
                slices_figure, applies=lambda record: bool(record.get("slices"))),
     FigureSpec("learning_curves",

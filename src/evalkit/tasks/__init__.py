@@ -43,14 +43,26 @@ class ConfigKey:
 
 
 @dataclass(frozen=True)
+class TaskFigure:
+    """A figure only this task draws: its file stem, its caption in the reports, and the function that
+    draws it from metrics.json and curves.json (``"module:function"``, imported when it is drawn)."""
+
+    name: str
+    title: str
+    draw: str
+
+
+@dataclass(frozen=True)
 class Registration:
-    """Where a task lives (module and the attribute holding its Task) and the config keys it adds:
-    ``data`` under ``data:``, ``sections`` at the top level of the experiment."""
+    """Where a task lives (module and the attribute holding its Task), the config keys it adds
+    (``data`` under ``data:``, ``sections`` at the top level of the experiment) and the figures only
+    it draws (evalkit.plots.render adds them to its catalogue; ``Task.figures`` names them)."""
 
     module: str
     attribute: str
     data: Mapping[str, ConfigKey] = field(default_factory=dict)
     sections: Mapping[str, ConfigKey] = field(default_factory=dict)
+    figures: tuple[TaskFigure, ...] = ()
 
 
 # Scores to decisions (classification): what wrong predictions cost, and how calibrated the scores are
@@ -71,7 +83,12 @@ _TASKS: dict[str, Registration] = {
     # errors: named per-item errors (position in cm, angle in degrees), see tasks/regression/errors.py
     "regression": Registration("evalkit.tasks.regression.task", "REGRESSION",
                                data={"targets": ConfigKey(list[str] | None)},
-                               sections={"errors": ConfigKey(dict[str, Any], MappingProxyType({}))}),
+                               sections={"errors": ConfigKey(dict[str, Any], MappingProxyType({}))},
+                               figures=(
+        TaskFigure("error_cdf", "Cumulative error distributions: the share of items within each named error",
+                   "evalkit.plots.error_cdf:error_cdf_figure"),
+        TaskFigure("predicted_actual", "Predicted against actual values, and residuals",
+                   "evalkit.plots.predicted_actual:predicted_actual_figure"))),
 }
 TASK_NAMES: tuple[str, ...] = tuple(_TASKS)
 
@@ -92,6 +109,14 @@ def task_config_keys(where: str) -> dict[str, tuple[ConfigKey, tuple[str, ...]]]
             else:
                 found[key] = (declared, (name,))
     return found
+
+
+def task_figures() -> tuple[TaskFigure, ...]:
+    """Every task's own figures, once each (a run draws those its task lists in ``Task.figures``)."""
+    found: dict[str, TaskFigure] = {}
+    for registration in _TASKS.values():
+        found |= {figure.name: figure for figure in registration.figures}
+    return tuple(found.values())
 
 
 def check_task_keys(cfg: RunConfig) -> None:

@@ -64,7 +64,8 @@ class Task:
     # Whether an annotator who answered every item is also compared on the same items (paired) with
     # the candidates; detection compares such an annotator on the leaderboard itself.
     pair_complete_annotators: bool = True
-    # The task's own figures (names in evalkit.plots.render.FIGURES), drawn besides the common ones
+    # The figures the task draws besides the common ones (names in evalkit.plots.render.FIGURES, or its
+    # own declared in its registry entry)
     # (leaderboard, satisficing, metrics) from metrics.json and curves.json.
     figures: tuple[str, ...] = ("pr_curves", "roc_curves", "confusion")
     # Whether curves.json holds COCO precision-recall curves (per IoU) rather than per-class curves.

@@ -63,7 +63,7 @@ class RegressionTask(Task):
     name = "regression"
     vocabulary = Vocabulary(class_="target", classes="targets")
     headline_metric = "r2"
-    figures = ("error_cdf", "predicted_actual")
+    figures = ("error_cdf", "predicted_actual")  # its own, declared in the registry
     human_rows = (MEAN_ANNOTATOR, MEDIAN, BEST_ANNOTATOR)
 
     # --- config -------------------------------------------------------------------------------

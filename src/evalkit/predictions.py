@@ -41,7 +41,8 @@ class Predictions:
     labels_from_scores: bool = False
     # detection: the entry's COCO results, matched on the images it covers (labels and scores are None)
     detections: Detections | None = None
-    # regression: predicted values, (n,) for one target or (n, n_targets)
+    # predicted values that are neither class codes nor scores, as the task reads and scores them
+    # (regression: (n,) for one target or (n, n_targets))
     values: np.ndarray | None = None
     # classification: how the labels were chosen from the scores at an operating point (the task's
     # own object), so the bootstrap can re-run the choice on each resample

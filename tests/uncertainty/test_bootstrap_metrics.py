@@ -104,7 +104,7 @@ def binary_data(n: int, seed: int, decimals: int | None = 1):
 def test_binary_metrics_match_sklearn_with_ties(method):
     y, labels, scores = binary_data(40, seed=1)
     scores[:3] = [0.0, 1.0, -0.0]  # log loss clipping, and -0.0 tied with 0.0 as np.diff sees it
-    rs = Resampler(40, 80, seed=7, method=method)
+    rs = Resampler(40, 40, seed=7, method=method)
     fast = bootstrap_metric_values("binary", BINARY, y, labels, scores, rs)
     assert_matches(fast, reference_values("binary", BINARY, y, labels, scores, rs))
 
@@ -116,7 +116,7 @@ def test_binary_single_class_resamples_and_undefined_precision():
     y = np.array([0, 0, 0, 1, 0, 0, 0, 0])
     labels = np.array([0, 0, 0, 0, 0, 0, 1, 0])
     scores = np.array([0.1, 0.2, 0.2, 0.7, 0.3, 0.2, 0.9, 0.0])
-    rs = Resampler(8, 80, seed=3)
+    rs = Resampler(8, 40, seed=3)
     fast = bootstrap_metric_values("binary", BINARY, y, labels, scores, rs)
     ref = reference_values("binary", BINARY, y, labels, scores, rs)
     assert np.isnan(ref["average_precision"]).any() and np.isnan(ref["precision"]).any()
@@ -150,7 +150,7 @@ def test_multiclass_metrics_match_sklearn(n, k):
     # n=14 with 4 classes: resamples miss classes, so macro averages drop undefined classes and
     # the one-vs-rest AUC is undefined.
     y, labels, scores = multiclass_data(n, k, seed=n)
-    rs = Resampler(n, 60, seed=11)
+    rs = Resampler(n, 30, seed=11)
     fast = bootstrap_metric_values("multiclass", MULTICLASS, y, labels, scores, rs)
     ref = reference_values("multiclass", MULTICLASS, y, labels, scores, rs, k)
     assert_matches(fast, ref)

@@ -89,3 +89,13 @@ def test_own_experiment_example_runs_as_written(tmp_path: Path):
                                   "parallel launcher"])
 def test_readme_documents(term: str):
     assert term in README
+
+
+def test_help_texts_and_docstrings_point_only_at_documents_and_readme_sections_that_exist():
+    sources = [*(ROOT / "src").rglob("*.py"), *(ROOT / "conf").rglob("*.yaml")]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
+    documents = set(re.findall(r"docs/[\w./-]+\.(?:md|png)", text))
+    assert documents and all((ROOT / doc).is_file() for doc in documents), documents
+    sections = set(re.findall(r'README\.md, "([^"]+)"', text))
+    assert "Use in CI" in sections  # the gate's --help sends people there
+    assert all(f"\n## {title}" in README or f"\n### {title}" in README for title in sections), sections

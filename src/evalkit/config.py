@@ -207,7 +207,7 @@ class GateMetricRule:
 
 @dataclass
 class GateConfig:
-    """Rules for ``evalkit gate`` (docs/gate.md); copied into the reference file when it is written.
+    """Rules for ``evalkit gate`` (README.md, "Use in CI"); copied into the reference file when it is written.
 
     ``candidates`` is ``best`` or a list of candidate names; ``must_beat`` is ``all``, a list of entry
     names (``human`` = the run's human level) or a mapping name -> margin; ``within`` maps a name to

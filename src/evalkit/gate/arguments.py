@@ -18,7 +18,7 @@ examples:
   python -m evalkit gate results/ci --reference results/reference.json \\
       --junit gate.xml --markdown gate.md --json gate.json
 The rules come from the experiment's gate: config (conf/gate/default.yaml for the demo) and are
-stored in the reference by --update; checks apply the stored rules. See docs/gate.md."""
+stored in the reference by --update; checks apply the stored rules. Every rule: README.md, "Use in CI"."""
 
 
 class _Parser(argparse.ArgumentParser):

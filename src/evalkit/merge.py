@@ -101,11 +101,46 @@ def merge_records(records: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
                           comparison=compare(list(entries.values()), strategy), strategy=strategy,
                           registry=registry, created=datetime.now(UTC).isoformat(timespec="seconds"))
     merged["merged_from"] = [str(p) for p, _ in records]
+    definitions = _metric_definitions(records)
+    if definitions:
+        merged["metric_definitions"] = definitions
+    merged["notes"] = list(merged.get("notes") or []) + _unmerged_notes(records)
     # e.g. "jobs of this sweep run in parallel": every job says it, the merged report says it once.
     timing = list(dict.fromkeys(n for _, r in records for n in r.get("measurement_notes") or []))
     if timing:
         merged["measurement_notes"] = timing
     return merged | merged_bootstrap([record for _, record in records])
+
+
+# Blocks of a job's record that describe that job's entries together (per-slice comparisons with its
+# best candidate, its learning curves, its label review): recomputing them needs the predictions.
+_PER_JOB_BLOCKS = {"slices": "slice tables", "learning_curves": "learning curves",
+                   "label_review": "label reviews"}
+
+
+def _metric_definitions(records: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    """The experiment-defined metrics' definitions (named errors, costs, calibration bins), which the
+    gate compares with its reference's; jobs that define one metric differently are not one experiment."""
+    found: dict[str, tuple[Path, Any]] = {}
+    for path, record in records:
+        for metric, definition in (record.get("metric_definitions") or {}).items():
+            if metric in found and found[metric][1] != definition:
+                raise DataError(f"{path}: metric {metric!r} is defined differently than in "
+                                f"{found[metric][0]} ({definition!r} vs {found[metric][1]!r}); only runs of "
+                                "the same experiment can be merged")
+            found.setdefault(metric, (path, definition))
+    return {metric: definition for metric, (_, definition) in found.items()}
+
+
+def _unmerged_notes(records: list[tuple[Path, dict[str, Any]]]) -> list[str]:
+    """Say which per-job blocks the merged record leaves out, and where they are."""
+    notes = []
+    for block, what in _PER_JOB_BLOCKS.items():
+        jobs = [str(path) for path, record in records if record.get(block)]
+        if jobs:
+            notes.append(f"{what} are computed per job and not merged here: see the report of "
+                         + ", ".join(jobs))
+    return notes
 
 
 def _registry_and_strategy(

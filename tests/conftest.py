@@ -197,6 +197,14 @@ def _session_wide(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterat
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+# The demo's latency constraint (<= 50 ms) is wall-clock time: on a loaded machine the two fast models
+# (about 3 and 7 ms when quiet) can be measured past it, and the demo's verdict would then depend on the
+# machine's load. The session's demo states their latencies (a stated value replaces the measured one);
+# the four others are still measured, so the report and figures show measured spreads too.
+DEMO_DECLARED_LATENCIES = ("+candidates.logreg.metrics.latency_ms=3.1",
+                           "+candidates.naive_bayes.metrics.latency_ms=7.1")
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built-in demo, run once per test session through the real CLI; returns its run directory.
@@ -210,7 +218,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
             elsewhere = shared / "elsewhere"
             elsewhere.mkdir(exist_ok=True)
             result = run_cli("run", f"hydra.run.dir={run_dir}", "bootstrap.resamples=200",
-                             cwd=elsewhere, subprocess_=True)
+                             *DEMO_DECLARED_LATENCIES, cwd=elsewhere, subprocess_=True)
             assert result.code == 0, result.stderr
     return run_dir
 

@@ -219,7 +219,9 @@ def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, Me
             continue
         predicted = _validation_predictions(entry.name, validation, evalset, cfg, resolve)
         assert predicted.scores is not None and entry.predictions is not None
-        choice = choose_threshold(predicted.truth(validation), predicted.scores, rule)
+        # The bound covers the test items' own sampling noise, not only the population's (operating_point).
+        choice = choose_threshold(predicted.truth(validation), predicted.scores, rule,
+                                  judged_items=float(evalset.n_items))
         record: dict[str, Any] = {"choose_on": "validation", "confidence": rule.confidence,
                                   "threshold": choice.threshold, "fold_thresholds": [], "spread": None,
                                   "validation_metrics": choice.metrics or None}

@@ -208,7 +208,10 @@ def operating_point_section(record: dict[str, Any]) -> list[str]:
             continue
         at = point.get("metrics_at_point") or {}
         folds = [t for t in point.get("fold_thresholds") or [] if isinstance(t, int | float)]
-        rows.append([entry["name"], str(point.get("choose_on", "")), _threshold(point.get("threshold")),
+        # A multiclass operating point is one class's threshold against the rest: say which class.
+        of_class = f" (class {point['class']})" if point.get("class") else ""
+        chosen_on = str(point.get("choose_on", "")) + of_class
+        rows.append([entry["name"], chosen_on, _threshold(point.get("threshold")),
                      f"{_threshold(min(folds))} – {_threshold(max(folds))}" if folds else "—",
                      _threshold(point.get("spread")),
                      _fmt(at.get("precision")), _fmt(at.get("recall")),
@@ -236,7 +239,7 @@ def _confidence_sentence(record: dict[str, Any]) -> str:
         return (" Constraints were judged at their point value on the choosing data (confidence: null), so a "
                 "held-out value can fall just short of a constraint the choosing data met.")
     bound = ("a prediction bound for the test items' own value" if choose_on == "validation"
-             else "a Wilson bound")
+             else "Wilson's bound on the population value")
     return (f" A constraint counted as met on the choosing data only at its one-sided {confidence:.0%} bound "
             f"({bound}).")
 

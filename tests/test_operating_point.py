@@ -330,3 +330,33 @@ def test_a_candidate_s_own_threshold_decides_its_labels_under_the_fixed_default(
     assert scored.metrics["recall"] == pytest.approx(recall_score(evalset.y, expected))
     assert scored.details["operating_point"]["threshold"] == 0.3
     assert "operating_point" not in entries[1].details  # the fixed default records nothing
+
+
+def test_under_validation_the_bootstrap_re_chooses_the_threshold_on_resampled_validation_items():
+    from evalkit.entry import Entry
+    from evalkit.evalset import EvalSet
+    from evalkit.predictions import Predictions
+    from evalkit.tasks.classification.decisions import ValidationSetup, reselect_in_bootstrap
+    from evalkit.uncertainty.resampling import Resampler
+
+    y_val, s_val = _data(150, 11)
+    y, scores = _data(150, 12)
+    rule = Rule((("precision", 1.0, False),), (Condition("recall", ">=", 0.8),))
+    threshold = choose_threshold(y_val, s_val, rule).threshold
+    labels = (scores >= threshold).astype(np.int64)
+    evalset = EvalSet(task="binary", ids=np.arange(150).astype(str).astype(object), y=y,
+                      classes=("no", "yes"), source="test")
+    setup = ValidationSetup(rule, y_val, s_val)
+    entry = Entry("scored", "candidate", "predictions", {},
+                  predictions=Predictions(labels, scores, operating_point=setup))
+    entry.details["operating_point"] = {"choose_on": "validation"}
+    resampler = Resampler(n_items=150, resamples=200, seed=0)
+    fixed = np.array([metrics_at(y, labels, resampler.weights(r))["recall"] for r in range(200)])
+    values = {"scored": {"recall": fixed.copy(), "roc_auc": np.zeros(200)}}
+    reselect_in_bootstrap([entry], evalset, resampler, values)
+    rechosen = values["scored"]["recall"]
+    # The validation set's own noise moves the threshold: the resampled recall spreads wider than the fixed
+    # labels' does on the same test resamples, and the metrics a threshold does not move are left alone.
+    assert np.nanstd(rechosen) > 1.1 * np.std(fixed)
+    assert np.array_equal(values["scored"]["roc_auc"], np.zeros(200))
+    assert "re-chosen on a resample of the validation items" in entry.details["operating_point"]["bootstrap"]

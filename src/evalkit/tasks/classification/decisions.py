@@ -98,6 +98,17 @@ BINARY_TARGET = Target()
 
 
 @dataclass(frozen=True)
+class ValidationSetup:
+    """What the bootstrap needs to re-choose an entry's threshold on resampled validation items: their
+    one-vs-rest truth and scores for the target."""
+
+    rule: Rule
+    y: np.ndarray
+    scores: np.ndarray
+    target: Target = BINARY_TARGET
+
+
+@dataclass(frozen=True)
 class CrossFitSetup:
     """What the bootstrap needs to re-run an entry's cross-fitted choice on a resample."""
 
@@ -330,7 +341,9 @@ def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, Me
         else:
             assert entry.predictions.scores is not None
             chosen = target.scores(entry.predictions.scores) >= choice.threshold
-            _relabel(entry, evalset, registry, target.labels(entry.predictions.scores, chosen))
+            setup = ValidationSetup(rule, target.truth(predicted.truth(validation)),
+                                    target.scores(predicted.scores), target)
+            _relabel(entry, evalset, registry, target.labels(entry.predictions.scores, chosen), setup)
             record["metrics_at_point"] = record["curve_point"] = _recorded(target.truth(evalset.y), chosen)
         entry.details["operating_point"] = record
 
@@ -380,43 +393,60 @@ def _validation_predictions(name: str, validation: EvalSet, evalset: EvalSet, cf
 
 def reselect_in_bootstrap(entries: Iterable[Entry], evalset: EvalSet, resampler: Resampler,
                           values: dict[str, dict[str, np.ndarray]]) -> None:
-    """Replace cross-fitted entries' threshold metrics on each resample by a re-run of the whole choice.
+    """Replace chosen entries' threshold metrics on each resample by a re-run of the whole choice.
 
-    On resample ``r`` (its item weights) every fold's threshold is chosen again on the other folds'
-    weighted items and the pooled held-out decisions are scored with the same weights, so intervals and
-    satisficing shares include the threshold's own uncertainty. A resample where some fold admits no
+    ``cross_fit``: on resample ``r`` (its item weights) every fold's threshold is chosen again on the
+    other folds' weighted items and the pooled held-out decisions are scored with the same weights.
+    ``validation``: the validation items are resampled too (their own seeded draws, independent of the
+    test items'), the threshold is chosen again on them and applied to the test resample. Either way
+    intervals and satisficing shares include the threshold's own uncertainty. A resample that admits no
     threshold gives NaN, which no constraint accepts. Beyond ``RESELECT_BUDGET`` the labels stay fixed.
     """
-    chosen = [e for e in entries if e.predictions is not None
-              and isinstance(e.predictions.operating_point, CrossFitSetup) and e.name in values]
+    chosen = [e for e in entries if e.predictions is not None and e.name in values
+              and isinstance(e.predictions.operating_point, CrossFitSetup | ValidationSetup)]
     if not chosen:
         return
-    if evalset.n_items * resampler.resamples > RESELECT_BUDGET:
-        for entry in chosen:
+    for entry in chosen:
+        setup = entry.predictions.operating_point  # type: ignore[union-attr]
+        items = evalset.n_items + (len(setup.y) if isinstance(setup, ValidationSetup) else 0)
+        if items * resampler.resamples > RESELECT_BUDGET:
             entry.details["operating_point"]["bootstrap"] = (
                 f"labels held fixed: re-choosing the threshold in {resampler.resamples} resamples of "
-                f"{evalset.n_items} items exceeds the budget of {RESELECT_BUDGET:,} item-resamples")
+                f"{items} items exceeds the budget of {RESELECT_BUDGET:,} item-resamples")
+    chosen = [e for e in chosen if "bootstrap" not in e.details["operating_point"]]
+    if not chosen:
         return
     weights = [resampler.weights(r) for r in range(resampler.resamples)]
     for entry in chosen:
         assert entry.predictions is not None and entry.predictions.scores is not None
         setup = entry.predictions.operating_point
-        assert isinstance(setup, CrossFitSetup)
+        assert isinstance(setup, CrossFitSetup | ValidationSetup)
         # The run's names of the target's threshold metrics (multiclass: recall_of_<class>, ...): the
-        # other metrics of a multiclass entry keep the bootstrap of its cross-fitted labels.
+        # other metrics of a multiclass entry keep the bootstrap of its chosen labels.
         names = {m: own for m in values[entry.name] if (own := setup.target.metric(m)) is not None}
         arrays = {m: np.full(resampler.resamples, np.nan) for m in names}
         y, scores = setup.target.truth(evalset.y), setup.target.scores(entry.predictions.scores)
+        if isinstance(setup, ValidationSetup):
+            rng = np.random.default_rng([resampler.seed, 0x7A1])
+            n_val = len(setup.y)
         for r, w in enumerate(weights):
-            result = cross_fit(y, scores, setup.rule, folds=setup.folds, seed=0, weight=w,
-                               fold_of=setup.fold_of)
-            if result.labels is not None:
-                at = metrics_at(y, result.labels, w)
+            if isinstance(setup, CrossFitSetup):
+                labels = cross_fit(y, scores, setup.rule, folds=setup.folds, seed=0, weight=w,
+                                   fold_of=setup.fold_of).labels
+            else:
+                w_val = np.bincount(rng.integers(0, n_val, n_val), minlength=n_val).astype(np.float64)
+                threshold = choose_threshold(setup.y, setup.scores, setup.rule, w_val,
+                                             judged_items=float(evalset.n_items)).threshold
+                labels = None if threshold is None else (scores >= threshold).astype(np.int64)
+            if labels is not None:
+                at = metrics_at(y, labels, w)
                 for m, own in names.items():
                     arrays[m][r] = at[own]
         values[entry.name].update(arrays)
+        where = ("in every fold of each" if isinstance(setup, CrossFitSetup)
+                 else "on a resample of the validation items in each")
         entry.details["operating_point"]["bootstrap"] = (
-            f"threshold re-chosen in every fold of each of the {resampler.resamples} resamples: "
+            f"threshold re-chosen {where} of the {resampler.resamples} resamples: "
             f"{', '.join(names)} intervals and satisficing shares include its uncertainty")
 
 

@@ -20,6 +20,7 @@ from evalkit.tasks.classification.operating_point import (
     choose_threshold,
     cross_fit,
     metrics_at,
+    prediction_bound,
     resampled_cross_fit,
     stratified_folds,
     sweep,
@@ -88,6 +89,48 @@ def test_a_confident_constraint_gives_up_a_little_to_meet_the_bound_not_the_poin
                                        np.array(float(positives)), 0.95, lower=True)
 
 
+def test_the_test_set_bound_is_wilson_s_at_the_effective_size_of_the_two_samples():
+    k, n = np.array(180.0), np.array(200.0)
+    # A judged set as large as the choosing one: the variance of the difference doubles, so the bound is
+    # Wilson's on half the trials at the same proportion.
+    assert prediction_bound(k, n, 0.95, lower=True, judged_ratio=1.0) == pytest.approx(
+        wilson_bound(k / 2, n / 2, 0.95, lower=True))
+    # A judged set a quarter the size: effective size 200 * 50 / 250 = 40.
+    assert prediction_bound(k, n, 0.95, lower=False, judged_ratio=0.25) == pytest.approx(
+        wilson_bound(np.array(36.0), np.array(40.0), 0.95, lower=False))
+    # The smaller the judged set, the wider; a judged set far larger than the choosing one adds no noise.
+    bounds = [float(prediction_bound(k, n, 0.95, lower=True, judged_ratio=r)) for r in (0.1, 1.0, 10.0, 1e6)]
+    assert bounds == sorted(bounds)
+    assert bounds[-1] == pytest.approx(float(wilson_bound(k, n, 0.95, lower=True)), abs=1e-5)
+
+
+def _beta_scores(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    y = (rng.random(n) < 0.5).astype(np.int64)
+    return y, np.where(y == 1, rng.beta(4, 2, n), rng.beta(2, 4, n))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_threshold_chosen_at_95_percent_confidence_misses_on_a_fresh_test_set_about_5_percent_of_the_time(
+        seed):
+    # Choose on 500 items, judge on 200 fresh ones from the same distribution, 200 times. The population
+    # bound ignores the test set's own noise: it misses in about 1 - Phi(1.645 sqrt(200 / 700)) ~ 19% of
+    # test sets. The test-set bound counts both samples and misses in at most about 5% (fewer here: the
+    # test recall moves in steps of 1/100).
+    rng = np.random.default_rng(seed)
+    rule = Rule((("precision", 1.0, False),), (Condition("recall", ">=", 0.9),), confidence=0.95)
+    misses = {"population": 0, "test set": 0}
+    splits = 200
+    for _ in range(splits):
+        y_choose, s_choose = _beta_scores(500, rng)
+        y_test, s_test = _beta_scores(200, rng)
+        for name, judged in (("population", None), ("test set", 200.0)):
+            choice = choose_threshold(y_choose, s_choose, rule, judged_items=judged)
+            assert choice.threshold is not None
+            misses[name] += metrics_at(y_test, s_test >= choice.threshold)["recall"] < 0.9
+    assert misses["test set"] / splits <= 0.07
+    assert misses["population"] / splits > 0.12
+
+
 def test_no_threshold_meeting_the_constraints_is_infeasible_with_the_reason_never_a_sentinel():
     y = np.array([1, 1, 1, 1, 0, 0, 0, 0])
     scores = np.array([0.9, 0.8, 0.3, 0.2, 0.7, 0.6, 0.5, 0.1])
@@ -108,9 +151,9 @@ def test_under_cross_fit_no_item_is_decided_by_a_threshold_chosen_on_itself():
     folds = stratified_folds(y, 4, seed=0)
     seen: list[np.ndarray] = []
 
-    def spy(y_part, scores_part, rule, weight=None):
+    def spy(y_part, scores_part, rule, weight=None, **judged):
         seen.append(np.asarray(scores_part))
-        return choose_threshold(y_part, scores_part, rule, weight)
+        return choose_threshold(y_part, scores_part, rule, weight, **judged)
 
     import evalkit.tasks.classification.operating_point as op
 
@@ -287,3 +330,33 @@ def test_a_candidate_s_own_threshold_decides_its_labels_under_the_fixed_default(
     assert scored.metrics["recall"] == pytest.approx(recall_score(evalset.y, expected))
     assert scored.details["operating_point"]["threshold"] == 0.3
     assert "operating_point" not in entries[1].details  # the fixed default records nothing
+
+
+def test_under_validation_the_bootstrap_re_chooses_the_threshold_on_resampled_validation_items():
+    from evalkit.entry import Entry
+    from evalkit.evalset import EvalSet
+    from evalkit.predictions import Predictions
+    from evalkit.tasks.classification.decisions import ValidationSetup, reselect_in_bootstrap
+    from evalkit.uncertainty.resampling import Resampler
+
+    y_val, s_val = _data(150, 11)
+    y, scores = _data(150, 12)
+    rule = Rule((("precision", 1.0, False),), (Condition("recall", ">=", 0.8),))
+    threshold = choose_threshold(y_val, s_val, rule).threshold
+    labels = (scores >= threshold).astype(np.int64)
+    evalset = EvalSet(task="binary", ids=np.arange(150).astype(str).astype(object), y=y,
+                      classes=("no", "yes"), source="test")
+    setup = ValidationSetup(rule, y_val, s_val)
+    entry = Entry("scored", "candidate", "predictions", {},
+                  predictions=Predictions(labels, scores, operating_point=setup))
+    entry.details["operating_point"] = {"choose_on": "validation"}
+    resampler = Resampler(n_items=150, resamples=200, seed=0)
+    fixed = np.array([metrics_at(y, labels, resampler.weights(r))["recall"] for r in range(200)])
+    values = {"scored": {"recall": fixed.copy(), "roc_auc": np.zeros(200)}}
+    reselect_in_bootstrap([entry], evalset, resampler, values)
+    rechosen = values["scored"]["recall"]
+    # The validation set's own noise moves the threshold: the resampled recall spreads wider than the fixed
+    # labels' does on the same test resamples, and the metrics a threshold does not move are left alone.
+    assert np.nanstd(rechosen) > 1.1 * np.std(fixed)
+    assert np.array_equal(values["scored"]["roc_auc"], np.zeros(200))
+    assert "re-chosen on a resample of the validation items" in entry.details["operating_point"]["bootstrap"]

@@ -208,7 +208,10 @@ def operating_point_section(record: dict[str, Any]) -> list[str]:
             continue
         at = point.get("metrics_at_point") or {}
         folds = [t for t in point.get("fold_thresholds") or [] if isinstance(t, int | float)]
-        rows.append([entry["name"], str(point.get("choose_on", "")), _threshold(point.get("threshold")),
+        # A multiclass operating point is one class's threshold against the rest: say which class.
+        of_class = f" (class {point['class']})" if point.get("class") else ""
+        chosen_on = str(point.get("choose_on", "")) + of_class
+        rows.append([entry["name"], chosen_on, _threshold(point.get("threshold")),
                      f"{_threshold(min(folds))} – {_threshold(max(folds))}" if folds else "—",
                      _threshold(point.get("spread")),
                      _fmt(at.get("precision")), _fmt(at.get("recall")),
@@ -220,8 +223,25 @@ def operating_point_section(record: dict[str, Any]) -> list[str]:
             md("Each scoring entry's labels are its scores at the threshold below (score >= threshold is "
                "positive). Under cross_fit every fold is decided by a threshold chosen on the other folds; "
                "the threshold column is the one chosen on all items (what would ship), precision and recall "
-               "are those of the decisions the entry is judged on."), "",
+               "are those of the decisions the entry is judged on." + _confidence_sentence(record)), "",
             markdown_table(header, rows), ""]
+
+
+def _confidence_sentence(record: dict[str, Any]) -> str:
+    """How the constraints were judged on the choosing data: a point value or a one-sided bound."""
+    points = [e["operating_point"] for e in record["entries"] if isinstance(e.get("operating_point"), dict)
+              and e["operating_point"].get("choose_on") in ("cross_fit", "validation")
+              and "confidence" in e["operating_point"]]
+    if not points:
+        return ""
+    confidence, choose_on = points[0]["confidence"], points[0]["choose_on"]
+    if confidence is None:
+        return (" Constraints were judged at their point value on the choosing data (confidence: null), so a "
+                "held-out value can fall just short of a constraint the choosing data met.")
+    bound = ("a prediction bound for the test items' own value" if choose_on == "validation"
+             else "Wilson's bound on the population value")
+    return (f" A constraint counted as met on the choosing data only at its one-sided {confidence:.0%} bound "
+            f"({bound}).")
 
 
 def defined_metrics_lines(record: dict[str, Any]) -> list[str]:

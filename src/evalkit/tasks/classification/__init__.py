@@ -224,8 +224,10 @@ class ClassificationTask(Task):
 
     def _supported(self, name: str) -> bool:
         from evalkit.tasks.classification.catalog import CONFIGURED, METRICS
+        from evalkit.tasks.classification.class_metrics import parse
 
-        return name in METRICS[self.name] or name in CONFIGURED
+        per_class = not self.binary and parse(name) is not None
+        return name in METRICS[self.name] or name in CONFIGURED or per_class
 
     def interval_aids(self, metric: str, y_rows: np.ndarray, labels: np.ndarray | None,
                       n_classes: int) -> tuple[ProportionCounts | None, tuple[str, RankCounts] | None]:

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from evalkit.errors import DataError
-from evalkit.tasks.classification import calibration
+from evalkit.tasks.classification import calibration, class_metrics
 from evalkit.tasks.classification.catalog import MetricSettings, TaskData, metric_spec, validate
 from evalkit.tasks.classification.confusion import confusion_matrices, confusion_metric_values
 from evalkit.tasks.classification.error_costs import item_costs
@@ -45,7 +45,10 @@ class _Evaluator:
         self.task = data.task
         self.names = list(names)
         families = {name: metric_spec(data.task, name).family for name in self.names}
-        self.confusion = [n for n in self.names if families[n] == "confusion"]
+        confusion = [n for n in self.names if families[n] == "confusion"]
+        self.per_class = [n for n in confusion if class_metrics.parse(n) is not None]
+        self.confusion = [n for n in confusion if n not in self.per_class]
+        self.classes = (settings or MetricSettings()).classes
         self.losses = {
             n: item_losses(data.task, n, data.y_true, data.scores)
             for n in self.names
@@ -67,7 +70,8 @@ class _Evaluator:
             self.forecast, self.outcome = calibration.forecasts(data.y_true, data.scores)
             self.bins = calibration.assign_bins(self.forecast, settings.binning)
         self.k = data.n_classes
-        self.cells = data.n_classes * data.y_true + data.labels if self.confusion else None
+        counted = self.confusion or self.per_class
+        self.cells = data.n_classes * data.y_true + data.labels if counted else None
         self.plans: list[RankingPlan] = []
         self.want_auc = "roc_auc" in self.names or "roc_auc_ovr" in self.names
         self.want_ap = "average_precision" in self.names
@@ -90,9 +94,10 @@ class _Evaluator:
             ranked = weights.astype(np.int32)
             np.add.at(ranked, (changes[0], changes[1]), changes[2])
         out: dict[str, np.ndarray] = {}
-        if self.confusion:
+        if self.confusion or self.per_class:
             cm = confusion_matrices(self.cells, self.k, weights)
             out.update(confusion_metric_values(self.task, self.confusion, cm))
+            out.update(class_metrics.per_class_values(self.per_class, self.classes, cm))
             totals = cm.sum(axis=(1, 2))  # saves a pass over the weights
         else:
             totals = weights.sum(axis=1, dtype=np.int64).astype(np.float64)

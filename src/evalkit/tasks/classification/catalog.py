@@ -34,6 +34,8 @@ Defined by the experiment, not by scikit-learn (for both tasks; see their module
 ====================  ===========================================================================
 expected_cost         ``costs:``, mean cost per item (:mod:`.error_costs`)
 ece, brier_*          ``calibration:``, binned forecasts (:mod:`.calibration`)
+recall_of_<class>     multiclass, named by the strategy: one class's precision, recall or F1
+                      (:mod:`.class_metrics`; scikit-learn's ``average=None`` value of that class)
 ====================  ===========================================================================
 
 Where scikit-learn raises or returns NaN on a resample (one class only for a ROC AUC, nothing
@@ -50,6 +52,7 @@ from typing import Literal
 import numpy as np
 
 from evalkit.errors import ConfigError, DataError
+from evalkit.tasks.classification import class_metrics
 from evalkit.tasks.classification.calibration import CALIBRATION_METRICS, Binning
 from evalkit.tasks.classification.error_costs import ErrorCosts
 
@@ -86,6 +89,8 @@ class MetricSettings:
     costs: ErrorCosts | None = None
     binning: Binning | None = None
     amounts: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # The class names, in code order, for the per-class metrics (recall_of_<class>).
+    classes: tuple[str, ...] = ()
 
     def rows(self, item_index: np.ndarray) -> MetricSettings:
         """The settings for rows that stand for the items ``item_index``."""
@@ -99,6 +104,9 @@ CONFIGURED: dict[str, MetricSpec] = {
     **{name: MetricSpec("scores", "calibration") for name in CALIBRATION_METRICS},
 }
 
+
+# Any multiclass recall_of_<class> (precision, f1): a ratio of confusion counts of that class.
+PER_CLASS = MetricSpec("labels", "confusion")
 
 METRICS: dict[str, dict[str, MetricSpec]] = {
     "binary": {
@@ -130,6 +138,8 @@ def metric_spec(task: str, name: str) -> MetricSpec:
     if task not in METRICS:
         raise ConfigError(f"task={task!r} is not valid. It should be one of {list(TASKS)}.")
     spec = METRICS[task].get(name) or CONFIGURED.get(name)
+    if spec is None and task == "multiclass" and class_metrics.parse(name) is not None:
+        spec = PER_CLASS
     if spec is None:
         raise ConfigError(
             f"metric {name!r} has no bootstrap for task {task!r}. Known metrics: {sorted(METRICS[task])}."

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evalkit.metrics.registry import MetricSpec
-from evalkit.tasks.classification import calibration
+from evalkit.tasks.classification import calibration, class_metrics
 from evalkit.tasks.classification.calibration import CALIBRATION_METRICS, Binning, parse_calibration
 from evalkit.tasks.classification.catalog import MetricSettings
+from evalkit.tasks.classification.confusion import confusion_matrices
 from evalkit.tasks.classification.error_costs import (
     ErrorCosts,
     check_classes,
@@ -41,6 +42,8 @@ class ConfiguredMetric(MetricSpec):
 
     costs: ErrorCosts | None = None
     binning: Binning | None = None
+    # recall_of_<class> and its kin: the class it names (checked against the truth once it is read).
+    positive_class: str | None = None
 
     @property
     def parameters(self) -> dict[str, Any] | None:
@@ -56,6 +59,11 @@ def configured_metrics(cfg: RunConfig | None, *, binary: bool) -> dict[str, Metr
     out: dict[str, MetricSpec] = {}
     if cfg is None:
         return out
+    if not binary:
+        for name in class_metrics.named_in(cfg.strategy):
+            parsed = class_metrics.parse(name)
+            assert parsed is not None
+            out[name] = ConfiguredMetric(name, True, "labels", True, positive_class=parsed[1])
     if cfg.costs is not None:
         costs = parse_costs(cfg.costs, binary=binary)
         out[EXPECTED_COST] = ConfiguredMetric(EXPECTED_COST, False, "labels", False, costs=costs)
@@ -68,20 +76,25 @@ def configured_metrics(cfg: RunConfig | None, *, binary: bool) -> dict[str, Metr
 
 
 def metric_settings(registry: Mapping[str, MetricSpec], evalset: EvalSet) -> MetricSettings | None:
-    """The costs, binning and per-item cost columns the registry's configured metrics need."""
+    """The costs, binning, per-item cost columns and class names the registry's configured metrics need."""
     costs = binning = None
+    per_class = []
     for spec in registry.values():
         if isinstance(spec, ConfiguredMetric):
             costs = spec.costs or costs
             binning = spec.binning or binning
-    if costs is None and binning is None:
+            if spec.positive_class is not None:
+                per_class.append(spec.name)
+    if costs is None and binning is None and not per_class:
         return None
+    for name in per_class:
+        class_metrics.class_index(name, evalset.classes)  # refuse a class the truth does not have
     amounts: dict[str, np.ndarray] = {}
     if costs is not None:
         check_classes(costs, evalset.classes)
         amounts = {column: item_amounts(column, evalset.truth_columns, source=evalset.source)
                    for column in costs.columns.values()}
-    return MetricSettings(costs=costs, binning=binning, amounts=amounts)
+    return MetricSettings(costs=costs, binning=binning, amounts=amounts, classes=tuple(evalset.classes))
 
 
 def add_configured_values(result: MetricValues, registry: Mapping[str, MetricSpec], evalset: EvalSet,
@@ -104,6 +117,18 @@ def add_configured_values(result: MetricValues, registry: Mapping[str, MetricSpe
         assert settings.costs is not None
         costs = item_costs(settings.costs, y_rows, predictions.labels, settings.amounts)
         result.values[EXPECTED_COST] = float(np.average(costs, weights=weight))
+    per_class = [n for n in names if class_metrics.parse(n) is not None]
+    if per_class and predictions.labels is not None:
+        w = np.ones(len(y_rows)) if weight is None else np.asarray(weight, dtype=np.float64)
+        cells = evalset.n_classes * y_rows + predictions.labels
+        cm = confusion_matrices(cells, evalset.n_classes, w[None, :])
+        for name, value in class_metrics.per_class_values(per_class, evalset.classes, cm).items():
+            if np.isfinite(value[0]):
+                result.values[name] = float(value[0])
+            else:
+                result.values[name] = None
+                result.notes[name] = (f"undefined: class '{registry[name].positive_class}' is never "
+                                      f"{'predicted' if name.startswith('precision') else 'true'}")
     wanted = [n for n in names if n in CALIBRATION_METRICS]
     if wanted and predictions.scores is not None:
         assert settings.binning is not None

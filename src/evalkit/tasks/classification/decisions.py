@@ -3,7 +3,12 @@
 The run's strategy says what the threshold optimises and must meet (:func:`rule_for`); each binary
 scoring entry's labels are then made at the threshold chosen as ``operating_point.choose_on`` says,
 its label metrics recomputed, and ``details["operating_point"]`` records the choice for metrics.json,
-the report and the threshold figure. Multiclass keeps argmax (no registry metric names one class).
+the report and the threshold figure.
+
+Multiclass: when the strategy names one class's metrics (``recall_of_<class>``, :mod:`.class_metrics`),
+the threshold is chosen on that class's one-vs-rest problem (truth ``y == c``, score ``scores[:, c]``)
+by the same rule, and an item is labelled ``c`` when its score for ``c`` clears the threshold, else the
+highest-scoring other class (:class:`Target`). Without such a metric multiclass keeps argmax and says so.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evalkit.errors import ConfigError, DataError
+from evalkit.tasks.classification import class_metrics
 from evalkit.tasks.classification.operating_point import (
     COUNT_METRICS,
     Condition,
@@ -46,7 +52,60 @@ LABELS_ONLY = "labels only: no operating point"
 # (1,000 resamples of 20,000 items) the bootstrap keeps the cross-fitted labels fixed instead, and says so.
 RESELECT_BUDGET = 20_000_000
 MULTICLASS_NOTE = ("multiclass: labels stay the highest-scoring class (argmax); an operating point needs a "
-                   "constraint that names one class, and the multiclass metrics are averages over classes")
+                   "strategy metric that names one class (e.g. recall_of_<class>), the others average "
+                   "over classes")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a threshold decides: the binary positive class, or one class of a multiclass task against
+    the rest (``index``, ``name``)."""
+
+    index: int = 1
+    name: str | None = None
+
+    @property
+    def binary(self) -> bool:
+        return self.name is None
+
+    def truth(self, y: np.ndarray) -> np.ndarray:
+        return y if self.binary else (y == self.index).astype(np.int64)
+
+    def scores(self, scores: np.ndarray) -> np.ndarray:
+        return scores if self.binary else scores[:, self.index]
+
+    def labels(self, scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        """The entry's labels from the threshold's yes/no decisions (multiclass: argmax of the others)."""
+        if self.binary:
+            return np.asarray(chosen).astype(np.int64)
+        return class_metrics.one_vs_rest_labels(scores, self.index, chosen)
+
+    def metric(self, name: str) -> str | None:
+        """The threshold metric a run's metric ``name`` is, for this target (None: not one)."""
+        if self.binary:
+            return name if name in COUNT_METRICS else None
+        parsed = class_metrics.parse(name)
+        return parsed[0] if parsed is not None and parsed[1] == self.name else None
+
+    def run_metric(self, threshold_metric: str) -> str:
+        """The run's name of a threshold metric of this target (``recall`` -> ``recall_of_<class>``)."""
+        if self.name is None:
+            return threshold_metric
+        return class_metrics.metric_name(threshold_metric, self.name)
+
+
+BINARY_TARGET = Target()
+
+
+@dataclass(frozen=True)
+class ValidationSetup:
+    """What the bootstrap needs to re-choose an entry's threshold on resampled validation items: their
+    one-vs-rest truth and scores for the target."""
+
+    rule: Rule
+    y: np.ndarray
+    scores: np.ndarray
+    target: Target = BINARY_TARGET
 
 
 @dataclass(frozen=True)
@@ -56,25 +115,56 @@ class CrossFitSetup:
     rule: Rule
     folds: int
     fold_of: np.ndarray
+    target: Target = BINARY_TARGET
 
 
-def rule_for(strategy: Strategy, registry: Mapping[str, MetricSpec], confidence: float | None) -> Rule:
+def target_class(strategy: Strategy) -> str | None:
+    """The one class a multiclass strategy's per-class metrics name (None: none); two classes are refused,
+    since an entry's labels follow one threshold."""
+    description = strategy.describe()
+    named = [m for m in (description.get("optimize"), *(description.get("constraints") or {}),
+                         *(description.get("metrics") or [])) if isinstance(m, str)]
+    classes = list(dict.fromkeys(parsed[1] for m in named if (parsed := class_metrics.parse(m)) is not None))
+    if len(classes) > 1:
+        raise ConfigError(f"operating_point.choose_on: the strategy names metrics of classes "
+                          f"{', '.join(classes)}; an operating point is one class's threshold against the "
+                          "rest, so name metrics of one class (or set operating_point.choose_on: fixed)")
+    return classes[0] if classes else None
+
+
+def _threshold_metric(metric: str, target: Target, registry: Mapping[str, MetricSpec]) -> str | None:
+    """The target's threshold metric ``metric`` is; refuses a multiclass label metric the threshold
+    moves but the rule cannot judge (accuracy, f1_macro, another class's recall)."""
+    mapped = target.metric(metric)
+    spec = registry.get(metric)
+    if mapped is None and not target.binary and spec is not None and spec.needs == "labels":
+        own = ", ".join(class_metrics.metric_name(b, target.name or "") for b in class_metrics.BASES)
+        raise ConfigError(f"strategy: {metric} changes with the threshold of class '{target.name}' but is "
+                          "not one of that class's metrics, so the operating point cannot weigh it; use "
+                          f"{own} or set operating_point.choose_on: fixed")
+    return mapped
+
+
+def rule_for(strategy: Strategy, registry: Mapping[str, MetricSpec], confidence: float | None,
+             target: Target = BINARY_TARGET) -> Rule:
     """The operating-point rule of a strategy: its objective and constraints on threshold metrics.
 
     Metrics that do not depend on the threshold (latency, roc_auc in an objective) are the same at every
     threshold and are left to the strategy; a *constraint* on a score metric (roc_auc, average_precision,
     log_loss, brier) is refused: a threshold cannot help or hurt it, so choosing on it would mislead.
+    For a multiclass ``target`` the rule's metrics are the class's (``recall_of_<class>`` -> ``recall``).
     """
     description = strategy.describe()
     name = description.get("name")
     if name == "satisficing":
-        optimize = description["optimize"]
-        objective = ((optimize, 1.0, False),) if optimize in COUNT_METRICS else ()
+        optimize = _threshold_metric(description["optimize"], target, registry)
+        objective = ((optimize, 1.0, False),) if optimize is not None else ()
         conditions = []
         for metric, given in description["constraints"].items():
             spec = registry.get(metric)
-            if metric in COUNT_METRICS:
-                conditions.append(Condition(metric, given["op"], float(given["threshold"])))
+            mapped = _threshold_metric(metric, target, registry)
+            if mapped is not None:
+                conditions.append(Condition(mapped, given["op"], float(given["threshold"])))
             elif spec is not None and spec.needs == "scores":
                 usable = ", ".join(m for m in COUNT_METRICS if m in registry)
                 raise ConfigError(f"strategy.constraints.{metric}: {metric} does not depend on the "
@@ -83,9 +173,9 @@ def rule_for(strategy: Strategy, registry: Mapping[str, MetricSpec], confidence:
                                   "operating_point.choose_on: fixed")
         rule = Rule(objective, tuple(conditions), strategy.higher_is_better, confidence)
     elif name == "average":
-        objective = tuple((m, float(w), False) for m, w in zip(description["metrics"], description["weights"],
-                                                               strict=True) if m in COUNT_METRICS)
-        rule = Rule(objective, (), True, confidence)
+        weighted = ((_threshold_metric(m, target, registry), float(w))
+                    for m, w in zip(description["metrics"], description["weights"], strict=True))
+        rule = Rule(tuple((m, w, False) for m, w in weighted if m is not None), (), True, confidence)
     else:
         raise ConfigError(f"operating_point.choose_on needs a satisficing or average strategy to say what "
                           f"the threshold optimises (strategy is {name}); set operating_point.choose_on: "
@@ -95,9 +185,12 @@ def rule_for(strategy: Strategy, registry: Mapping[str, MetricSpec], confidence:
 
 
 def check(cfg: RunConfig, registry: Mapping[str, MetricSpec], strategy: Strategy, *, binary: bool) -> None:
-    """Config checks before any data is read."""
-    if cfg.operating_point.choose_on != "fixed" and binary:
-        rule_for(strategy, registry, cfg.operating_point.confidence)
+    """Config checks before any data is read (the class a multiclass rule names is checked on the data)."""
+    if cfg.operating_point.choose_on != "fixed":
+        if binary:
+            rule_for(strategy, registry, cfg.operating_point.confidence)
+        elif (cls := target_class(strategy)) is not None:
+            rule_for(strategy, registry, cfg.operating_point.confidence, Target(0, cls))
     if not binary:
         for name, candidate in cfg.candidates.items():
             if candidate.threshold is not None:
@@ -107,14 +200,24 @@ def check(cfg: RunConfig, registry: Mapping[str, MetricSpec], strategy: Strategy
 
 def apply(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec], strategy: Strategy,
           cfg: RunConfig, resolve: Callable[[str, str], Path], *, binary: bool) -> None:
-    """Relabel every binary scoring entry at its operating point and record the choice (in place)."""
+    """Relabel every scoring entry at its operating point and record the choice (in place).
+
+    Binary: the positive class's threshold. Multiclass: the threshold of the class the strategy's
+    per-class metrics name, one class against the rest; without one, labels stay argmax and say so.
+    """
     point = cfg.operating_point
+    target = BINARY_TARGET
     if not binary:
-        if point.choose_on != "fixed":
-            for entry in entries:
-                if entry.predictions is not None and entry.predictions.scores is not None:
-                    entry.details["operating_point"] = {"choose_on": point.choose_on, "note": MULTICLASS_NOTE}
-        return
+        cls = target_class(strategy) if point.choose_on != "fixed" else None
+        if cls is None:
+            if point.choose_on != "fixed":
+                for entry in entries:
+                    if entry.predictions is not None and entry.predictions.scores is not None:
+                        entry.details["operating_point"] = {"choose_on": point.choose_on,
+                                                            "note": MULTICLASS_NOTE}
+            return
+        target = Target(class_metrics.class_index(class_metrics.metric_name("recall", cls), evalset.classes),
+                        cls)
     for entry in entries:
         threshold = cfg.candidates[entry.name].threshold if entry.role == "candidate" \
             and entry.name in cfg.candidates else None
@@ -122,26 +225,28 @@ def apply(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricS
             _fixed(entry, evalset, registry, threshold)
     if point.choose_on == "fixed":
         return
-    rule = rule_for(strategy, registry, point.confidence)
-    scoring = [e for e in entries if _owns_threshold(e, cfg)]
+    rule = rule_for(strategy, registry, point.confidence, target)
+    scoring = [e for e in entries if _owns_threshold(e, cfg, target)]
     for entry in entries:
         if entry.predictions is not None and entry.predictions.scores is None \
                 and entry.predictions.item_index is None:
             entry.details["operating_point"] = {"choose_on": point.choose_on, "note": LABELS_ONLY}
     if point.choose_on == "cross_fit":
         if scoring:
-            check_folds(evalset.y, point.folds)
+            check_folds(target.truth(evalset.y), point.folds)
         fold_of = stratified_folds(evalset.y, point.folds, point.seed)
         for entry in scoring:
-            _cross_fitted(entry, evalset, registry, rule, point.folds, fold_of)
+            _cross_fitted(entry, evalset, registry, rule, point.folds, fold_of, target)
     else:
-        _validated(scoring, evalset, registry, rule, cfg, resolve)
+        _validated(scoring, evalset, registry, rule, cfg, resolve, target)
 
 
-def _owns_threshold(entry: Entry, cfg: RunConfig) -> bool:
-    """Full-coverage binary scores whose threshold is not fixed by the candidate's own ``threshold``."""
+def _owns_threshold(entry: Entry, cfg: RunConfig, target: Target = BINARY_TARGET) -> bool:
+    """Full-coverage scores (one per item, or a row per item for multiclass) whose threshold is not fixed
+    by the candidate's own ``threshold``."""
     preds = entry.predictions
-    if preds is None or preds.scores is None or preds.scores.ndim != 1 or preds.item_index is not None:
+    if preds is None or preds.scores is None or preds.item_index is not None \
+            or preds.scores.ndim != (1 if target.binary else 2):
         return False
     if entry.role == "candidate" and entry.name in cfg.candidates:
         return cfg.candidates[entry.name].threshold is None
@@ -179,9 +284,9 @@ def _fixed(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec], t
 
 
 def _cross_fitted(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec], rule: Rule, folds: int,
-                  fold_of: np.ndarray) -> None:
+                  fold_of: np.ndarray, target: Target = BINARY_TARGET) -> None:
     assert entry.predictions is not None and entry.predictions.scores is not None
-    y, scores = evalset.y, entry.predictions.scores
+    y, scores = target.truth(evalset.y), target.scores(entry.predictions.scores)
     result = cross_fit(y, scores, rule, folds=folds, seed=0, fold_of=fold_of)
     # The threshold one would ship: chosen on every evaluated item. The entry is judged on the pooled
     # held-out decisions instead, so no item is decided by a threshold chosen on itself.
@@ -190,10 +295,13 @@ def _cross_fitted(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricS
         "choose_on": "cross_fit", "folds": folds, "confidence": rule.confidence,
         "threshold": shipped.threshold, "fold_thresholds": list(result.fold_thresholds),
         "spread": result.spread}
+    if not target.binary:
+        record["class"] = target.name
     if result.labels is None:
         record |= {"threshold": None, "infeasible": result.reason, "metrics_at_point": None}
     else:
-        _relabel(entry, evalset, registry, result.labels, CrossFitSetup(rule, folds, fold_of))
+        labels = target.labels(entry.predictions.scores, result.labels)
+        _relabel(entry, evalset, registry, labels, CrossFitSetup(rule, folds, fold_of, target))
         record["metrics_at_point"] = _recorded(y, result.labels)
     if record["threshold"] is not None:
         record["curve_point"] = _recorded(y, (scores >= shipped.threshold).astype(np.int64))
@@ -201,7 +309,8 @@ def _cross_fitted(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricS
 
 
 def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec],
-               rule: Rule, cfg: RunConfig, resolve: Callable[[str, str], Path]) -> None:
+               rule: Rule, cfg: RunConfig, resolve: Callable[[str, str], Path],
+               target: Target = BINARY_TARGET) -> None:
     point = cfg.operating_point
     assert point.validation.path is not None
     candidates = [e for e in scoring if e.role == "candidate"]
@@ -219,17 +328,23 @@ def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, Me
             continue
         predicted = _validation_predictions(entry.name, validation, evalset, cfg, resolve)
         assert predicted.scores is not None and entry.predictions is not None
-        choice = choose_threshold(predicted.truth(validation), predicted.scores, rule)
+        # The bound covers the test items' own sampling noise, not only the population's (operating_point).
+        choice = choose_threshold(target.truth(predicted.truth(validation)), target.scores(predicted.scores),
+                                  rule, judged_items=float(evalset.n_items))
         record: dict[str, Any] = {"choose_on": "validation", "confidence": rule.confidence,
                                   "threshold": choice.threshold, "fold_thresholds": [], "spread": None,
                                   "validation_metrics": choice.metrics or None}
+        if not target.binary:
+            record["class"] = target.name
         if choice.threshold is None:
             record |= {"infeasible": f"validation set: {choice.reason}", "metrics_at_point": None}
         else:
             assert entry.predictions.scores is not None
-            labels = (entry.predictions.scores >= choice.threshold).astype(np.int64)
-            _relabel(entry, evalset, registry, labels)
-            record["metrics_at_point"] = record["curve_point"] = _recorded(evalset.y, labels)
+            chosen = target.scores(entry.predictions.scores) >= choice.threshold
+            setup = ValidationSetup(rule, target.truth(predicted.truth(validation)),
+                                    target.scores(predicted.scores), target)
+            _relabel(entry, evalset, registry, target.labels(entry.predictions.scores, chosen), setup)
+            record["metrics_at_point"] = record["curve_point"] = _recorded(target.truth(evalset.y), chosen)
         entry.details["operating_point"] = record
 
 
@@ -278,40 +393,60 @@ def _validation_predictions(name: str, validation: EvalSet, evalset: EvalSet, cf
 
 def reselect_in_bootstrap(entries: Iterable[Entry], evalset: EvalSet, resampler: Resampler,
                           values: dict[str, dict[str, np.ndarray]]) -> None:
-    """Replace cross-fitted entries' threshold metrics on each resample by a re-run of the whole choice.
+    """Replace chosen entries' threshold metrics on each resample by a re-run of the whole choice.
 
-    On resample ``r`` (its item weights) every fold's threshold is chosen again on the other folds'
-    weighted items and the pooled held-out decisions are scored with the same weights, so intervals and
-    satisficing shares include the threshold's own uncertainty. A resample where some fold admits no
+    ``cross_fit``: on resample ``r`` (its item weights) every fold's threshold is chosen again on the
+    other folds' weighted items and the pooled held-out decisions are scored with the same weights.
+    ``validation``: the validation items are resampled too (their own seeded draws, independent of the
+    test items'), the threshold is chosen again on them and applied to the test resample. Either way
+    intervals and satisficing shares include the threshold's own uncertainty. A resample that admits no
     threshold gives NaN, which no constraint accepts. Beyond ``RESELECT_BUDGET`` the labels stay fixed.
     """
-    chosen = [e for e in entries if e.predictions is not None
-              and isinstance(e.predictions.operating_point, CrossFitSetup) and e.name in values]
+    chosen = [e for e in entries if e.predictions is not None and e.name in values
+              and isinstance(e.predictions.operating_point, CrossFitSetup | ValidationSetup)]
     if not chosen:
         return
-    if evalset.n_items * resampler.resamples > RESELECT_BUDGET:
-        for entry in chosen:
+    for entry in chosen:
+        setup = entry.predictions.operating_point  # type: ignore[union-attr]
+        items = evalset.n_items + (len(setup.y) if isinstance(setup, ValidationSetup) else 0)
+        if items * resampler.resamples > RESELECT_BUDGET:
             entry.details["operating_point"]["bootstrap"] = (
                 f"labels held fixed: re-choosing the threshold in {resampler.resamples} resamples of "
-                f"{evalset.n_items} items exceeds the budget of {RESELECT_BUDGET:,} item-resamples")
+                f"{items} items exceeds the budget of {RESELECT_BUDGET:,} item-resamples")
+    chosen = [e for e in chosen if "bootstrap" not in e.details["operating_point"]]
+    if not chosen:
         return
     weights = [resampler.weights(r) for r in range(resampler.resamples)]
     for entry in chosen:
         assert entry.predictions is not None and entry.predictions.scores is not None
         setup = entry.predictions.operating_point
-        assert isinstance(setup, CrossFitSetup)
-        names = [m for m in values[entry.name] if m in COUNT_METRICS]
+        assert isinstance(setup, CrossFitSetup | ValidationSetup)
+        # The run's names of the target's threshold metrics (multiclass: recall_of_<class>, ...): the
+        # other metrics of a multiclass entry keep the bootstrap of its chosen labels.
+        names = {m: own for m in values[entry.name] if (own := setup.target.metric(m)) is not None}
         arrays = {m: np.full(resampler.resamples, np.nan) for m in names}
+        y, scores = setup.target.truth(evalset.y), setup.target.scores(entry.predictions.scores)
+        if isinstance(setup, ValidationSetup):
+            rng = np.random.default_rng([resampler.seed, 0x7A1])
+            n_val = len(setup.y)
         for r, w in enumerate(weights):
-            result = cross_fit(evalset.y, entry.predictions.scores, setup.rule, folds=setup.folds, seed=0,
-                               weight=w, fold_of=setup.fold_of)
-            if result.labels is not None:
-                at = metrics_at(evalset.y, result.labels, w)
-                for m in names:
-                    arrays[m][r] = at[m]
+            if isinstance(setup, CrossFitSetup):
+                labels = cross_fit(y, scores, setup.rule, folds=setup.folds, seed=0, weight=w,
+                                   fold_of=setup.fold_of).labels
+            else:
+                w_val = np.bincount(rng.integers(0, n_val, n_val), minlength=n_val).astype(np.float64)
+                threshold = choose_threshold(setup.y, setup.scores, setup.rule, w_val,
+                                             judged_items=float(evalset.n_items)).threshold
+                labels = None if threshold is None else (scores >= threshold).astype(np.int64)
+            if labels is not None:
+                at = metrics_at(y, labels, w)
+                for m, own in names.items():
+                    arrays[m][r] = at[own]
         values[entry.name].update(arrays)
+        where = ("in every fold of each" if isinstance(setup, CrossFitSetup)
+                 else "on a resample of the validation items in each")
         entry.details["operating_point"]["bootstrap"] = (
-            f"threshold re-chosen in every fold of each of the {resampler.resamples} resamples: "
+            f"threshold re-chosen {where} of the {resampler.resamples} resamples: "
             f"{', '.join(names)} intervals and satisficing shares include its uncertainty")
 
 

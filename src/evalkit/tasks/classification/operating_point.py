@@ -13,6 +13,29 @@ precision than asked for), and it is closed-form, so it is computed for thousand
 vectorised step without SciPy. Only metrics that are a proportion of counts have such a bound
 (:data:`PROPORTIONS`); F1 and balanced accuracy are refused under a confidence.
 
+**Which recall the bound is about.** Wilson's bound on the choosing set's ``k`` of ``n`` bounds the
+*population* proportion ``p``. But under ``validation`` a threshold is judged on a separate set (the
+test items), whose proportion ``p2 = k2 / n2`` scatters around ``p`` too: with the population bound
+just met, ``p2`` falls short whenever it lands more than about ``z * sqrt(p (1 - p) / n2)`` below
+``p``, which for ``n2 = n`` happens in ``1 - Phi(z / sqrt(2))`` (12% at ``z = 1.645``) of test sets,
+not 5%. The test set's proportion is what the leaderboard shows, so there the bound is a *prediction*
+bound for it (:func:`prediction_bound`, ``judged_items`` in :func:`choose_threshold`): the two
+proportions are independent binomials with the same ``p``, so ``p_hat - p2`` has variance
+``p (1 - p) (1 / n + 1 / n2)``, and the score test of ``p2 < L`` evaluates that variance at the
+boundary ``p = L``. Solving ``(p_hat - L)^2 = z^2 L (1 - L) (1 / n + 1 / n2)`` for ``L`` is Wilson's
+equation with ``n`` replaced by the effective size ``n n2 / (n + n2)``: the same closed form, widened
+by the judged set's own sampling noise, and the population bound again as ``n2`` grows. ``n2`` must
+not peek at the judged set's labels or scores, so it is the choosing set's trials scaled by the ratio
+of the item counts (``judged_items / choosing items``), the expected number of trials at the same
+threshold.
+
+Under ``cross_fit`` the bound stays the population's: the pooled held-out decisions an entry is
+judged on are the choosing items themselves (each item chooses in every fold but its own), so the
+pooled recall is close to the choosing folds' recall and only the spread of the fold thresholds adds
+noise. Simulated (300 runs of 400 items, 5 folds, precision subject to recall >= 0.9): the naive
+choice misses on the pooled items in 57% of runs, Wilson at 0.95 in none and at 0.8 in 1%, so the
+population bound already over-covers there and widening it would only give up precision.
+
 Pure functions: arrays in, numbers out. ``choose_threshold`` picks on one set of items,
 ``cross_fit`` picks on the other folds for each fold and pools the held-out decisions, and
 ``resampled_cross_fit`` repeats the cross-fitted choice on bootstrap resamples.
@@ -128,6 +151,23 @@ def wilson_bound(successes: np.ndarray, trials: np.ndarray, confidence: float, *
     return (centre - half if lower else centre + half) / (1 + z * z / safe_n)
 
 
+def prediction_bound(successes: np.ndarray, trials: np.ndarray, confidence: float, *, lower: bool,
+                     judged_ratio: float) -> np.ndarray:
+    """One-sided bound at ``confidence`` on the proportion *in a judged set* with ``judged_ratio`` times
+    the choosing set's trials, given ``successes`` of ``trials`` on the choosing set (module docstring).
+
+    Wilson's bound at the effective size ``n n2 / (n + n2)``, ``n2 = judged_ratio * n``: for a judged set
+    as large as the choosing one, the bound of half as many trials.
+
+    >>> half = wilson_bound(np.array(47.5), np.array(50.0), 0.95, lower=True)
+    >>> bool(prediction_bound(np.array(95.0), np.array(100.0), 0.95, lower=True, judged_ratio=1.0) == half)
+    True
+    """
+    k, n = np.asarray(successes, dtype=np.float64), np.asarray(trials, dtype=np.float64)
+    effective = n * judged_ratio / (1.0 + judged_ratio)
+    return wilson_bound(_ratio(k, n) * effective, effective, confidence, lower=lower)
+
+
 @dataclass(frozen=True)
 class Condition:
     """A constraint on a threshold metric: ``metric op value``."""
@@ -183,12 +223,17 @@ class Choice:
         return self.threshold is not None
 
 
-def constraint_values(condition: Condition, counts: Counts, confidence: float | None) -> np.ndarray:
-    """What a constraint is judged on at each threshold: the metric, or its one-sided bound."""
+def constraint_values(condition: Condition, counts: Counts, confidence: float | None,
+                      judged_ratio: float | None = None) -> np.ndarray:
+    """What a constraint is judged on at each threshold: the metric, or its one-sided bound (on the
+    population, or with ``judged_ratio`` on a judged set that many times the choosing set's size)."""
     if confidence is None:
         return COUNT_METRICS[condition.metric](*counts)
     successes, trials = PROPORTIONS[condition.metric](*counts)
-    return wilson_bound(successes, trials, confidence, lower=condition.op in (">=", ">"))
+    lower = condition.op in (">=", ">")
+    if judged_ratio is None:
+        return wilson_bound(successes, trials, confidence, lower=lower)
+    return prediction_bound(successes, trials, confidence, lower=lower, judged_ratio=judged_ratio)
 
 
 def objective_values(rule: Rule, counts: Counts) -> np.ndarray:
@@ -205,11 +250,13 @@ def objective_values(rule: Rule, counts: Counts) -> np.ndarray:
 
 
 def choose_threshold(y_true: np.ndarray, scores: np.ndarray, rule: Rule,
-                     weight: np.ndarray | None = None) -> Choice:
+                     weight: np.ndarray | None = None, *, judged_items: float | None = None) -> Choice:
     """The threshold that optimises ``rule``'s objective among those meeting its constraints.
 
     Ties go to the threshold nearest 0.5. No threshold meeting every constraint gives a Choice without
-    a threshold and with the reason (the best each constraint can reach).
+    a threshold and with the reason (the best each constraint can reach). Under a confidence, the
+    bound is the population's (Wilson) unless ``judged_items`` gives the size of a separate set the
+    threshold will be judged on: then it is :func:`prediction_bound` for that set.
 
     >>> y, s = np.array([1, 1, 1, 0, 1, 0, 0, 0]), np.linspace(0.9, 0.2, 8)
     >>> rule = Rule((("precision", 1.0, False),), (Condition("recall", ">=", 1.0),))
@@ -218,15 +265,16 @@ def choose_threshold(y_true: np.ndarray, scores: np.ndarray, rule: Rule,
     """
     table = sweep(y_true, scores, weight)
     counts = table.counts
+    ratio = _judged_ratio(rule, counts, judged_items)
     ok = np.ones(len(table.thresholds), dtype=bool)
     judged: list[tuple[Condition, np.ndarray]] = []
     for condition in rule.constraints:
-        values = constraint_values(condition, counts, rule.confidence)
+        values = constraint_values(condition, counts, rule.confidence, ratio)
         judged.append((condition, values))
         with np.errstate(invalid="ignore"):
             ok &= np.nan_to_num(_OPERATORS[condition.op](values, condition.value), nan=False).astype(bool)
     if not ok.any():
-        return Choice(None, _infeasible_reason(judged, counts, rule.confidence, table.thresholds))
+        return Choice(None, _infeasible_reason(judged, counts, rule.confidence, table.thresholds, ratio))
     goal = objective_values(rule, counts)
     goal = np.where(ok & np.isfinite(goal), goal, -np.inf)
     best = goal.max()
@@ -235,6 +283,14 @@ def choose_threshold(y_true: np.ndarray, scores: np.ndarray, rule: Rule,
     tied = np.flatnonzero(goal >= best - 1e-12)
     pick = tied[np.argmin(np.abs(table.thresholds[tied] - DEFAULT_THRESHOLD))]
     return Choice(float(table.thresholds[pick]), None, scalar_metrics(*(float(c[pick]) for c in counts)))
+
+
+def _judged_ratio(rule: Rule, counts: Counts, judged_items: float | None) -> float | None:
+    """How many times the choosing set's size the judged set is (None: the bound is the population's)."""
+    if rule.confidence is None or judged_items is None or not len(counts[0]):
+        return None
+    choosing = float(counts[0][-1] + counts[1][-1] + counts[2][-1] + counts[3][-1])
+    return float(judged_items) / choosing if choosing > 0 else None
 
 
 def scalar_metrics(tp: float, fp: float, fn: float, tn: float) -> dict[str, float]:
@@ -250,8 +306,10 @@ def scalar_metrics(tp: float, fp: float, fn: float, tn: float) -> dict[str, floa
 
 
 def _infeasible_reason(judged: Sequence[tuple[Condition, np.ndarray]], counts: Counts,
-                       confidence: float | None, thresholds: np.ndarray) -> str:
+                       confidence: float | None, thresholds: np.ndarray, ratio: float | None = None) -> str:
     what = "" if confidence is None else f" at {confidence:g} confidence"
+    if confidence is not None and ratio is not None:
+        what += f" (bounding a judged set {ratio:.3g}x the choosing data's size)"
     parts = []
     for condition, values in judged:
         finite = values[np.isfinite(values)]
@@ -334,7 +392,8 @@ def cross_fit(y_true: np.ndarray, scores: np.ndarray, rule: Rule, *, folds: int,
 
     ``weight`` (multiplicities) lets a bootstrap resample reuse the same fold of each original item,
     so a duplicated item never sits on both sides. A fold whose choosing data admits no threshold makes
-    the whole result infeasible, with that fold's reason.
+    the whole result infeasible, with that fold's reason. A confident constraint uses the population
+    bound here: the pooled held-out items are the choosing items themselves (module docstring).
     """
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=np.float64)

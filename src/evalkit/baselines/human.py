@@ -121,57 +121,74 @@ def check(name: str, cfg: BaselineConfig) -> None:
                               "e.g. [expert, senior]")
 
 
-def read_annotations(path: Path, evalset: EvalSet, id_column: str, cfg: BaselineConfig
-                     ) -> tuple[pd.DataFrame, int]:
-    """Annotations as columns item (eval-set position), annotator, label (class code), group; and the
-    number of labels ignored because their item is not evaluated. ``group`` is None without groups."""
+def read_panel_table(path: Path, evalset: EvalSet, id_column: str, cfg: BaselineConfig, *,
+                     answer_columns: Sequence[str], parse: Callable[[pd.DataFrame], Any], hint: str,
+                     text_answers: bool = True, answer: str = "label") -> tuple[pd.DataFrame, Any, int]:
+    """An annotations file, one row per (item, annotator), checked and aligned to the eval set.
+
+    Returns columns item (eval-set position), annotator and group (None without groups); the answers,
+    ``parse`` applied to the rows of evaluated items (a task's own reading: class codes, label sets,
+    measured values); and how many rows were ignored because their item is not evaluated.
+    ``answer_columns`` must exist; with ``text_answers`` they are read as text and may not be empty.
+    """
+    group_name = cfg.group_column or DEFAULT_GROUP
     table = read_table(path, what="annotations",
-                       text_columns=[id_column, "id", cfg.annotator_column, cfg.label_column,
-                                     cfg.group_column or DEFAULT_GROUP])
+                       text_columns=[id_column, "id", cfg.annotator_column, group_name,
+                                     *(answer_columns if text_answers else [])])
     column = id_column_of(table, id_column) or "id"
     group_column = cfg.group_column or (DEFAULT_GROUP if DEFAULT_GROUP in table.columns else None)
-    multilabel = get_task(evalset.task).label_sets  # a label set per row, in either layout; empty = no label
-    needed = [column, cfg.annotator_column] + ([] if multilabel else [cfg.label_column]) \
-        + ([group_column] if group_column else [])
-    require_columns(table, needed, path=path, what="annotations",
-                    hint="an annotations file has one row per (item, annotator): id, annotator, label "
-                         "(other names: set the baseline's annotator_column / label_column / group_column)")
-    for name in needed:
+    keys = [column, cfg.annotator_column] + ([group_column] if group_column else [])
+    require_columns(table, [*keys, *answer_columns], path=path, what="annotations", hint=hint)
+    for name in keys + (list(answer_columns) if text_answers else []):
         if table[name].isna().any():
             raise DataError(f"{path}: column '{name}' has {int(table[name].isna().sum())} empty value(s); "
                             "fill or drop those rows")
-    position = pd.Series(np.arange(evalset.n_items), index=evalset.ids)
     ids = as_keys(table[column])
     known = np.isin(ids, evalset.ids)
     # Unknown ids are ignored (a panel may label more items than are evaluated), but not one that is an
     # evaluated id written differently ('001' for '1'): that would silently drop the item's labels.
-    hint = text_match_hint(sorted(set(ids[~known])), evalset.ids, "ids")
-    if hint:
-        raise DataError(f"{path}: column '{column}' has ids that are not the truth's{hint}")
-    table = table[known]
-    annotations = pd.DataFrame({
-        "item": position.loc[ids[known]].to_numpy(),
-        "annotator": as_names(table[cfg.annotator_column]),
-        # a class code, or (multilabel) a 0/1 vector over the truth's labels
-        "label": (human_multilabel.label_sets(table, evalset, cfg.label_column, str(path)) if multilabel
-                  else evalset.encode(as_keys(table[cfg.label_column]), source=str(path),
-                                      field=cfg.label_column)),
-        "group": as_names(table[group_column]) if group_column else None,
-    })
-    duplicated = annotations.duplicated(["item", "annotator"])
-    if duplicated.any():
-        raise DataError(f"{path}: {int(duplicated.sum())} (id, annotator) pair(s) appear twice; "
-                        "keep one label per annotator and item")
-    if annotations.empty:
+    mismatch = text_match_hint(sorted(set(ids[~known])), evalset.ids, "ids")
+    if mismatch:
+        raise DataError(f"{path}: column '{column}' has ids that are not the truth's{mismatch}")
+    table = table[known].reset_index(drop=True)
+    position = pd.Series(np.arange(evalset.n_items), index=evalset.ids)
+    frame = pd.DataFrame({"item": position.loc[ids[known]].to_numpy(),
+                          "annotator": as_names(table[cfg.annotator_column]),
+                          "group": as_names(table[group_column]) if group_column else None})
+    if frame.empty:
         raise DataError(f"{path}: none of the annotated ids are in the evaluated set ({evalset.source}); "
                         "check that the ids match the truth's")
+    duplicated = frame.duplicated(["item", "annotator"])
+    if duplicated.any():
+        raise DataError(f"{path}: {int(duplicated.sum())} (id, annotator) pair(s) appear twice; "
+                        f"keep one {answer} per annotator and item")
     if group_column:
-        groups_per_annotator = annotations.groupby("annotator")["group"].nunique()
+        groups_per_annotator = frame.groupby("annotator")["group"].nunique()
         mixed = groups_per_annotator[groups_per_annotator > 1]
         if len(mixed):
             raise DataError(f"{path}: column '{group_column}': annotator(s) {list(mixed.index[:5])} appear "
                             "in more than one group; give each annotator one group")
-    return annotations, int((~known).sum())
+    return frame, parse(table), int((~known).sum())
+
+
+def read_annotations(path: Path, evalset: EvalSet, id_column: str, cfg: BaselineConfig
+                     ) -> tuple[pd.DataFrame, int]:
+    """Annotations as columns item (eval-set position), annotator, label (class code), group; and the
+    number of labels ignored because their item is not evaluated. ``group`` is None without groups."""
+    multilabel = get_task(evalset.task).label_sets  # a label set per row, in either layout; empty = no label
+
+    def labels(table: pd.DataFrame) -> Any:
+        if multilabel:  # a 0/1 vector over the truth's labels per row
+            return human_multilabel.label_sets(table, evalset, cfg.label_column, str(path))
+        return evalset.encode(as_keys(table[cfg.label_column]), source=str(path), field=cfg.label_column)
+
+    frame, answers, ignored = read_panel_table(
+        path, evalset, id_column, cfg, answer_columns=[] if multilabel else [cfg.label_column], parse=labels,
+        hint="an annotations file has one row per (item, annotator): id, annotator, label (other names: set "
+             "the baseline's annotator_column / label_column / group_column)")
+    annotations = pd.DataFrame({"item": frame["item"], "annotator": frame["annotator"], "label": answers,
+                                "group": frame["group"]})
+    return annotations, ignored
 
 
 def split_groups(annotations: pd.DataFrame, groups: Mapping[str, Sequence[str]], *, source: str

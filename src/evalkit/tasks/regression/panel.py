@@ -28,21 +28,19 @@ import numpy as np
 import pandas as pd
 
 from evalkit.baselines.human import (
-    DEFAULT_GROUP,
     INTERVAL_LEVEL,
     HumanEntry,
     coverage,
     mean_with_spread,
+    read_panel_table,
     row_name,
     split_groups,
 )
 from evalkit.config import BaselineConfig
 from evalkit.entry import Entry
-from evalkit.errors import DataError
-from evalkit.evalset import EvalSet, as_keys, as_names, text_match_hint
+from evalkit.evalset import EvalSet
 from evalkit.metrics.registry import MetricSpec
-from evalkit.predictions import Predictions, id_column_of
-from evalkit.tables import read_table, require_columns
+from evalkit.predictions import Predictions
 from evalkit.tasks.regression.agreement import interval_agreement_by_column
 from evalkit.tasks.regression.data import numeric_columns, shaped
 from evalkit.tasks.regression.errors import error_specs
@@ -55,39 +53,12 @@ def read_panel(path: Path, evalset: EvalSet, id_column: str, cfg: BaselineConfig
                ) -> tuple[pd.DataFrame, np.ndarray, int]:
     """Columns item (eval-set position), annotator, group; the values ``(rows, n_targets)``; and how many
     rows were ignored because their item is not evaluated."""
-    group_name = cfg.group_column or DEFAULT_GROUP
-    table = read_table(path, what="annotations",
-                       text_columns=[id_column, "id", cfg.annotator_column, group_name])
-    column = id_column_of(table, id_column) or "id"
-    group_column = cfg.group_column or (DEFAULT_GROUP if DEFAULT_GROUP in table.columns else None)
     targets = list(evalset.classes)
-    needed = [column, cfg.annotator_column, *targets] + ([group_column] if group_column else [])
-    require_columns(table, needed, path=path, what="annotations",
-                    hint="a regression panel has one row per (item, annotator): id, annotator and the target "
-                         f"columns ({', '.join(targets)}), named as in the truth")
-    for name in [column, cfg.annotator_column] + ([group_column] if group_column else []):
-        if table[name].isna().any():
-            raise DataError(f"{path}: column '{name}' has {int(table[name].isna().sum())} empty value(s); "
-                            "fill or drop those rows")
-    ids = as_keys(table[column])
-    known = np.isin(ids, evalset.ids)
-    hint = text_match_hint(sorted(set(ids[~known])), evalset.ids, "ids")
-    if hint:
-        raise DataError(f"{path}: column '{column}' has ids that are not the truth's{hint}")
-    table = table[known].reset_index(drop=True)
-    position = pd.Series(np.arange(evalset.n_items), index=evalset.ids)
-    frame = pd.DataFrame({"item": position.loc[ids[known]].to_numpy(),
-                          "annotator": as_names(table[cfg.annotator_column]),
-                          "group": as_names(table[group_column]) if group_column else None})
-    if frame.empty:
-        raise DataError(f"{path}: none of the annotated ids are in the evaluated set ({evalset.source}); "
-                        "check that the ids match the truth's")
-    duplicated = frame.duplicated(["item", "annotator"])
-    if duplicated.any():
-        raise DataError(f"{path}: {int(duplicated.sum())} (id, annotator) pair(s) appear twice; keep one "
-                        "measurement per annotator and item")
-    values = numeric_columns(table, targets, source=str(path), what="measurements")
-    return frame, values, int((~known).sum())
+    return read_panel_table(
+        path, evalset, id_column, cfg, answer_columns=targets, text_answers=False, answer="measurement",
+        parse=lambda table: numeric_columns(table, targets, source=str(path), what="measurements"),
+        hint="a regression panel has one row per (item, annotator): id, annotator and the target columns "
+             f"({', '.join(targets)}), named as in the truth")
 
 
 def same_hemisphere(items: np.ndarray, quaternions: np.ndarray) -> np.ndarray:

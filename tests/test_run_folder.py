@@ -100,26 +100,28 @@ def test_an_internal_error_in_another_command_exits_3_too(tmp_path, monkeypatch)
 
 # --- a second run into the same folder ----------------------------------------------------------------------
 
-@pytest.mark.figures
+@pytest.mark.figures("leaderboard", "confusion")
 def test_a_rerun_that_fails_while_writing_leaves_the_folder_visibly_incomplete(tmp_path, monkeypatch):
     root, out = experiment(tmp_path), tmp_path / "out"
     assert run(root, out).code == 0
+    assert (out / "plots" / "leaderboard.png").exists()
     (out / "notes.txt").write_text("mine")
     (out / "plots" / "my_figure.png").write_bytes(b"mine")
-    monkeypatch.setattr(render, "FIGURES", (FigureSpec("metrics", "broken", _broken_figure),
-                                            *render.FIGURES[:2]))
+    # The rerun breaks on its first figure, before it could draw the leaderboard again.
+    monkeypatch.setattr(render, "FIGURES", (FigureSpec("confusion", "broken", _broken_figure),
+                                            *render.FIGURES[:1]))
     assert run(root, out).code == 3
     assert not (out / "metrics.json").exists()  # the earlier run's mark is gone: nothing claims completeness
     assert not (out / "plots" / "leaderboard.png").exists()  # an earlier figure is not passed off as new
     assert (out / "notes.txt").read_text() == "mine" and (out / "plots" / "my_figure.png").exists()
 
 
-@pytest.mark.figures("metrics")
+@pytest.mark.figures("leaderboard")
 def test_a_rerun_clears_what_a_killed_writer_left_and_keeps_the_users_files(tmp_path):
     root, out = experiment(tmp_path), tmp_path / "out"
     assert run(root, out).code == 0
     leftovers = [out / ".metrics.json.k1ll3d.tmp", out / ".report.html.x.tmp",
-                 out / "plots" / ".metrics.png.42.tmp"]
+                 out / "plots" / ".leaderboard.png.42.tmp"]
     for path in leftovers:
         path.write_text("half")
     (out / "notes.tmp").write_text("not evalkit's")

@@ -74,6 +74,8 @@ class Task:
     # Whether entries can be scored per slice of the items (``slices:``, see evalkit/slices): the task
     # implements ``subset`` and ``restrict`` for it.
     supports_slices: bool = True
+    # Where ``slice_columns`` come from, for the message about a slice column that does not exist.
+    slice_columns_source: str = "the truth's feature columns"
     # What ``item_errors`` measures, for the weakest-slice report.
     item_error_name: str = "error"
     # The kinds of rows a human baseline gives (see evalkit.human_rows), in the order reports list them.
@@ -135,6 +137,37 @@ class Task:
 
         features = None if evalset.features is None else evalset.features.iloc[items]
         return dataclasses.replace(evalset, ids=evalset.ids[items], y=evalset.y[items], features=features)
+
+    def subset_predictions(self, predictions: Predictions, evalset: EvalSet,
+                           items: np.ndarray) -> Predictions | None:
+        """An entry's predictions on the items at (sorted) positions ``items``, indexed within them (to go
+        with ``subset``); None when the entry has no row there.
+
+        A full-set entry goes through ``restrict``; rows that stand for weighted pseudo-items (a panel's
+        subset) keep those of the slice's items, re-numbered.
+        """
+        import dataclasses
+
+        import numpy as np
+
+        if predictions.item_index is None:
+            restricted = self.restrict(predictions, evalset, items)
+            return dataclasses.replace(restricted, item_index=None,
+                                       labels_from_scores=predictions.labels_from_scores)
+        rows = np.isin(predictions.item_index, items)
+        if not rows.any():
+            return None
+        take: dict[str, Any] = {}
+        for name in ("labels", "scores", "values", "weight"):
+            array = getattr(predictions, name)
+            take[name] = None if array is None else array[rows]
+        local = np.searchsorted(items, predictions.item_index[rows])
+        return dataclasses.replace(predictions, item_index=local, **take)
+
+    def slice_columns(self, evalset: EvalSet) -> pd.DataFrame | None:
+        """The per-item columns ``slices:`` can name besides ``data.metadata_path``'s, in item order
+        (default: the truth's feature columns)."""
+        return evalset.features
 
     def item_errors(self, evalset: EvalSet, predictions: Predictions) -> np.ndarray | None:
         """Each item's error for a full-set entry (the weakest-slice search compares their means), or None

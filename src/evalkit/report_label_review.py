@@ -50,9 +50,17 @@ def label_review_section(record: dict[str, Any], table: Table) -> list[str]:
     flagged, n_items, top = review.get("flagged", 0), review.get("n_items", 0), review.get("top") or []
     shown = f"; the {len(top)} most suspect below" if top and len(top) < flagged else ""
     where = markdown_code(review.get("file", "label_review.csv"))
-    counted = (md(f"{flagged} of {n_items} evaluated items flagged as probably mislabelled{shown}; every "
-                  "flagged item, with its evidence, is in ") + where + md(".")) if flagged \
-        else md(f"None of the {n_items} evaluated items is flagged as probably mislabelled.")
+    others = sum(1 for row in top if row.get("flagged") is False)
+    if flagged:
+        counted = md(f"{flagged} of {n_items} evaluated items flagged as probably mislabelled{shown}; every "
+                     "flagged item, with its evidence, is in ") + where + md(".")
+        if others:
+            counted += md(f" Below them, the {others} most suspect items that are not flagged.")
+    else:
+        counted = md(f"None of the {n_items} evaluated items is flagged as probably mislabelled.")
+        if top:
+            counted += md(f" The {len(top)} most suspect, to re-check first if you re-check any, are below "
+                          "(highest P(gold wrong) first) and in ") + where + md(".")
     gold = md(" Gold stays gold: the leaderboard and the verdict above use the labels as given.")
     parts += [counted + gold, ""]
     sensitivity = (review.get("sensitivity") or {}).get("line")
@@ -98,9 +106,11 @@ def _evidence(review: dict[str, Any]) -> list[str]:
 def _table(top: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     with_votes = any("votes" in row for row in top)
     with_scores = any("candidates_p_gold" in row for row in top)
+    # Whether each row is flagged is said only when the list holds unflagged items too.
+    with_flag = any(row.get("flagged") is False for row in top)
     header = ["#", "id", "gold", "suggested", "P(gold wrong)",
               *(["candidates: P(gold)", "P(suggested)", "for suggested"] if with_scores else []),
-              *(["votes"] if with_votes else [])]
+              *(["votes"] if with_votes else []), *(["flagged"] if with_flag else [])]
     rows = []
     for row in top:
         cells = [str(row.get("rank", "")), str(row.get("id", "")), str(row.get("gold", "")),
@@ -111,6 +121,8 @@ def _table(top: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
                       else MISSING]
         if with_votes:
             cells.append(_votes(row.get("votes")))
+        if with_flag:
+            cells.append("yes" if row.get("flagged") else "no")
         rows.append(cells)
     return header, rows
 

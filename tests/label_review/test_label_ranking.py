@@ -152,3 +152,32 @@ def test_flags_always_suggest_another_label_and_the_list_is_sorted(n_classes, n,
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), extraglobs={"np": np})
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_review_list_is_every_flagged_item_then_the_most_suspect_others_with_an_alternative_label():
+    gold = np.array([0, 1, 2, 0, 1])
+    probs = np.array([[0.9, 0.05, 0.05], [0.1, 0.6, 0.3], [0.1, 0.1, 0.8], [0.05, 0.9, 0.05],
+                      [0.2, 0.5, 0.3]])
+    found = find_suspects(probs, gold)
+    assert found.order.tolist() == [3]  # gold 0, the models say 1
+    # then the unflagged by P(gold wrong): item 4 (0.5), item 1 (0.4); the list stops at 3 items
+    assert found.review_list(3).tolist() == [3, 4, 1]
+    assert found.review_list(0).tolist() == [3]  # flagged items are always listed
+    # an unflagged item's label to check is its most probable class other than gold, never gold itself
+    assert found.alternative(1, 1) == 2 and found.alternative(4, 1) == 2
+    assert found.alternative(3, 0) == 1 == int(found.suggested[3])
+
+
+def test_a_review_with_nothing_flagged_still_shows_the_most_suspect_items():
+    from evalkit.report import markdown_table
+    from evalkit.report_label_review import label_review_section
+
+    top = [{"rank": 1, "id": "a|1", "gold": "x", "suggested": "y", "ranking_score": 0.2, "flagged": False,
+            "votes": {"y": 2}}]
+    record = {"label_review": {"n_items": 50, "flagged": 0, "top": top, "file": "label_review.csv",
+                               "sensitivity": {"line": "No item is flagged: nothing to rescore, the verdict "
+                                                       "stands as stated."}}}
+    section = "\n".join(label_review_section(record, markdown_table))
+    assert "None of the 50 evaluated items is flagged as probably mislabelled. The 1 most suspect" in section
+    assert "**No item is flagged: nothing to rescore" in section
+    assert "| 1 | a\\|1 | x | y | 0.200 | y: 2 | no |" in section

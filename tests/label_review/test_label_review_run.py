@@ -70,7 +70,7 @@ def test_the_review_list_holds_the_planted_errors_with_the_true_label_suggested(
     for row in rows:
         assert row["suggested"] == PLANTED[row["id"].removeprefix("'")] != row["gold"]
         assert row["votes"] == f"{row['suggested']}: 3" and row["votes_for_gold"] == "0"
-        assert row["candidates_for_suggested"] == "1 of 1"
+        assert row["candidates_for_suggested"] == "1 of 1" and row["flagged"] == "yes"
     assert [r["rank"] for r in rows] == ["1", "2", "3"]
     assert "'=cmd" in {r["id"] for r in rows}  # escaped for spreadsheets
 

@@ -30,7 +30,8 @@ from evalkit.strategies import Strategy
 
 CSV_FILE = "label_review.csv"
 CSV_COLUMNS = ("rank", "id", "gold", "suggested", "ranking_score", "candidates_p_gold",
-               "candidates_p_suggested", "candidates_for_suggested", "votes", "votes_for_gold", "votes_total")
+               "candidates_p_suggested", "candidates_for_suggested", "votes", "votes_for_gold", "votes_total",
+               "flagged")
 METHOD = ("confident learning (per-class thresholds = mean self-confidence; flagged = off-diagonal of the "
           "confident joint) on the contributing entries' mean out-of-sample probabilities, multiplied by the "
           "panels' votes weighted by each annotator's agreement with gold; ranking score = 1 - the combined "
@@ -62,8 +63,10 @@ def review_labels(cfg: RunConfig, entries: Sequence[Entry], evalset: EvalSet,
     if block["missing_evidence"] is None:
         suspects = find_suspects(evidence.probabilities, evalset.y, evidence.votes,
                                  n_classes=evalset.n_classes)
-        rows = review_rows(suspects, evidence, evalset)
-        block["flagged"] = len(rows)
+        # Every flagged item, and the most suspect unflagged ones up to `top`: a run with nothing flagged
+        # still says which items to re-check first.
+        rows = review_rows(suspects, evidence, evalset, cfg.label_review.top)
+        block["flagged"] = int(suspects.flagged.sum())
         block["thresholds"] = {c: (float(t) if np.isfinite(t) else None)
                                for c, t in zip(evalset.classes, suspects.thresholds, strict=True)}
         block["top"] = rows[:cfg.label_review.top]
@@ -74,16 +77,19 @@ def review_labels(cfg: RunConfig, entries: Sequence[Entry], evalset: EvalSet,
     return LabelReview(block, review_csv(rows))
 
 
-def review_rows(suspects: Suspects, evidence: Evidence, evalset: EvalSet) -> list[dict[str, Any]]:
-    """One record per flagged item, most suspect first: the item, gold, suggestion and the evidence."""
+def review_rows(suspects: Suspects, evidence: Evidence, evalset: EvalSet, top: int) -> list[dict[str, Any]]:
+    """One record per item of the review list (:meth:`Suspects.review_list`: the flagged items, then the
+    most suspect others up to ``top``): the item, gold, suggestion, the evidence and whether it is flagged."""
     classes = evalset.classes
     counts = evidence.votes.counts(evalset.n_items, evalset.n_classes) if evidence.votes is not None else None
     sources = list(evidence.sources.values())
     rows = []
-    for rank, item in enumerate(suspects.order.tolist(), start=1):
-        gold, suggested = int(evalset.y[item]), int(suspects.suggested[item])
+    for rank, item in enumerate(suspects.review_list(top).tolist(), start=1):
+        gold = int(evalset.y[item])
+        suggested = suspects.alternative(item, gold)
         row: dict[str, Any] = {"rank": rank, "id": str(evalset.ids[item]), "gold": classes[gold],
-                               "suggested": classes[suggested], "ranking_score": float(suspects.score[item])}
+                               "suggested": classes[suggested], "ranking_score": float(suspects.score[item]),
+                               "flagged": bool(suspects.flagged[item])}
         if sources:
             row["candidates_p_gold"] = float(np.mean([p[item, gold] for p in sources]))
             row["candidates_p_suggested"] = float(np.mean([p[item, suggested] for p in sources]))
@@ -121,6 +127,7 @@ def review_csv(rows: Sequence[Mapping[str, Any]]) -> str:
             cells["candidates_for_suggested"] = f"{row['candidates_for_suggested']} of {row['candidates']}"
         if "votes" in row:
             cells["votes"] = "; ".join(f"{label}: {n}" for label, n in row["votes"].items())
+        cells["flagged"] = "yes" if row.get("flagged") else "no"
         writer.writerow([_cell(cells.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()
 

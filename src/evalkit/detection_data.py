@@ -182,6 +182,52 @@ def image_fields(truth: DetectionTruth) -> pd.DataFrame:
     return frame[scalar].reset_index(drop=True)
 
 
+# The fields of a COCO image record that say which picture it is: the file and its size in pixels.
+IMAGE_KEY_FIELDS = ("file_name", "width", "height")
+
+
+def image_hashes(truth: DetectionTruth) -> np.ndarray:
+    """Per image (evaluation order), sha256 of its record's ``file_name``, ``width`` and ``height`` as JSON
+    (``{"file_name": ..., "height": ..., "width": ...}``, keys sorted; the id is left out, as duplicates
+    differ in it). An image without a ``file_name`` cannot be compared: its key is unique (its id).
+
+    >>> from evalkit.detection.tables import ground_truth_table
+    >>> images = [{"id": 1, "file_name": "a.jpg", "width": 4, "height": 3},
+    ...           {"id": 2, "file_name": "a.jpg", "width": 4, "height": 3},
+    ...           {"id": 3, "width": 4, "height": 3}]
+    >>> gt = {"images": images, "annotations": [], "categories": [{"id": 1, "name": "cat"}]}
+    >>> truth = DetectionTruth(ground_truth_table(gt, "bbox", "t"), images, [], "bbox")
+    >>> keys = image_hashes(truth)
+    >>> keys[0] == keys[1], keys[2]
+    (True, 'no file_name: image 3')
+    """
+    import json
+
+    by_id = {im.get("id"): im for im in truth.images}
+    out = []
+    for image_id in truth.table.image_ids:
+        record = by_id[image_id]
+        if record.get("file_name") in (None, ""):
+            out.append(f"no file_name: image {image_id}")
+            continue
+        key = json.dumps({f: record.get(f) for f in IMAGE_KEY_FIELDS}, sort_keys=True, default=str)
+        out.append(hashlib.sha256(key.encode()).hexdigest())
+    return np.array(out, dtype=object)
+
+
+def box_hashes(truth: DetectionTruth) -> np.ndarray:
+    """Per image, sha256 of its ground-truth annotations (category id, box, crowd flag), in a fixed order:
+    two copies of one picture with different boxes have different gold."""
+    t = truth.table
+    rows = np.column_stack([t.img, t.cat, t.box, t.crowd]).astype(np.float64)
+    rows = rows[np.lexsort(rows.T[::-1])]
+    out = []
+    for i in range(len(t.image_ids)):
+        own = np.ascontiguousarray(rows[rows[:, 0] == i, 1:])
+        out.append(hashlib.sha256(own.tobytes()).hexdigest())
+    return np.array(out, dtype=object)
+
+
 def categories_frame(truth: DetectionTruth) -> pd.DataFrame:
     """The annotation file's categories, indexed by category id."""
     return pd.DataFrame(truth.categories).set_index("id").sort_index()

@@ -69,11 +69,13 @@ def check(cfg: RunConfig) -> None:
     review = cfg.label_review
     if not review.enabled:
         return
-    if not get_task(cfg.task).reviews_labels:
+    task = get_task(cfg.task)
+    if not task.reviews_labels and not task.lists_duplicates:
         able = [name for name in TASK_NAMES if get_task(name).reviews_labels]
+        duplicates = [name for name in TASK_NAMES if get_task(name).lists_duplicates]
         raise ConfigError(f"label_review.enabled: task '{cfg.task}' has no single gold class per item to "
-                          f"review; label review applies to {', '.join(able)}: "
-                          "set label_review.enabled=false")
+                          f"review; label review applies to {', '.join(able)} (duplicates only: "
+                          f"{', '.join(duplicates)}): set label_review.enabled=false")
     if isinstance(review.top, bool) or review.top < 1:
         raise ConfigError(f"label_review.top={review.top} must be a positive number of items to show, "
                           "e.g. 20")

@@ -52,6 +52,14 @@ def review_labels(cfg: RunConfig, entries: Sequence[Entry], evalset: EvalSet,
                   registry: Mapping[str, MetricSpec], strategy: Strategy, comparison: Comparison,
                   assessment: Assessment | None) -> LabelReview:
     """Review the gold labels of a scored run (see the module docstring)."""
+    from evalkit.tasks import get_task
+
+    if not get_task(evalset.task).reviews_labels:  # duplicates only (detection: duplicate images)
+        missing = (f"task {evalset.task} has no single gold class per item, so there is no review list; "
+                   "duplicates are listed below")
+        return LabelReview({"file": CSV_FILE, "method": None, "n_items": evalset.n_items, "flagged": 0,
+                            "contributors": [], "not_used": [], "panels": [], "missing_evidence": missing,
+                            "top": [], **duplicates_block(evalset)}, review_csv([]))
     evidence = gather(cfg, entries, evalset)
     block: dict[str, Any] = {
         "file": CSV_FILE, "method": METHOD, "n_items": evalset.n_items, "flagged": 0,
@@ -141,18 +149,24 @@ def _cell(value: Any) -> Any:
 
 
 def duplicates_block(evalset: EvalSet) -> dict[str, Any]:
-    """Identical feature rows among the evaluated items, and evaluated items found in the train split."""
-    features = evalset.features
+    """Duplicate evaluated items (what makes two the same is the task's: identical feature rows, or an
+    image record's hash), and evaluated items found in the train split."""
+    from evalkit.tasks import get_task
+
+    identity = get_task(evalset.task).item_identity(evalset)
+    features = identity.table
     if features is None or features.shape[1] == 0:
         note = "no feature columns in the evaluated data: duplicates and leakage not checked"
         return {"duplicates": {"note": note}, "leakage": {"note": note}}
     groups = duplicate_groups(features)
-    conflicting = sum(len(np.unique(evalset.y[g], axis=0)) > 1 for g in groups)
+    gold = identity.gold
+    conflicting = sum((len(set(gold[g].tolist())) if gold.ndim == 1 else len(np.unique(gold[g], axis=0))) > 1
+                      for g in groups)
     duplicates = {"groups": len(groups), "items": int(sum(len(g) for g in groups)),
-                  "conflicting_gold": conflicting,
+                  "conflicting_gold": conflicting, "compared": identity.compared,
                   "examples": [[str(i) for i in evalset.ids[g[:EXAMPLES]]] for g in groups[:EXAMPLES]]}
     train = evalset.train_features
-    if train is None:
+    if train is None or features is not evalset.features:
         leakage: dict[str, Any] = {"note": "no train split: leakage not checked"}
     elif list(train.columns) != list(features.columns):
         leakage = {"note": "the train split has other feature columns: leakage not checked"}

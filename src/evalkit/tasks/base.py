@@ -38,6 +38,18 @@ ResampledValues = dict[str, dict[str, "np.ndarray"]]
 
 
 @dataclass(frozen=True)
+class ItemIdentity:
+    """What label review compares to find duplicate items (``Task.item_identity``)."""
+
+    # per item (rows in item order), the values that make two items the same; None: nothing to compare
+    table: pd.DataFrame | None
+    # what is compared, in words, for the report ("identical feature rows")
+    compared: str
+    # per item, its gold as a comparable value (a label, a label row, a hash of an image's boxes)
+    gold: np.ndarray
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """How reports and figures name a task's things (items are images in detection, classes categories)."""
 
@@ -87,6 +99,9 @@ class Task:
     # Whether each item has one gold class that label review (evalkit.label_review) can question: the
     # task then gives class probabilities (class_probabilities) and panels' votes are class codes.
     reviews_labels: bool = False
+    # Whether label review can at least list duplicate items (item_identity) when it has no gold class to
+    # question (detection: duplicate images); tasks that review labels list duplicates anyway.
+    lists_duplicates: bool = False
 
     # --- config -------------------------------------------------------------------------------
     def check_experiment(self, cfg: RunConfig) -> None:
@@ -215,6 +230,11 @@ class Task:
                                registry: Mapping[str, MetricSpec], strategy: Strategy, cfg: RunConfig,
                                resolve: Callable[[str, str], Path]) -> None:
         """Turn scoring entries' scores into labels at their operating point, in place (default: none)."""
+
+    def item_identity(self, evalset: EvalSet) -> ItemIdentity:
+        """What makes two evaluated items the same, for label review's duplicates (default: identical
+        feature rows; gold compared as the labels)."""
+        return ItemIdentity(evalset.features, "identical feature rows", evalset.y)
 
     def class_probabilities(self, predictions: Predictions, evalset: EvalSet) -> np.ndarray | None:
         """An (items, classes) matrix of class probabilities for label review; None without scores

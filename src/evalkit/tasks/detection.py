@@ -24,7 +24,7 @@ from evalkit.metrics import registry as metric_specs
 from evalkit.metrics.compute import MetricValues, detection_metrics
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
-from evalkit.tasks.base import ResampledValues, Task, Vocabulary
+from evalkit.tasks.base import ItemIdentity, ResampledValues, Task, Vocabulary
 from evalkit.uncertainty.detection import detection_bootstrap
 from evalkit.uncertainty.resampling import Resampler
 
@@ -48,6 +48,8 @@ class DetectionTask(Task):
     # A slice is a set of images, re-matched as its own annotation file; its columns are the images'
     # fields (or data.metadata_path's per-image table). No per-image error: no weakest-slice search.
     supports_slices = True
+    # No gold class to question, but duplicate images are worth listing (label_review.enabled).
+    lists_duplicates = True
     slice_columns_source = "the fields of the COCO truth's images records"
     pair_complete_annotators = False
     # No true negatives: no ROC curve and no confusion matrix of labels.
@@ -77,6 +79,14 @@ class DetectionTask(Task):
     def restrict(self, predictions: Predictions, evalset: EvalSet, items: np.ndarray) -> Predictions:
         """Detections are re-matched on those images alone."""
         return detection_data.restrict_predictions(predictions, evalset, items)
+
+    def item_identity(self, evalset: EvalSet) -> ItemIdentity:
+        """Images with the same sha256 of their record's file_name, width and height (the id aside); gold
+        compared as a hash of each image's boxes."""
+        truth = detection_data.truth_of(evalset)
+        table = pd.DataFrame({"image_hash": detection_data.image_hashes(truth)})
+        compared = "images with the same sha256 of their record's file_name, width and height"
+        return ItemIdentity(table, compared, detection_data.box_hashes(truth))
 
     def subset(self, evalset: EvalSet, items: np.ndarray) -> EvalSet:
         """The images at ``items`` alone, as if the annotation file listed only them."""

@@ -28,6 +28,10 @@ def terminal_line(record: dict[str, Any]) -> str | None:
         return f"Label review: {review['missing_evidence']}."
     line = (f"Label review: {review.get('flagged', 0)} of {review.get('n_items', '?')} items flagged as "
             f"suspect labels ({review.get('file', 'label_review.csv')}).")
+    if review.get("per_label"):
+        line = (f"Label review: {review.get('flagged', 0)} (item, label) pair(s) on "
+                f"{review.get('flagged_items', 0)} of {review.get('n_items', '?')} items flagged as suspect "
+                f"labels ({review.get('file', 'label_review.csv')}).")
     survived = (review.get("sensitivity") or {}).get("line", "")
     return f"{line} {survived.split('. ', 1)[0].rstrip('.')}." if survived else line
 
@@ -51,7 +55,13 @@ def label_review_section(record: dict[str, Any], table: Table) -> list[str]:
     shown = f"; the {len(top)} most suspect below" if top and len(top) < flagged else ""
     where = markdown_code(review.get("file", "label_review.csv"))
     others = sum(1 for row in top if row.get("flagged") is False)
-    if flagged:
+    if flagged and review.get("per_label"):
+        counted = md(f"{flagged} (item, label) pair(s) on {review.get('flagged_items', '?')} of {n_items} "
+                     f"evaluated items flagged as probably mislabelled (each label reviewed as present or "
+                     f"absent){shown}; every flagged pair, with its evidence, is in ") + where + md(".")
+        if others:
+            counted += md(f" Below them, the {others} most suspect pairs that are not flagged.")
+    elif flagged:
         counted = md(f"{flagged} of {n_items} evaluated items flagged as probably mislabelled{shown}; every "
                      "flagged item, with its evidence, is in ") + where + md(".")
         if others:
@@ -108,12 +118,14 @@ def _table(top: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     with_scores = any("candidates_p_gold" in row for row in top)
     # Whether each row is flagged is said only when the list holds unflagged items too.
     with_flag = any(row.get("flagged") is False for row in top)
-    header = ["#", "id", "gold", "suggested", "P(gold wrong)",
+    with_label = any("label" in row for row in top)
+    header = ["#", "id", *(["label"] if with_label else []), "gold", "suggested", "P(gold wrong)",
               *(["candidates: P(gold)", "P(suggested)", "for suggested"] if with_scores else []),
               *(["votes"] if with_votes else []), *(["flagged"] if with_flag else [])]
     rows = []
     for row in top:
-        cells = [str(row.get("rank", "")), str(row.get("id", "")), str(row.get("gold", "")),
+        cells = [str(row.get("rank", "")), str(row.get("id", "")),
+                 *([str(row.get("label", ""))] if with_label else []), str(row.get("gold", "")),
                  str(row.get("suggested", "")), _number(row.get("ranking_score"))]
         if with_scores:
             cells += [_number(row.get("candidates_p_gold")), _number(row.get("candidates_p_suggested")),

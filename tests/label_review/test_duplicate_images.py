@@ -57,5 +57,5 @@ def test_a_detection_review_lists_duplicates_only_and_says_why_there_is_no_revie
 
 def test_label_review_is_still_refused_where_there_is_nothing_to_list():
     cfg = validate({"task": "regression", "data": {"path": "t.csv"}, "label_review": {"enabled": True}})
-    with pytest.raises(ConfigError, match=r"binary, multiclass \(duplicates only: detection\)"):
+    with pytest.raises(ConfigError, match=r"binary, multiclass, multilabel \(duplicates only: detection\)"):
         check(cfg)

@@ -181,3 +181,36 @@ def test_a_review_with_nothing_flagged_still_shows_the_most_suspect_items():
     assert "None of the 50 evaluated items is flagged as probably mislabelled. The 1 most suspect" in section
     assert "**No item is flagged: nothing to rescore" in section
     assert "| 1 | a\\|1 | x | y | 0.200 | y: 2 | no |" in section
+
+
+def test_multilabel_review_takes_each_label_as_a_binary_problem_and_finds_planted_flips():
+    from evalkit.label_review.per_label import per_label_suspects, relabelled_sets
+    from evalkit.label_review.review import review_csv
+
+    rng = np.random.default_rng(3)
+    truth = (rng.random((200, 3)) < 0.4).astype(np.int64)
+    # two good models that know the true sets, unsure of a fifth of the pairs (which pulls each label's
+    # thresholds below the sure pairs); gold has three flipped (item, label) pairs the models are sure of
+    planted = [(5, 0), (17, 2), (90, 1)]
+    hard = rng.random(truth.shape) < 0.2
+    hard[tuple(np.array(planted).T)] = False
+    sure = np.where(hard, 0.3, 0.47)
+    models = [np.clip(0.5 + np.where(truth == 1, sure, -sure) + rng.normal(0, 0.01, truth.shape), 0, 1)
+              for _ in range(2)]
+    gold = truth.copy()
+    for item, label in planted:
+        gold[item, label] = 1 - gold[item, label]
+    found = per_label_suspects(models, gold)
+    assert sorted(zip(*np.nonzero(found.flagged), strict=True)) == planted
+    assert found.review_list(5)[:3] and set(found.review_list(5)[:3]) == set(planted)
+    assert (relabelled_sets(gold, found) == truth).all()  # the suggestions undo the flips
+    # a panel: each annotator's vote is a 0/1 vector over the labels; two annotators side with gold on (5, 0)
+    items = np.array([5, 5])
+    votes = PanelVotes(item=items, annotator=np.array([0, 1]), label=gold[items])
+    with_votes = per_label_suspects(models, gold, votes)
+    assert with_votes.score[5, 0] < found.score[5, 0]
+    csv_text = review_csv([{"rank": 1, "id": "5", "label": "tag|a", "gold": "present", "suggested": "absent",
+                            "ranking_score": 0.9, "flagged": True}], per_label=True)
+    assert csv_text.splitlines() == ["rank,id,label,gold,suggested,ranking_score,candidates_p_gold,"
+                                     "candidates_p_suggested,candidates_for_suggested,votes,votes_for_gold,"
+                                     "votes_total,flagged", "1,5,tag|a,present,absent,0.9,,,,,,,yes"]

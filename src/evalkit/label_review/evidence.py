@@ -161,5 +161,9 @@ def _votes(cfg: RunConfig, entries: Sequence[Entry]) -> tuple[PanelVotes | None,
                "items": int(rows["item"].nunique())} for name, rows in table.groupby("panel", sort=True)]
     who = pd.Series(list(zip(table["panel"], table["annotator"], strict=True)), dtype=object)
     codes, _ = pd.factorize(who)
+    labels = table["label"].to_numpy()
+    # A multi-label panel's vote is a 0/1 vector over the labels: one row per vote.
+    label = (np.vstack(labels).astype(np.int64) if len(labels) and np.ndim(labels[0]) == 1
+             else labels.astype(np.int64))
     return PanelVotes(item=table["item"].to_numpy(dtype=np.int64), annotator=codes.astype(np.int64),
-                      label=table["label"].to_numpy(dtype=np.int64)), panels
+                      label=label), panels

@@ -102,6 +102,9 @@ class Task:
     # Whether label review can at least list duplicate items (item_identity) when it has no gold class to
     # question (detection: duplicate images); tasks that review labels list duplicates anyway.
     lists_duplicates: bool = False
+    # Whether each label of an item's label set is reviewed as its own binary problem (multi-label):
+    # class_probabilities then gives each label's probability, and panels' votes are 0/1 label vectors.
+    reviews_per_label: bool = False
 
     # --- config -------------------------------------------------------------------------------
     def check_experiment(self, cfg: RunConfig) -> None:

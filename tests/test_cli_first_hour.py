@@ -117,7 +117,8 @@ def test_help_loads_none_of_the_heavy_libraries(args: list[str]):
 def test_run_help_lists_every_config_group_and_built_in_experiment():
     result = run_cli("run", "--help")
     assert result.code == 0
-    assert ("experiment: breast_cancer_slices, detection_demo, diabetes, iris, learning_curve_demo, "
+    assert ("experiment: breast_cancer_slices, detection_demo, detection_slices, diabetes, iris, "
+            "learning_curve_demo, "
             "multilabel_demo, "
             "pose_demo") in result.stdout
     assert ("strategy: average, formula, mae_given_r2, map, map_within_latency, pose_requirements, "

@@ -165,6 +165,69 @@ def images_frame(truth: DetectionTruth) -> pd.DataFrame:
     return frame.loc[list(truth.table.image_ids)]
 
 
+def image_fields(truth: DetectionTruth) -> pd.DataFrame:
+    """The images' fields that hold one scalar per image (``width``, ``height``, ``file_name``, a custom
+    field), in evaluation order: what a detection run can be sliced by. Lists and mappings are left out.
+
+    >>> from evalkit.detection.tables import ground_truth_table
+    >>> gt = {"images": [{"id": 1, "width": 640, "site": "A", "tags": ["x"]}], "annotations": [],
+    ...       "categories": [{"id": 1, "name": "cat"}]}
+    >>> truth = DetectionTruth(ground_truth_table(gt, "bbox", "t"), gt["images"], gt["categories"], "bbox")
+    >>> list(image_fields(truth).columns)
+    ['width', 'site']
+    """
+    frame = images_frame(truth)
+    scalar = [c for c in frame.columns
+              if not frame[c].map(lambda v: isinstance(v, list | dict | tuple)).any()]
+    return frame[scalar].reset_index(drop=True)
+
+
+# The fields of a COCO image record that say which picture it is: the file and its size in pixels.
+IMAGE_KEY_FIELDS = ("file_name", "width", "height")
+
+
+def image_hashes(truth: DetectionTruth) -> np.ndarray:
+    """Per image (evaluation order), sha256 of its record's ``file_name``, ``width`` and ``height`` as JSON
+    (``{"file_name": ..., "height": ..., "width": ...}``, keys sorted; the id is left out, as duplicates
+    differ in it). An image without a ``file_name`` cannot be compared: its key is unique (its id).
+
+    >>> from evalkit.detection.tables import ground_truth_table
+    >>> images = [{"id": 1, "file_name": "a.jpg", "width": 4, "height": 3},
+    ...           {"id": 2, "file_name": "a.jpg", "width": 4, "height": 3},
+    ...           {"id": 3, "width": 4, "height": 3}]
+    >>> gt = {"images": images, "annotations": [], "categories": [{"id": 1, "name": "cat"}]}
+    >>> truth = DetectionTruth(ground_truth_table(gt, "bbox", "t"), images, [], "bbox")
+    >>> keys = image_hashes(truth)
+    >>> keys[0] == keys[1], keys[2]
+    (True, 'no file_name: image 3')
+    """
+    import json
+
+    by_id = {im.get("id"): im for im in truth.images}
+    out = []
+    for image_id in truth.table.image_ids:
+        record = by_id[image_id]
+        if record.get("file_name") in (None, ""):
+            out.append(f"no file_name: image {image_id}")
+            continue
+        key = json.dumps({f: record.get(f) for f in IMAGE_KEY_FIELDS}, sort_keys=True, default=str)
+        out.append(hashlib.sha256(key.encode()).hexdigest())
+    return np.array(out, dtype=object)
+
+
+def box_hashes(truth: DetectionTruth) -> np.ndarray:
+    """Per image, sha256 of its ground-truth annotations (category id, box, crowd flag), in a fixed order:
+    two copies of one picture with different boxes have different gold."""
+    t = truth.table
+    rows = np.column_stack([t.img, t.cat, t.box, t.crowd]).astype(np.float64)
+    rows = rows[np.lexsort(rows.T[::-1])]
+    out = []
+    for i in range(len(t.image_ids)):
+        own = np.ascontiguousarray(rows[rows[:, 0] == i, 1:])
+        out.append(hashlib.sha256(own.tobytes()).hexdigest())
+    return np.array(out, dtype=object)
+
+
 def categories_frame(truth: DetectionTruth) -> pd.DataFrame:
     """The annotation file's categories, indexed by category id."""
     return pd.DataFrame(truth.categories).set_index("id").sort_index()
@@ -182,13 +245,9 @@ def _matched(truth: DetectionTruth, table: DetectionTable, positions: np.ndarray
                        detections=Detections(table, restricted(truth, table, positions)))
 
 
-def restricted(truth: DetectionTruth, table: DetectionTable, positions: np.ndarray) -> Prepared:
-    """``table`` matched against the truth reduced to the images at sorted ``positions``.
-
-    Equal to COCOeval run on an annotation file that lists only those images: annotations and results
-    keep their file order (which decides ties), image indices are renumbered.
-    """
-    gt = truth.table
+def _ground_truth_on(gt: GroundTruthTable, positions: np.ndarray) -> tuple[GroundTruthTable, np.ndarray]:
+    """The ground truth reduced to the images at sorted ``positions`` (image indices renumbered), and the
+    map from old image index to new (-1: dropped)."""
     remap = np.full(len(gt.image_ids), -1, dtype=np.int64)
     remap[positions] = np.arange(len(positions))
     keep = remap[gt.img] >= 0
@@ -197,11 +256,54 @@ def restricted(truth: DetectionTruth, table: DetectionTable, positions: np.ndarr
     sub_gt = replace(gt, image_ids=image_ids, image_index={v: i for i, v in enumerate(image_ids)},
                      img=remap[gt.img[keep]], cat=gt.cat[keep], box=gt.box[keep], area=gt.area[keep],
                      crowd=gt.crowd[keep], segm=None if gt.segm is None else [gt.segm[i] for i in kept])
+    return sub_gt, remap
+
+
+def _detections_on(table: DetectionTable, remap: np.ndarray) -> DetectionTable:
+    """The detections on the kept images, in file order (which decides score ties), images renumbered."""
     on = remap[table.img] >= 0
-    sub_dt = DetectionTable(img=remap[table.img[on]], cat=table.cat[on], box=table.box[on],
-                            area=table.area[on], score=table.score[on],
-                            segm=None if table.segm is None else [table.segm[i] for i in np.flatnonzero(on)])
-    return prepare_tables(sub_gt, sub_dt, truth.iou_type)
+    return DetectionTable(img=remap[table.img[on]], cat=table.cat[on], box=table.box[on],
+                          area=table.area[on], score=table.score[on],
+                          segm=None if table.segm is None else [table.segm[i] for i in np.flatnonzero(on)])
+
+
+def restricted(truth: DetectionTruth, table: DetectionTable, positions: np.ndarray) -> Prepared:
+    """``table`` matched against the truth reduced to the images at sorted ``positions``.
+
+    Equal to COCOeval run on an annotation file that lists only those images: annotations and results
+    keep their file order (which decides ties), image indices are renumbered.
+    """
+    sub_gt, remap = _ground_truth_on(truth.table, positions)
+    return prepare_tables(sub_gt, _detections_on(table, remap), truth.iou_type)
+
+
+def subset_truth(truth: DetectionTruth, positions: np.ndarray) -> DetectionTruth:
+    """The truth of the images at sorted ``positions`` alone, as if the annotation file listed only them
+    (every category kept, as COCOeval keeps the file's categories)."""
+    sub_gt, _ = _ground_truth_on(truth.table, positions)
+    kept = set(sub_gt.image_ids)
+    images = [im for im in truth.images if im.get("id") in kept]
+    return DetectionTruth(table=sub_gt, images=images, categories=truth.categories, iou_type=truth.iou_type)
+
+
+def subset_predictions(predictions: Predictions, evalset: EvalSet,
+                       positions: np.ndarray) -> Predictions | None:
+    """An entry's detections on the images at sorted ``positions``, indexed within them and matched
+    against :func:`subset_truth` (a slice scored as its own eval set); None when the entry covers none
+    of them. An entry that covers some images (a second annotator) keeps those among ``positions``."""
+    assert predictions.detections is not None
+    truth = truth_of(evalset)
+    remap = np.full(len(truth.table.image_ids), -1, dtype=np.int64)
+    remap[positions] = np.arange(len(positions))
+    sub_truth = subset_truth(truth, positions)
+    table = _detections_on(predictions.detections.table, remap)
+    if predictions.item_index is None:
+        return _matched(sub_truth, table, None)
+    covered = remap[predictions.item_index]
+    covered = np.sort(covered[covered >= 0])
+    if len(covered) == 0:
+        return None
+    return _matched(sub_truth, table, covered)
 
 
 def restrict_predictions(predictions: Predictions, evalset: EvalSet, positions: np.ndarray) -> Predictions:

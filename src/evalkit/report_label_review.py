@@ -28,6 +28,10 @@ def terminal_line(record: dict[str, Any]) -> str | None:
         return f"Label review: {review['missing_evidence']}."
     line = (f"Label review: {review.get('flagged', 0)} of {review.get('n_items', '?')} items flagged as "
             f"suspect labels ({review.get('file', 'label_review.csv')}).")
+    if review.get("per_label"):
+        line = (f"Label review: {review.get('flagged', 0)} (item, label) pair(s) on "
+                f"{review.get('flagged_items', 0)} of {review.get('n_items', '?')} items flagged as suspect "
+                f"labels ({review.get('file', 'label_review.csv')}).")
     survived = (review.get("sensitivity") or {}).get("line", "")
     return f"{line} {survived.split('. ', 1)[0].rstrip('.')}." if survived else line
 
@@ -50,9 +54,23 @@ def label_review_section(record: dict[str, Any], table: Table) -> list[str]:
     flagged, n_items, top = review.get("flagged", 0), review.get("n_items", 0), review.get("top") or []
     shown = f"; the {len(top)} most suspect below" if top and len(top) < flagged else ""
     where = markdown_code(review.get("file", "label_review.csv"))
-    counted = (md(f"{flagged} of {n_items} evaluated items flagged as probably mislabelled{shown}; every "
-                  "flagged item, with its evidence, is in ") + where + md(".")) if flagged \
-        else md(f"None of the {n_items} evaluated items is flagged as probably mislabelled.")
+    others = sum(1 for row in top if row.get("flagged") is False)
+    if flagged and review.get("per_label"):
+        counted = md(f"{flagged} (item, label) pair(s) on {review.get('flagged_items', '?')} of {n_items} "
+                     f"evaluated items flagged as probably mislabelled (each label reviewed as present or "
+                     f"absent){shown}; every flagged pair, with its evidence, is in ") + where + md(".")
+        if others:
+            counted += md(f" Below them, the {others} most suspect pairs that are not flagged.")
+    elif flagged:
+        counted = md(f"{flagged} of {n_items} evaluated items flagged as probably mislabelled{shown}; every "
+                     "flagged item, with its evidence, is in ") + where + md(".")
+        if others:
+            counted += md(f" Below them, the {others} most suspect items that are not flagged.")
+    else:
+        counted = md(f"None of the {n_items} evaluated items is flagged as probably mislabelled.")
+        if top:
+            counted += md(f" The {len(top)} most suspect, to re-check first if you re-check any, are below "
+                          "(highest P(gold wrong) first) and in ") + where + md(".")
     gold = md(" Gold stays gold: the leaderboard and the verdict above use the labels as given.")
     parts += [counted + gold, ""]
     sensitivity = (review.get("sensitivity") or {}).get("line")
@@ -98,12 +116,16 @@ def _evidence(review: dict[str, Any]) -> list[str]:
 def _table(top: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     with_votes = any("votes" in row for row in top)
     with_scores = any("candidates_p_gold" in row for row in top)
-    header = ["#", "id", "gold", "suggested", "P(gold wrong)",
+    # Whether each row is flagged is said only when the list holds unflagged items too.
+    with_flag = any(row.get("flagged") is False for row in top)
+    with_label = any("label" in row for row in top)
+    header = ["#", "id", *(["label"] if with_label else []), "gold", "suggested", "P(gold wrong)",
               *(["candidates: P(gold)", "P(suggested)", "for suggested"] if with_scores else []),
-              *(["votes"] if with_votes else [])]
+              *(["votes"] if with_votes else []), *(["flagged"] if with_flag else [])]
     rows = []
     for row in top:
-        cells = [str(row.get("rank", "")), str(row.get("id", "")), str(row.get("gold", "")),
+        cells = [str(row.get("rank", "")), str(row.get("id", "")),
+                 *([str(row.get("label", ""))] if with_label else []), str(row.get("gold", "")),
                  str(row.get("suggested", "")), _number(row.get("ranking_score"))]
         if with_scores:
             cells += [_number(row.get("candidates_p_gold")), _number(row.get("candidates_p_suggested")),
@@ -111,6 +133,8 @@ def _table(top: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
                       else MISSING]
         if with_votes:
             cells.append(_votes(row.get("votes")))
+        if with_flag:
+            cells.append("yes" if row.get("flagged") else "no")
         rows.append(cells)
     return header, rows
 
@@ -127,8 +151,9 @@ def _duplicates(review: dict[str, Any]) -> list[str]:
     else:
         examples = "; ".join(", ".join(map(str, group)) for group in duplicates.get("examples") or [])
         conflicting = duplicates.get("conflicting_gold", 0)
+        compared = duplicates.get("compared", "identical feature rows")
         lines.append("- " + md(f"Duplicates: {duplicates.get('items', 0)} evaluated item(s) in "
-                               f"{duplicates.get('groups', 0)} group(s) of identical feature rows"
+                               f"{duplicates.get('groups', 0)} group(s) of {compared}"
                                + (f", {conflicting} group(s) with different gold labels" if conflicting
                                   else "")
                                + (f" (e.g. {examples})" if examples else "") + "."))

@@ -96,8 +96,8 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         metadata, source = (
             read_metadata(paths.resolve(data.metadata_path, "data.metadata_path"), data.id_column)
             if data.metadata_path else (None, "data.metadata_path"))
-        slice_columns = slice_table(evalset.ids, evalset.features, metadata, slice_spec.columns,
-                                    metadata_source=source)
+        slice_columns = slice_table(evalset.ids, task.slice_columns(evalset), metadata, slice_spec.columns,
+                                    metadata_source=source, features_source=task.slice_columns_source)
         slice_notes = [n for n in [metadata_note(metadata, evalset.ids, source)] if n]
 
     jobs = [("candidate", n) for n in cfg.candidates] + [("baseline", n) for n in cfg.baselines]

@@ -152,3 +152,65 @@ def test_flags_always_suggest_another_label_and_the_list_is_sorted(n_classes, n,
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), extraglobs={"np": np})
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_review_list_is_every_flagged_item_then_the_most_suspect_others_with_an_alternative_label():
+    gold = np.array([0, 1, 2, 0, 1])
+    probs = np.array([[0.9, 0.05, 0.05], [0.1, 0.6, 0.3], [0.1, 0.1, 0.8], [0.05, 0.9, 0.05],
+                      [0.2, 0.5, 0.3]])
+    found = find_suspects(probs, gold)
+    assert found.order.tolist() == [3]  # gold 0, the models say 1
+    # then the unflagged by P(gold wrong): item 4 (0.5), item 1 (0.4); the list stops at 3 items
+    assert found.review_list(3).tolist() == [3, 4, 1]
+    assert found.review_list(0).tolist() == [3]  # flagged items are always listed
+    # an unflagged item's label to check is its most probable class other than gold, never gold itself
+    assert found.alternative(1, 1) == 2 and found.alternative(4, 1) == 2
+    assert found.alternative(3, 0) == 1 == int(found.suggested[3])
+
+
+def test_a_review_with_nothing_flagged_still_shows_the_most_suspect_items():
+    from evalkit.report import markdown_table
+    from evalkit.report_label_review import label_review_section
+
+    top = [{"rank": 1, "id": "a|1", "gold": "x", "suggested": "y", "ranking_score": 0.2, "flagged": False,
+            "votes": {"y": 2}}]
+    record = {"label_review": {"n_items": 50, "flagged": 0, "top": top, "file": "label_review.csv",
+                               "sensitivity": {"line": "No item is flagged: nothing to rescore, the verdict "
+                                                       "stands as stated."}}}
+    section = "\n".join(label_review_section(record, markdown_table))
+    assert "None of the 50 evaluated items is flagged as probably mislabelled. The 1 most suspect" in section
+    assert "**No item is flagged: nothing to rescore" in section
+    assert "| 1 | a\\|1 | x | y | 0.200 | y: 2 | no |" in section
+
+
+def test_multilabel_review_takes_each_label_as_a_binary_problem_and_finds_planted_flips():
+    from evalkit.label_review.per_label import per_label_suspects, relabelled_sets
+    from evalkit.label_review.review import review_csv
+
+    rng = np.random.default_rng(3)
+    truth = (rng.random((200, 3)) < 0.4).astype(np.int64)
+    # two good models that know the true sets, unsure of a fifth of the pairs (which pulls each label's
+    # thresholds below the sure pairs); gold has three flipped (item, label) pairs the models are sure of
+    planted = [(5, 0), (17, 2), (90, 1)]
+    hard = rng.random(truth.shape) < 0.2
+    hard[tuple(np.array(planted).T)] = False
+    sure = np.where(hard, 0.3, 0.47)
+    models = [np.clip(0.5 + np.where(truth == 1, sure, -sure) + rng.normal(0, 0.01, truth.shape), 0, 1)
+              for _ in range(2)]
+    gold = truth.copy()
+    for item, label in planted:
+        gold[item, label] = 1 - gold[item, label]
+    found = per_label_suspects(models, gold)
+    assert sorted(zip(*np.nonzero(found.flagged), strict=True)) == planted
+    assert found.review_list(5)[:3] and set(found.review_list(5)[:3]) == set(planted)
+    assert (relabelled_sets(gold, found) == truth).all()  # the suggestions undo the flips
+    # a panel: each annotator's vote is a 0/1 vector over the labels; two annotators side with gold on (5, 0)
+    items = np.array([5, 5])
+    votes = PanelVotes(item=items, annotator=np.array([0, 1]), label=gold[items])
+    with_votes = per_label_suspects(models, gold, votes)
+    assert with_votes.score[5, 0] < found.score[5, 0]
+    csv_text = review_csv([{"rank": 1, "id": "5", "label": "tag|a", "gold": "present", "suggested": "absent",
+                            "ranking_score": 0.9, "flagged": True}], per_label=True)
+    assert csv_text.splitlines() == ["rank,id,label,gold,suggested,ranking_score,candidates_p_gold,"
+                                     "candidates_p_suggested,candidates_for_suggested,votes,votes_for_gold,"
+                                     "votes_total,flagged", "1,5,tag|a,present,absent,0.9,,,,,,,yes"]

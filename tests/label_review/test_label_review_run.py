@@ -70,7 +70,7 @@ def test_the_review_list_holds_the_planted_errors_with_the_true_label_suggested(
     for row in rows:
         assert row["suggested"] == PLANTED[row["id"].removeprefix("'")] != row["gold"]
         assert row["votes"] == f"{row['suggested']}: 3" and row["votes_for_gold"] == "0"
-        assert row["candidates_for_suggested"] == "1 of 1"
+        assert row["candidates_for_suggested"] == "1 of 1" and row["flagged"] == "yes"
     assert [r["rank"] for r in rows] == ["1", "2", "3"]
     assert "'=cmd" in {r["id"] for r in rows}  # escaped for spreadsheets
 
@@ -83,7 +83,7 @@ def test_metrics_json_says_which_entries_and_panels_gave_evidence(reviewed):
     assert review["panels"] == [{"name": "panel", "annotators": 3, "votes": 3 * N, "items": N}]
     # items 1 and 2 share their features but not their gold label (the labels alternate)
     assert review["duplicates"] == {"groups": 1, "items": 2, "conflicting_gold": 1,
-                                    "examples": [["i1", "i2"]]}
+                                    "compared": "identical feature rows", "examples": [["i1", "i2"]]}
     assert review["leakage"] == {"items": 1, "examples": ["i40"]}
     cleared = {"id": "i50", "gold": "0", "candidates_suggested": "1", "votes": {"0": 3}}
     assert review["cleared"] == {"items": 1, "examples": [cleared]}

@@ -148,3 +148,17 @@ def test_multilabel_slices_score_as_scikit_learn_does_and_the_search_gets_each_i
         skm.hamming_loss(y[items], labels[items]), abs=1e-12)
     errors = get_task("multilabel").item_errors(evalset, entries[0].predictions)
     assert errors is not None and errors.mean() == pytest.approx(skm.hamming_loss(y, labels), abs=1e-12)
+
+
+def test_a_slice_is_tested_under_the_default_resamples_auto(monkeypatch):
+    # auto is resolved by assess from the slice's own comparisons; the slice must reach it (it once
+    # compared the text 'auto' with 0 and crashed)
+    from evalkit.slices import scoring
+
+    seen = []
+    monkeypatch.setattr(scoring, "assess", lambda *args, **kwargs: seen.append(args[5]) or None)
+    evalset, entries, registry, strategy, _ = binary_run()
+    items = np.arange(30)
+    score_slice(Slice((Condition("g", "= c", items),), items), entries, evalset, registry, strategy,
+                "strong", BootstrapConfig(), 30)
+    assert [b.resamples for b in seen] == ["auto"]

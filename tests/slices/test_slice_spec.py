@@ -48,7 +48,11 @@ def test_bad_sections_are_refused_naming_the_key_and_the_fix(raw, message):
     assert message in str(caught.value)
 
 
-def test_a_task_that_cannot_be_sliced_is_refused_before_any_data_is_read():
+def test_a_task_that_cannot_be_sliced_is_refused_before_any_data_is_read(monkeypatch):
+    from evalkit.tasks import get_task
+
+    assert check_slices([{"column": "width"}], "detection") is not None  # images are sliced by their fields
+    monkeypatch.setattr(get_task("detection"), "supports_slices", False)
     with pytest.raises(ConfigError, match="task 'detection' cannot be scored per slice"):
         check_slices([{"column": "site"}], "detection")
     assert check_slices(None, "binary") is None

@@ -69,11 +69,13 @@ def check(cfg: RunConfig) -> None:
     review = cfg.label_review
     if not review.enabled:
         return
-    if not get_task(cfg.task).reviews_labels:
+    task = get_task(cfg.task)
+    if not task.reviews_labels and not task.lists_duplicates:
         able = [name for name in TASK_NAMES if get_task(name).reviews_labels]
+        duplicates = [name for name in TASK_NAMES if get_task(name).lists_duplicates]
         raise ConfigError(f"label_review.enabled: task '{cfg.task}' has no single gold class per item to "
-                          f"review; label review applies to {', '.join(able)}: "
-                          "set label_review.enabled=false")
+                          f"review; label review applies to {', '.join(able)} (duplicates only: "
+                          f"{', '.join(duplicates)}): set label_review.enabled=false")
     if isinstance(review.top, bool) or review.top < 1:
         raise ConfigError(f"label_review.top={review.top} must be a positive number of items to show, "
                           "e.g. 20")
@@ -159,5 +161,9 @@ def _votes(cfg: RunConfig, entries: Sequence[Entry]) -> tuple[PanelVotes | None,
                "items": int(rows["item"].nunique())} for name, rows in table.groupby("panel", sort=True)]
     who = pd.Series(list(zip(table["panel"], table["annotator"], strict=True)), dtype=object)
     codes, _ = pd.factorize(who)
+    labels = table["label"].to_numpy()
+    # A multi-label panel's vote is a 0/1 vector over the labels: one row per vote.
+    label = (np.vstack(labels).astype(np.int64) if len(labels) and np.ndim(labels[0]) == 1
+             else labels.astype(np.int64))
     return PanelVotes(item=table["item"].to_numpy(dtype=np.int64), annotator=codes.astype(np.int64),
-                      label=table["label"].to_numpy(dtype=np.int64)), panels
+                      label=label), panels

@@ -68,6 +68,28 @@ class Suspects:
     score: np.ndarray             # (n,) 1 - combined probability of gold
     order: np.ndarray             # positions of the flagged items, most suspect first
 
+    def alternative(self, item: int, gold: int) -> int:
+        """The label to check against gold: the suggestion for a flagged item, else the most probable
+        class other than gold."""
+        if self.flagged[item] or self.combined.shape[1] < 2:
+            return int(self.suggested[item])
+        others = self.combined[item].copy()
+        others[gold] = -1.0
+        return int(np.argmax(others))
+
+    def review_list(self, length: int) -> np.ndarray:
+        """Positions of the items to re-check first: every flagged item (most suspect first), then, up to
+        ``length`` items in all, the unflagged ones with the highest ranking score (ties in item order).
+
+        >>> s = Suspects(np.zeros((4, 2)), np.zeros(2), np.array([False, True, False, False]),
+        ...              np.zeros(4, dtype=int), np.array([0.2, 0.9, 0.4, 0.2]), np.array([1]))
+        >>> s.review_list(3).tolist()
+        [1, 2, 0]
+        """
+        rest = np.flatnonzero(~self.flagged)
+        rest = rest[np.lexsort((rest, -self.score[rest]))]
+        return np.concatenate([self.order, rest[:max(0, length - len(self.order))]]).astype(np.int64)
+
 
 def average_probabilities(sources: list[np.ndarray]) -> np.ndarray:
     """The mean of several (n, K) probability matrices, floored at :data:`PROBABILITY_FLOOR` and

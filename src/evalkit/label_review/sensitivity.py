@@ -148,10 +148,10 @@ def _signed(value: float | None) -> str:
 
 
 def line(n_flagged: int, base: Mapping[str, Any], removed: Mapping[str, Any],
-         replaced: Mapping[str, Any]) -> str:
-    """The report's one sensitivity line."""
+         replaced: Mapping[str, Any], *, what: str = "item(s)") -> str:
+    """The report's one sensitivity line (``what`` names the flagged things: items, item-label pairs)."""
     kept = survives(base, removed) and survives(base, replaced)
-    head = (f"The verdict {'survives' if kept else 'does NOT survive'} the {n_flagged} flagged item(s)"
+    head = (f"The verdict {'survives' if kept else 'does NOT survive'} the {n_flagged} flagged {what}"
             + ("" if kept else " (best candidate, lower bound or the margin's sign changes)"))
     return (f"{head}. Without them: {changes(base, removed)}. With their labels replaced by the suggestions: "
             f"{changes(base, replaced)}. Gold stays gold: the leaderboard above is unchanged.")

@@ -184,7 +184,8 @@ def evaluate_slices(spec: SliceSpec, table: pd.DataFrame, entries: Sequence[Entr
             block["notes"].append("no weakest-slice search: the run has no best candidate")
         elif errors is None:
             block["notes"].append(f"no weakest-slice search: the best candidate {best} has no per-item "
-                                  "errors (labels or single-target values for every item)")
+                                  "error (it needs labels or single-target values for every item; a "
+                                  "detector is scored on images as a whole)")
         else:
             block["search"] = _weakest(spec, table, errors, entries, evalset, registry, best, bootstrap.level)
     return block

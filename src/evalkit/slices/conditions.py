@@ -58,9 +58,11 @@ class Slice:
 
 
 def slice_table(ids: np.ndarray, features: pd.DataFrame | None, metadata: pd.DataFrame | None,
-                columns: Sequence[str], *, metadata_source: str = "data.metadata_path") -> pd.DataFrame:
-    """The slice columns for the items ``ids``, in that order: the truth's feature columns first,
-    then ``metadata`` (indexed by id, a column there wins over a feature of the same name).
+                columns: Sequence[str], *, metadata_source: str = "data.metadata_path",
+                features_source: str = "the truth's feature columns") -> pd.DataFrame:
+    """The slice columns for the items ``ids``, in that order: the task's per-item columns first (the
+    truth's features; a detection truth's image fields), then ``metadata`` (indexed by id, a column
+    there wins over a feature of the same name).
 
     An unknown column is a :class:`ConfigError` listing the columns there are; truth ids missing from
     the metadata a :class:`DataError` saying how many, with a few.
@@ -81,8 +83,8 @@ def slice_table(ids: np.ndarray, features: pd.DataFrame | None, metadata: pd.Dat
     unknown = [c for c in columns if c not in frame.columns]
     if unknown:
         have = ", ".join(map(str, frame.columns)) or "none"
-        raise ConfigError(f"slices: column(s) {unknown} not found; the columns are: {have} (the truth's "
-                          "feature columns and data.metadata_path's)")
+        raise ConfigError(f"slices: column(s) {unknown} not found; the columns are: {have} "
+                          f"({features_source} and data.metadata_path's)")
     return frame[list(dict.fromkeys(columns))]
 
 

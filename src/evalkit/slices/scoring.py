@@ -10,7 +10,6 @@ metrics and scores, but no intervals and no tests.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,24 +28,8 @@ from evalkit.tasks import get_task
 
 def local_predictions(predictions: Predictions, evalset: EvalSet, items: np.ndarray) -> Predictions | None:
     """An entry's predictions on the items at (sorted) positions ``items``, indexed within them; None
-    when the entry has no row there.
-
-    A full-set entry goes through the task's ``restrict``; rows that stand for weighted pseudo-items (a
-    panel's subset) keep those of the slice's items, re-numbered.
-    """
-    if predictions.item_index is None:
-        restricted = get_task(evalset.task).restrict(predictions, evalset, items)
-        return dataclasses.replace(restricted, item_index=None,
-                                   labels_from_scores=predictions.labels_from_scores)
-    rows = np.isin(predictions.item_index, items)
-    if not rows.any():
-        return None
-    take: dict[str, Any] = {}
-    for name in ("labels", "scores", "values", "weight"):
-        array = getattr(predictions, name)
-        take[name] = None if array is None else array[rows]
-    local = np.searchsorted(items, predictions.item_index[rows])
-    return dataclasses.replace(predictions, item_index=local, **take)
+    when the entry has no row there (the task's ``subset_predictions``)."""
+    return get_task(evalset.task).subset_predictions(predictions, evalset, items)
 
 
 def slice_entries(entries: Sequence[Entry], evalset: EvalSet, items: np.ndarray,
@@ -86,7 +69,7 @@ def score_slice(piece: Slice, entries: Sequence[Entry], evalset: EvalSet, regist
     if piece.n_items == 0:
         return record
     sub, scored = slice_entries(entries, evalset, piece.items, registry, strategy)
-    tested = piece.n_items >= min_items and bootstrap.resamples > 0 and best in {e.name for e in scored}
+    tested = piece.n_items >= min_items and bootstrap.resamples != 0 and best in {e.name for e in scored}
     assessment = assess(scored, sub, registry, strategy, best, bootstrap, progress=False) if tested else None
     for entry in scored:
         row: dict[str, Any] = {"role": entry.role, "kind": entry.kind, "metrics": entry.metrics,

@@ -38,6 +38,18 @@ ResampledValues = dict[str, dict[str, "np.ndarray"]]
 
 
 @dataclass(frozen=True)
+class ItemIdentity:
+    """What label review compares to find duplicate items (``Task.item_identity``)."""
+
+    # per item (rows in item order), the values that make two items the same; None: nothing to compare
+    table: pd.DataFrame | None
+    # what is compared, in words, for the report ("identical feature rows")
+    compared: str
+    # per item, its gold as a comparable value (a label, a label row, a hash of an image's boxes)
+    gold: np.ndarray
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """How reports and figures name a task's things (items are images in detection, classes categories)."""
 
@@ -73,6 +85,8 @@ class Task:
     # Whether entries can be scored per slice of the items (``slices:``, see evalkit/slices): the task
     # implements ``subset`` and ``restrict`` for it.
     supports_slices: bool = True
+    # Where ``slice_columns`` come from, for the message about a slice column that does not exist.
+    slice_columns_source: str = "the truth's feature columns"
     # What ``item_errors`` measures, for the weakest-slice report.
     item_error_name: str = "error"
     # The kinds of rows a human baseline gives (see evalkit.human_rows), in the order reports list them.
@@ -84,6 +98,12 @@ class Task:
     # Whether each item has one gold class that label review (evalkit.label_review) can question: the
     # task then gives class probabilities (class_probabilities) and panels' votes are class codes.
     reviews_labels: bool = False
+    # Whether label review can at least list duplicate items (item_identity) when it has no gold class to
+    # question (detection: duplicate images); tasks that review labels list duplicates anyway.
+    lists_duplicates: bool = False
+    # Whether each label of an item's label set is reviewed as its own binary problem (multi-label):
+    # class_probabilities then gives each label's probability, and panels' votes are 0/1 label vectors.
+    reviews_per_label: bool = False
 
     # --- config -------------------------------------------------------------------------------
     def check_experiment(self, cfg: RunConfig) -> None:
@@ -135,6 +155,37 @@ class Task:
         features = None if evalset.features is None else evalset.features.iloc[items]
         return dataclasses.replace(evalset, ids=evalset.ids[items], y=evalset.y[items], features=features)
 
+    def subset_predictions(self, predictions: Predictions, evalset: EvalSet,
+                           items: np.ndarray) -> Predictions | None:
+        """An entry's predictions on the items at (sorted) positions ``items``, indexed within them (to go
+        with ``subset``); None when the entry has no row there.
+
+        A full-set entry goes through ``restrict``; rows that stand for weighted pseudo-items (a panel's
+        subset) keep those of the slice's items, re-numbered.
+        """
+        import dataclasses
+
+        import numpy as np
+
+        if predictions.item_index is None:
+            restricted = self.restrict(predictions, evalset, items)
+            return dataclasses.replace(restricted, item_index=None,
+                                       labels_from_scores=predictions.labels_from_scores)
+        rows = np.isin(predictions.item_index, items)
+        if not rows.any():
+            return None
+        take: dict[str, Any] = {}
+        for name in ("labels", "scores", "values", "weight"):
+            array = getattr(predictions, name)
+            take[name] = None if array is None else array[rows]
+        local = np.searchsorted(items, predictions.item_index[rows])
+        return dataclasses.replace(predictions, item_index=local, **take)
+
+    def slice_columns(self, evalset: EvalSet) -> pd.DataFrame | None:
+        """The per-item columns ``slices:`` can name besides ``data.metadata_path``'s, in item order
+        (default: the truth's feature columns)."""
+        return evalset.features
+
     def item_errors(self, evalset: EvalSet, predictions: Predictions) -> np.ndarray | None:
         """Each item's error for a full-set entry (the weakest-slice search compares their means), or None
         when the task has no per-item error for these predictions (default: none)."""
@@ -181,6 +232,11 @@ class Task:
                                registry: Mapping[str, MetricSpec], strategy: Strategy, cfg: RunConfig,
                                resolve: Callable[[str, str], Path]) -> None:
         """Turn scoring entries' scores into labels at their operating point, in place (default: none)."""
+
+    def item_identity(self, evalset: EvalSet) -> ItemIdentity:
+        """What makes two evaluated items the same, for label review's duplicates (default: identical
+        feature rows; gold compared as the labels)."""
+        return ItemIdentity(evalset.features, "identical feature rows", evalset.y)
 
     def class_probabilities(self, predictions: Predictions, evalset: EvalSet) -> np.ndarray | None:
         """An (items, classes) matrix of class probabilities for label review; None without scores

@@ -24,7 +24,7 @@ from evalkit.metrics import registry as metric_specs
 from evalkit.metrics.compute import MetricValues, detection_metrics
 from evalkit.metrics.registry import MetricSpec
 from evalkit.predictions import Predictions
-from evalkit.tasks.base import ResampledValues, Task, Vocabulary
+from evalkit.tasks.base import ItemIdentity, ResampledValues, Task, Vocabulary
 from evalkit.uncertainty.detection import detection_bootstrap
 from evalkit.uncertainty.resampling import Resampler
 
@@ -45,8 +45,12 @@ class DetectionTask(Task):
     headline_metric = "mAP"
     map_metric = "mAP"
     supports_estimators = False
-    # Items are images matched as a whole; slicing them needs a per-image table (not built yet).
-    supports_slices = False
+    # A slice is a set of images, re-matched as its own annotation file; its columns are the images'
+    # fields (or data.metadata_path's per-image table). No per-image error: no weakest-slice search.
+    supports_slices = True
+    # No gold class to question, but duplicate images are worth listing (label_review.enabled).
+    lists_duplicates = True
+    slice_columns_source = "the fields of the COCO truth's images records"
     pair_complete_annotators = False
     # No true negatives: no ROC curve and no confusion matrix of labels.
     figures = ("pr_curves", "per_class_ap")
@@ -75,6 +79,31 @@ class DetectionTask(Task):
     def restrict(self, predictions: Predictions, evalset: EvalSet, items: np.ndarray) -> Predictions:
         """Detections are re-matched on those images alone."""
         return detection_data.restrict_predictions(predictions, evalset, items)
+
+    def item_identity(self, evalset: EvalSet) -> ItemIdentity:
+        """Images with the same sha256 of their record's file_name, width and height (the id aside); gold
+        compared as a hash of each image's boxes."""
+        truth = detection_data.truth_of(evalset)
+        table = pd.DataFrame({"image_hash": detection_data.image_hashes(truth)})
+        compared = "images with the same sha256 of their record's file_name, width and height"
+        return ItemIdentity(table, compared, detection_data.box_hashes(truth))
+
+    def subset(self, evalset: EvalSet, items: np.ndarray) -> EvalSet:
+        """The images at ``items`` alone, as if the annotation file listed only them."""
+        import dataclasses
+
+        return dataclasses.replace(evalset, ids=evalset.ids[items], y=evalset.y[items],
+                                   detection=detection_data.subset_truth(detection_data.truth_of(evalset),
+                                                                         items))
+
+    def subset_predictions(self, predictions: Predictions, evalset: EvalSet,
+                           items: np.ndarray) -> Predictions | None:
+        """Detections on those images, matched against ``subset``'s truth (COCOeval on those images)."""
+        return detection_data.subset_predictions(predictions, evalset, items)
+
+    def slice_columns(self, evalset: EvalSet) -> pd.DataFrame:
+        """The images' fields (width, height, any custom field with one scalar per image)."""
+        return detection_data.image_fields(detection_data.truth_of(evalset))
 
     def rule_arguments(self, evalset: EvalSet, features: Callable[[], pd.DataFrame]) -> tuple[Any, ...]:
         """A detection rule gets the truth's images and categories (there is no feature table)."""

@@ -31,10 +31,19 @@ class MultilabelTask(Task):
     headline_metric = "map"
     map_metric = "map"
     label_sets = True
+    # Label review takes each label's column as a binary problem (evalkit/label_review/per_label.py).
+    reviews_labels = True
+    reviews_per_label = True
     figures = ("pr_curves", "roc_curves", "confusion", "per_class_ap")
 
     def check_experiment(self, cfg: RunConfig) -> None:
         multilabel_data.check_experiment(cfg)
+
+    def class_probabilities(self, predictions: Predictions, evalset: EvalSet) -> np.ndarray | None:
+        """Each label's probability, (items, labels); None for labels only or a subset of the items."""
+        if predictions.scores is None or predictions.item_index is not None:
+            return None
+        return np.asarray(predictions.scores, dtype=np.float64)
 
     def metrics(self, cfg: RunConfig | None = None) -> dict[str, MetricSpec]:
         return dict(metric_specs.MULTILABEL)

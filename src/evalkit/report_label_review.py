@@ -152,9 +152,10 @@ def _duplicates(review: dict[str, Any]) -> list[str]:
         examples = "; ".join(", ".join(map(str, group)) for group in duplicates.get("examples") or [])
         conflicting = duplicates.get("conflicting_gold", 0)
         compared = duplicates.get("compared", "identical feature rows")
+        differing = duplicates.get("gold_words", "gold labels")
         lines.append("- " + md(f"Duplicates: {duplicates.get('items', 0)} evaluated item(s) in "
                                f"{duplicates.get('groups', 0)} group(s) of {compared}"
-                               + (f", {conflicting} group(s) with different gold labels" if conflicting
+                               + (f", {conflicting} group(s) with different {differing}" if conflicting
                                   else "")
                                + (f" (e.g. {examples})" if examples else "") + "."))
     if "note" in leakage:

@@ -38,6 +38,7 @@ def test_copies_of_an_image_record_are_grouped_and_differing_boxes_are_counted(t
     assert duplicates["examples"] == [["1", "3"], ["2", "4"]]
     assert duplicates["groups"] == 2 and duplicates["items"] == 4 and duplicates["conflicting_gold"] == 1
     assert "sha256 of their record's file_name, width and height" in duplicates["compared"]
+    assert duplicates["gold_words"] == "gold boxes"  # what the report says differs
     assert block["leakage"] == {"note": "no train split: leakage not checked"}
 
 
@@ -52,7 +53,7 @@ def test_a_detection_review_lists_duplicates_only_and_says_why_there_is_no_revie
     section = "\n".join(label_review_section({"label_review": review.record}, markdown_table))
     assert "No review: task detection has no single gold class per item" in section
     assert ("Duplicates: 4 evaluated item(s) in 2 group(s) of images with the same sha256 of their record's "
-            "file_name, width and height, 1 group(s) with different gold labels (e.g. 1, 3; 2, 4)") in section
+            "file_name, width and height, 1 group(s) with different gold boxes (e.g. 1, 3; 2, 4)") in section
 
 
 def test_label_review_is_still_refused_where_there_is_nothing_to_list():

@@ -83,7 +83,8 @@ def test_metrics_json_says_which_entries_and_panels_gave_evidence(reviewed):
     assert review["panels"] == [{"name": "panel", "annotators": 3, "votes": 3 * N, "items": N}]
     # items 1 and 2 share their features but not their gold label (the labels alternate)
     assert review["duplicates"] == {"groups": 1, "items": 2, "conflicting_gold": 1,
-                                    "compared": "identical feature rows", "examples": [["i1", "i2"]]}
+                                    "compared": "identical feature rows", "gold_words": "gold labels",
+                                    "examples": [["i1", "i2"]]}
     assert review["leakage"] == {"items": 1, "examples": ["i40"]}
     cleared = {"id": "i50", "gold": "0", "candidates_suggested": "1", "votes": {"0": 3}}
     assert review["cleared"] == {"items": 1, "examples": [cleared]}

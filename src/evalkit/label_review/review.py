@@ -221,6 +221,7 @@ def duplicates_block(evalset: EvalSet) -> dict[str, Any]:
                       for g in groups)
     duplicates = {"groups": len(groups), "items": int(sum(len(g) for g in groups)),
                   "conflicting_gold": conflicting, "compared": identity.compared,
+                  "gold_words": identity.gold_words,
                   "examples": [[str(i) for i in evalset.ids[g[:EXAMPLES]]] for g in groups[:EXAMPLES]]}
     train = evalset.train_features
     if train is None or features is not evalset.features:

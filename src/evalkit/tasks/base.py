@@ -47,6 +47,8 @@ class ItemIdentity:
     compared: str
     # per item, its gold as a comparable value (a label, a label row, a hash of an image's boxes)
     gold: np.ndarray
+    # what differs when duplicates disagree, in words, for the report
+    gold_words: str = "gold labels"
 
 
 @dataclass(frozen=True)

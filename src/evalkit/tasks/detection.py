@@ -86,7 +86,7 @@ class DetectionTask(Task):
         truth = detection_data.truth_of(evalset)
         table = pd.DataFrame({"image_hash": detection_data.image_hashes(truth)})
         compared = "images with the same sha256 of their record's file_name, width and height"
-        return ItemIdentity(table, compared, detection_data.box_hashes(truth))
+        return ItemIdentity(table, compared, detection_data.box_hashes(truth), gold_words="gold boxes")
 
     def subset(self, evalset: EvalSet, items: np.ndarray) -> EvalSet:
         """The images at ``items`` alone, as if the annotation file listed only them."""

@@ -116,6 +116,22 @@ def positions(keys: np.ndarray, known: np.ndarray) -> np.ndarray:
 
     if len(keys) == len(known) and np.array_equal(keys, known):
         return np.arange(len(keys))  # already in the truth's order: the usual case, no hashing
+    if len(known) > 1000:
+        numbers = integer_keys(known)
+        wanted = integer_keys(keys) if numbers is not None else None
+        if numbers is not None and wanted is not None:
+            # Ids such as 0..N written plainly: int64 arithmetic beats hashing a million Python strings.
+            low, span = int(numbers.min()), int(numbers.max()) - int(numbers.min()) + 1
+            if span <= 4 * len(numbers):  # dense ids: a direct-address table
+                table = np.full(span, -1, dtype=np.int64)
+                table[numbers - low] = np.arange(len(numbers))
+                inside = (wanted >= low) & (wanted < low + span)
+                out = np.full(len(wanted), -1, dtype=np.int64)
+                out[inside] = table[wanted[inside] - low]
+                return out
+            order = np.argsort(numbers, kind="stable")
+            at = np.minimum(np.searchsorted(numbers[order], wanted), len(order) - 1)
+            return np.where(numbers[order][at] == wanted, order[at], -1)
     # Object-dtype indexes hash the keys in C; pandas' default (Arrow) strings would fall back to Python.
     return pd.Index(known, dtype=object).get_indexer(pd.Index(keys, dtype=object))
 
@@ -129,3 +145,29 @@ def duplicated(keys: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     return pd.Series(keys, dtype=object).duplicated().to_numpy()
+
+
+def integer_keys(keys: np.ndarray) -> np.ndarray | None:
+    """The keys as int64 when every one is an integer written plainly (``str(int(k)) == k``), else None.
+
+    Two such keys are equal exactly when their numbers are, so lookups may use the numbers; ``007``,
+    ``+7``, ``7.0`` or `` 7`` are not written plainly and send the caller back to text.
+
+    >>> integer_keys(np.array(["7", "-12"], dtype=object)).tolist()
+    [7, -12]
+    >>> integer_keys(np.array(["007", "7"], dtype=object)) is None
+    True
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = _arrow(keys)
+    if arrow is None or arrow.null_count:
+        return None
+    try:
+        numbers = pc.cast(arrow, pa.int64())
+    except (pa.ArrowException, ValueError, OverflowError):
+        return None
+    if not pc.all(pc.equal(pc.cast(numbers, pa.string()), arrow)).as_py():
+        return None
+    return numbers.to_numpy(zero_copy_only=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import pandas as pd
 from sklearn import datasets as sk_datasets
 from sklearn.model_selection import train_test_split
 
+from evalkit import text_keys
 from evalkit.config import DataConfig
 from evalkit.errors import ConfigError, DataError
 from evalkit.tables import read_table, require_columns
@@ -66,8 +66,7 @@ class EvalSet:
 
     def encode(self, keys: np.ndarray, *, source: str, field: str) -> np.ndarray:
         """Map label keys (strings) to class codes; unknown labels are an error naming a few."""
-        lookup = {c: i for i, c in enumerate(self.classes)}
-        codes = np.fromiter((lookup.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+        codes = text_keys.positions(np.asarray(keys, dtype=object), np.array(self.classes, dtype=object))
         bad = codes < 0
         if bad.any():
             unknown = sorted(set(keys[bad]))
@@ -80,14 +79,14 @@ class EvalSet:
 def label_fingerprint(evalset: EvalSet) -> str:
     """sha256 of the evaluated ids and their labels (one label per item), so that a reference made on
     other data won't match; each task's ``Task.fingerprint`` says what its items' truth is."""
-    digest = hashlib.sha256()
-    for item, code in zip(evalset.ids, evalset.y, strict=True):
-        digest.update(f"{item}\t{evalset.classes[code]}\n".encode())
-    return digest.hexdigest()
+    if len(evalset.ids) != len(evalset.y):
+        raise ValueError("ids and labels differ in length")
+    labels = np.array(evalset.classes, dtype=object)[evalset.y]
+    # One update of the whole text hashes the same bytes as one update per item (sha256 streams).
+    return hashlib.sha256("".join(map("{}\t{}\n".format, evalset.ids, labels)).encode()).hexdigest()
 
 
-# An integral number written with a zero fraction ('1.0', '-3.00'): the same key as '1', '-3'.
-_ZERO_FRACTION = re.compile(r"^([+-]?\d+)\.0+$")
+_ZERO_FRACTION = text_keys.ZERO_FRACTION
 # Integral floats up to this size convert to int exactly (beyond it, neighbouring integers share a float).
 _EXACT_INT = 2.0 ** 53
 
@@ -103,16 +102,15 @@ def as_keys(values: pd.Series | np.ndarray | Iterable[object]) -> np.ndarray:
     >>> as_keys(["001", "1", "1.0", "NA", 2.0, 7, True]).tolist()
     ['001', '1', '1', 'NA', '2', '7', 'True']
     """
+    numpy_ints = isinstance(values, pd.Series | np.ndarray) and isinstance(values.dtype, np.dtype) \
+        and values.dtype.kind == "i"
+    if numpy_ints:
+        return text_keys.integer_text(np.asarray(values))  # integer ids from Parquet or a rule, in C
     series = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values.astype(object)
-    if len(series) and series.map(type).eq(str).all():
-        # All text (ids read from a file): the same rule, vectorised, for a million ids in a second.
-        text = series.str.strip()
-        # Only a key ending in '0' can carry a zero fraction: the regex runs on those alone.
-        maybe = text.str.endswith("0").to_numpy(dtype=bool)
-        keys = text.to_numpy(dtype=object, copy=True)
-        if maybe.any():
-            keys[maybe] = text[maybe].str.replace(_ZERO_FRACTION, r"\1", regex=True).to_numpy(dtype=object)
-        return keys
+    array = series.to_numpy(dtype=object)
+    if text_keys.is_all_text(array):
+        # All text (ids read from a file): the same rule as _key, vectorised, for a million ids in a second.
+        return text_keys.drop_zero_fraction(text_keys.strip_text(array))
     return np.array([_key(v) for v in series], dtype=object)
 
 
@@ -253,8 +251,9 @@ def _builtin(task: str, data: DataConfig, classes_of: ClassesOf) -> EvalSet:
 
 
 def _codes(classes: tuple[str, ...], keys: np.ndarray) -> np.ndarray:
-    lookup = {c: i for i, c in enumerate(classes)}
-    return np.array([lookup[k] for k in keys], dtype=np.int64)
+    codes = text_keys.positions(np.asarray(keys, dtype=object), np.array(classes, dtype=object))
+    assert (codes >= 0).all()  # the classes were made from these keys
+    return codes.astype(np.int64)
 
 
 def _select_features(frame: pd.DataFrame, wanted: list[str] | None, source: str) -> pd.DataFrame:

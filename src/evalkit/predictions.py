@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from evalkit import text_keys
 from evalkit.errors import DataError
 from evalkit.evalset import EvalSet, as_keys, text_match_hint
 
@@ -91,9 +92,11 @@ def align_by_id(table: pd.DataFrame, evalset: EvalSet, *, source: str, id_column
         raise DataError(f"{source}: column '{column}' has {int(table[column].isna().sum())} empty id(s); "
                         "every row needs the id of the item it predicts")
     ids = as_keys(table[column])
-    _check_ids(ids, evalset, source, column)
-    # Object-dtype indexes hash the ids in C; pandas' default (Arrow) strings would fall back to Python.
-    order = pd.Index(ids, dtype=object).get_indexer(pd.Index(evalset.ids, dtype=object))
+    # One hash lookup of the ids in the truth's gives alignment and every check at once.
+    where = text_keys.positions(ids, evalset.ids)
+    _check_ids(ids, where, evalset, source, column)
+    order = np.empty(evalset.n_items, dtype=np.int64)
+    order[where] = np.arange(len(where))
     return table.iloc[order].reset_index(drop=True)
 
 
@@ -102,20 +105,21 @@ def _sample(values: np.ndarray, k: int = 5) -> str:
     return shown + (", ..." if len(values) > k else "")
 
 
-def _check_ids(ids: np.ndarray, evalset: EvalSet, source: str, column: str) -> None:
-    series = pd.Series(ids, dtype=object)
-    if series.duplicated().any():
-        dup = series[series.duplicated()].unique()
+def _check_ids(ids: np.ndarray, where: np.ndarray, evalset: EvalSet, source: str, column: str) -> None:
+    """``where``: each id's position in the truth's ids, -1 when it is not there."""
+    known = where >= 0
+    seen = np.bincount(where[known], minlength=evalset.n_items)
+    if (seen > 1).any() or (~known).sum() > len(set(ids[~known])):
+        dup = pd.Series(ids, dtype=object)
+        dup = dup[dup.duplicated()].unique()
         raise DataError(f"{source}: column '{column}' has {len(dup)} duplicate id(s) ({_sample(dup)}); "
                         "give one prediction per item")
-    # Set membership in pandas (hash tables in C), not a Python loop: a million ids take a second.
-    truth_ids = pd.Index(evalset.ids, dtype=object)
-    extra = ids[~pd.Index(ids, dtype=object).isin(truth_ids)]
+    extra = ids[~known]
     if len(extra):
         raise DataError(f"{source}: {len(extra)} id(s) in column '{column}' are not in the truth "
                         f"({evalset.source}): {_sample(extra)}; predictions must be for the evaluated items"
                         + text_match_hint(extra, evalset.ids, "ids"))
-    missing = evalset.ids[~truth_ids.isin(pd.Index(ids, dtype=object))]
+    missing = evalset.ids[seen == 0]
     if len(missing):
         raise DataError(f"{source}: {len(missing)} of {evalset.n_items} truth id(s) have no prediction: "
                         f"{_sample(missing)}; predict every evaluated item")

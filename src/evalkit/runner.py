@@ -86,10 +86,15 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
         check_label_review(cfg)
 
     data = cfg.data
-    evalset = task.load_evalset(
-        data,
-        truth_path=paths.resolve(data.path, "data.path") if data.path else None,
-        train_path=paths.resolve(data.train_path, "data.train_path") if data.train_path else None)
+    # tqdm hides itself when stderr is not a terminal (disable=None), so logs and CI stay clean.
+    disable = None if progress is None else not progress
+    # One step, but reading ten million rows takes a while: the bar says what the wait is for.
+    with tqdm(total=1, desc="reading the truth", unit="file", disable=disable, leave=False) as bar:
+        evalset = task.load_evalset(
+            data,
+            truth_path=paths.resolve(data.path, "data.path") if data.path else None,
+            train_path=paths.resolve(data.train_path, "data.train_path") if data.train_path else None)
+        bar.update()
     slice_columns = slice_notes = None
     if slice_spec is not None:
         # Read and joined before any model is fitted, so a wrong column or id costs nothing.
@@ -108,9 +113,9 @@ def run_experiment(cfg: RunConfig, paths: PathResolver, *, progress: bool | None
                               f"names: {', '.join(name for _, name in jobs)}")
         jobs = [(role, name) for role, name in jobs if name in cfg.select]
     entries: list[Entry] = []
-    # tqdm hides itself when stderr is not a terminal (disable=None), so logs and CI stay clean.
-    disable = None if progress is None else not progress
-    for role, name in tqdm(jobs, desc="evaluating", unit="entry", disable=disable, leave=False):
+    bar = tqdm(jobs, desc="evaluating", unit="entry", disable=disable, leave=False)
+    for role, name in bar:
+        bar.set_postfix_str(name, refresh=False)  # reading a large predictions file is the slow part
         if role == "candidate":
             entries.append(run_candidate(name, cfg.candidates[name], evalset, registry, paths.resolve,
                                          data.id_column))

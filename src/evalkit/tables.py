@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit import text_keys
 from evalkit.errors import DataError
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -40,9 +41,9 @@ def read_table(path: Path, *, what: str, text_columns: Collection[str] = ()) -> 
             # Read again as plain text: pandas' typed reading already turned '001' into 1 and 'NA' into NaN.
             positions = [i for i, c in enumerate(table.columns) if c in set(text_columns)]
             if positions:
-                text = pd.read_csv(path, usecols=positions, dtype=str, keep_default_na=False)
+                text = _text_columns(path, positions, table.shape)
                 for k, i in enumerate(positions):
-                    table[table.columns[i]] = _blank_is_missing(text.iloc[:, k])
+                    table[table.columns[i]] = _blank_is_missing(text[k])
         else:
             for column in [c for c in table.columns if c in set(text_columns)]:
                 if not pd.api.types.is_numeric_dtype(table[column]):
@@ -55,6 +56,33 @@ def read_table(path: Path, *, what: str, text_columns: Collection[str] = ()) -> 
     if table.empty:
         raise DataError(f"{path}: the {what} file has a header but no rows")
     return table
+
+
+def _text_columns(path: Path, positions: list[int], shape: tuple[int, int]) -> list[pd.Series]:
+    """The columns at ``positions`` as written (every cell text, an empty cell ``""``).
+
+    pyarrow's multithreaded reader first; pandas' C reader (slower, a Python string per cell made
+    twice) when pyarrow refuses the file, so that its error is the one reported.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        names = [f"c{i}" for i in range(shape[1])]
+        read = pacsv.read_csv(
+            path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[names[i] for i in positions],
+                column_types={names[i]: pa.string() for i in positions},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if read.num_rows == shape[0]:  # else the two readers disagree on what a row is: pandas decides
+            return [pd.Series(read.column(k).to_numpy(zero_copy_only=False), dtype=object)
+                    for k in range(len(positions))]
+    except (ImportError, OSError, ValueError, ArithmeticError, TypeError):
+        pass
+    text = pd.read_csv(path, usecols=positions, dtype=str, keep_default_na=False)
+    return [text.iloc[:, k] for k in range(len(positions))]
 
 
 def _refuse_repeated_columns(path: Path, what: str) -> None:
@@ -70,10 +98,11 @@ def _refuse_repeated_columns(path: Path, what: str) -> None:
 def _blank_is_missing(column: pd.Series) -> pd.Series:
     """Text cells stripped of surrounding spaces; an empty (or all-space) cell becomes missing."""
     values = column.astype(object)
-    text = values.map(type).eq(str).to_numpy()
-    if text.all():  # the usual case, vectorised (a million ids in well under a second)
-        stripped = values.str.strip()
-        return stripped.where(stripped != "", None).astype(object)
+    array = values.to_numpy(dtype=object)
+    if text_keys.is_all_text(array):  # the usual case, vectorised (a million ids in well under a second)
+        stripped = text_keys.strip_text(array)
+        stripped[stripped == ""] = None
+        return pd.Series(stripped, index=column.index, dtype=object)
     out = np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)
     out[np.array([v == "" for v in out], dtype=bool)] = None
     return pd.Series(out, index=column.index, dtype=object)

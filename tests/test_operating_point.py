@@ -360,3 +360,46 @@ def test_under_validation_the_bootstrap_re_chooses_the_threshold_on_resampled_va
     assert np.nanstd(rechosen) > 1.1 * np.std(fixed)
     assert np.array_equal(values["scored"]["roc_auc"], np.zeros(200))
     assert "re-chosen on a resample of the validation items" in entry.details["operating_point"]["bootstrap"]
+
+
+@pytest.mark.figures("thresholds")
+def test_a_multiclass_operating_point_gets_its_class_threshold_curve_and_figure():
+    from evalkit.metrics.registry import metric_registry as registry_of
+    from evalkit.plots.thresholds import threshold_figure
+    from evalkit.tasks import get_task
+    from evalkit.tasks.classification import decisions
+
+    from evalkit.entry import Entry
+    from evalkit.evalset import EvalSet
+    from evalkit.predictions import Predictions
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 90)
+    logits = rng.normal(size=(90, 3)) + 1.5 * np.eye(3)[y]
+    scores = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    evalset = EvalSet(task="multiclass", ids=np.arange(90).astype(str).astype(object), y=y,
+                      classes=("no", "yes", "maybe"), source="test")
+    entries = [Entry("scored", "candidate", "predictions", {},
+                     predictions=Predictions(scores.argmax(axis=1), scores)),
+               Entry("labelled", "baseline", "rule", {}, predictions=Predictions(y.copy(), None))]
+    cfg = validate({"task": "multiclass", "operating_point": {"choose_on": "cross_fit", "folds": 3},
+                    "strategy": {"name": "satisficing", "optimize": "precision_of_yes",
+                                 "constraints": {"recall_of_yes": ">= 0.8"}}})
+    registry = registry_of("multiclass", config=cfg)
+    strategy = build_strategy(cfg.strategy, registry, "multiclass")
+    decisions.apply(entries, evalset, registry, strategy, cfg, lambda p, w: p, binary=False)
+    curves = get_task("multiclass").curve_record(entries, evalset, registry=registry, max_points=200)
+    curve = curves["entries"]["scored"]["threshold_curve"]
+    scores = entries[0].predictions.scores[:, 1]
+    for t, recall in zip(curve["threshold"], curve["recall"], strict=True):  # class "yes" against the rest
+        # thresholds and values are stored to 6 decimals
+        assert recall == pytest.approx(np.mean(scores[evalset.y == 1] >= t - 1e-6), abs=1e-6)
+    assert "threshold_curve" not in curves["entries"]["labelled"]
+    record = {"best": "scored", "strategy": {"name": "satisficing", "optimize": "precision_of_yes",
+                                             "constraints": {"recall_of_yes": {"op": ">=", "threshold": 0.8}}},
+              "entries": [{"name": "scored", "role": "candidate",
+                           "operating_point": entries[0].details["operating_point"]}]}
+    figure = threshold_figure(record, curves)
+    gids = {artist.get_gid() for artist in figure.axes[0].get_children()}
+    assert {"curve:precision", "curve:recall", "chosen", "constraint:recall_of_yes"} <= gids
+    assert "recall of yes" in [t.get_text() for t in figure.axes[0].get_legend().get_texts()]

@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 
 from evalkit.plots import NothingToDraw, style
 from evalkit.plots.satisficing import constraints_of
+from evalkit.tasks.classification.class_metrics import metric_name
 
 CURVE_METRICS = {"precision": "#0072B2", "recall": "#D55E00"}  # Okabe-Ito blue and vermillion
 
@@ -42,18 +43,24 @@ def threshold_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
     ``chosen``, ``fold_spread``, ``fold:<i>`` and ``constraint:<metric>``."""
     subject = threshold_subject(record, curves)
     if subject is None:
-        raise NothingToDraw("no candidate has an operating point on binary scores (operating_point.choose_on "
-                            "is fixed, or no candidate gives scores)")
+        raise NothingToDraw("no candidate has an operating point on scores (operating_point.choose_on is "
+                            "fixed, or no candidate gives scores)")
     name, title = subject
     curve = curves["entries"][name]["threshold_curve"]
     point = next(e for e in record["entries"] if e["name"] == name).get("operating_point") or {}
+    # A multiclass operating point thresholds one class's score against the rest: its precision and
+    # recall are that class's, and its constraints are named recall_of_<class>.
+    cls = point.get("class")
+    of = "" if cls is None else f" of {cls}"
+    constrained = {metric if cls is None else metric_name(metric, str(cls)): metric
+                   for metric in CURVE_METRICS}
     figure = style.new_figure(7.2, 4.6)
     ax = figure.add_subplot()
     handles: list[Any] = []
     for metric, colour in CURVE_METRICS.items():
         # Stored highest threshold first; the value at threshold t holds down to the next lower score.
         (line,) = ax.plot(curve["threshold"][::-1], curve[metric][::-1], color=colour, lw=1.8,
-                          drawstyle="steps-pre", label=metric, gid=f"curve:{metric}")
+                          drawstyle="steps-pre", label=metric + of, gid=f"curve:{metric}")
         handles.append(line)
     folds = [t for t in point.get("fold_thresholds") or [] if isinstance(t, int | float)]
     if len(folds) > 1:
@@ -68,14 +75,15 @@ def threshold_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
         handles.append(Line2D([], [], color="black", lw=1.4,
                               label=f"chosen threshold {chosen:.4g} ({point.get('choose_on', '')})"))
     for constraint in constraints_of(record) if record["strategy"].get("name") == "satisficing" else []:
-        if constraint.metric in CURVE_METRICS:
-            ax.axhline(constraint.threshold, color=CURVE_METRICS[constraint.metric], ls=":", lw=1.3,
+        if constraint.metric in constrained:
+            colour = CURVE_METRICS[constrained[constraint.metric]]
+            ax.axhline(constraint.threshold, color=colour, ls=":", lw=1.3,
                        gid=f"constraint:{constraint.metric}")
-            handles.append(Line2D([], [], color=CURVE_METRICS[constraint.metric], ls=":",
-                                  label=f"constraint {constraint}"))
+            handles.append(Line2D([], [], color=colour, ls=":", label=f"constraint {constraint}"))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("threshold (score >= threshold is positive)")
+    ax.set_xlabel("threshold (score >= threshold is positive)" if cls is None
+                  else f"threshold (score of {cls} >= threshold decides {cls}; below it, the next class)")
     ax.set_ylabel("value on the evaluated items")
     confidence = point.get("confidence")
     ax.set_title(title + ("" if confidence is None else f"\nconstraints met at {confidence:g} confidence "

@@ -39,6 +39,7 @@ from evalkit.uncertainty.resampling import Resampler
 
 if TYPE_CHECKING:
     from evalkit.strategies.base import Strategy
+    from evalkit.tasks.classification.decisions import Target
 
 SUM_TOLERANCE = 1e-6
 # Below this many positives an interval of a metric that depends on the positive class is rough, and
@@ -255,6 +256,20 @@ class ClassificationTask(Task):
                 "level"]
 
     # --- curves -------------------------------------------------------------------------------
+
+    def _threshold_target(self, entry: Entry, evalset: EvalSet) -> Target | None:
+        """What the entry's operating point thresholds (binary scores, or one class against the rest),
+        or None when it was judged at no operating point."""
+        from evalkit.tasks.classification.decisions import BINARY_TARGET, Target
+
+        point = entry.details.get("operating_point")
+        if not isinstance(point, dict):
+            return None
+        if self.binary:
+            return BINARY_TARGET
+        names = [str(c) for c in evalset.classes]
+        cls = point.get("class")
+        return Target(names.index(str(cls)), str(cls)) if cls is not None and str(cls) in names else None
     def curve_record(self, entries: Iterable[Entry], evalset: EvalSet, *, registry: Mapping[str, MetricSpec],
                      max_points: int) -> dict[str, Any]:
         from evalkit.curves import FORMAT, prediction_curves
@@ -268,12 +283,13 @@ class ClassificationTask(Task):
                 continue
             curves = prediction_curves(entry.predictions, evalset, classes, max_points=max_points)
             data[entry.name] = {"role": entry.role, "kind": entry.kind, **curves}
-            if self.binary and isinstance(entry.details.get("operating_point"), dict) \
-                    and entry.predictions.scores is not None and entry.predictions.item_index is None:
+            target = self._threshold_target(entry, evalset)
+            if target is not None and entry.predictions.scores is not None \
+                    and entry.predictions.item_index is None:
                 from evalkit.tasks.classification.decisions import threshold_curve
 
-                data[entry.name]["threshold_curve"] = threshold_curve(evalset.y, entry.predictions.scores,
-                                                                      max_points=max_points)
+                data[entry.name]["threshold_curve"] = threshold_curve(
+                    target.truth(evalset.y), target.scores(entry.predictions.scores), max_points=max_points)
             if binning is not None and entry.predictions.scores is not None:
                 data[entry.name]["reliability"] = reliability_record(entry.predictions, evalset, binning)
         record = {"format": FORMAT, "task": self.name, "classes": list(evalset.classes),

@@ -364,14 +364,13 @@ def test_under_validation_the_bootstrap_re_chooses_the_threshold_on_resampled_va
 
 @pytest.mark.figures("thresholds")
 def test_a_multiclass_operating_point_gets_its_class_threshold_curve_and_figure():
-    from evalkit.metrics.registry import metric_registry as registry_of
-    from evalkit.plots.thresholds import threshold_figure
-    from evalkit.tasks import get_task
-    from evalkit.tasks.classification import decisions
-
     from evalkit.entry import Entry
     from evalkit.evalset import EvalSet
+    from evalkit.metrics.registry import metric_registry as registry_of
+    from evalkit.plots.thresholds import threshold_figure
     from evalkit.predictions import Predictions
+    from evalkit.tasks import get_task
+    from evalkit.tasks.classification import decisions
 
     rng = np.random.default_rng(3)
     y = rng.integers(0, 3, 90)

@@ -223,8 +223,19 @@ def operating_point_section(record: dict[str, Any]) -> list[str]:
             md("Each scoring entry's labels are its scores at the threshold below (score >= threshold is "
                "positive). Under cross_fit every fold is decided by a threshold chosen on the other folds; "
                "the threshold column is the one chosen on all items (what would ship), precision and recall "
-               "are those of the decisions the entry is judged on." + _confidence_sentence(record)), "",
+               "are those of the decisions the entry is judged on." + _confidence_sentence(record)
+               + _rule_sentence(record)), "",
             markdown_table(header, rows), ""]
+
+
+def _rule_sentence(record: dict[str, Any]) -> str:
+    """What the thresholds optimise and must meet, and why when the costs decide it (one rule per run)."""
+    points = [e["operating_point"] for e in record["entries"] if isinstance(e.get("operating_point"), dict)
+              and isinstance(e["operating_point"].get("rule"), str)]
+    if not points:
+        return ""
+    reason = points[0].get("rule_reason")
+    return f" The threshold rule: {points[0]['rule']}" + (f" ({reason})." if isinstance(reason, str) else ".")
 
 
 def _confidence_sentence(record: dict[str, Any]) -> str:

@@ -223,8 +223,19 @@ def operating_point_section(record: dict[str, Any]) -> list[str]:
             md("Each scoring entry's labels are its scores at the threshold below (score >= threshold is "
                "positive). Under cross_fit every fold is decided by a threshold chosen on the other folds; "
                "the threshold column is the one chosen on all items (what would ship), precision and recall "
-               "are those of the decisions the entry is judged on." + _confidence_sentence(record)), "",
+               "are those of the decisions the entry is judged on." + _confidence_sentence(record)
+               + _rule_sentence(record)), "",
             markdown_table(header, rows), ""]
+
+
+def _rule_sentence(record: dict[str, Any]) -> str:
+    """What the thresholds optimise and must meet, and why when the costs decide it (one rule per run)."""
+    points = [e["operating_point"] for e in record["entries"] if isinstance(e.get("operating_point"), dict)
+              and isinstance(e["operating_point"].get("rule"), str)]
+    if not points:
+        return ""
+    reason = points[0].get("rule_reason")
+    return f" The threshold rule: {points[0]['rule']}" + (f" ({reason})." if isinstance(reason, str) else ".")
 
 
 def _confidence_sentence(record: dict[str, Any]) -> str:
@@ -234,12 +245,17 @@ def _confidence_sentence(record: dict[str, Any]) -> str:
               and "confidence" in e["operating_point"]]
     if not points:
         return ""
+    rule = points[0].get("rule")
+    if isinstance(rule, str) and " subject to " not in rule and " among those meeting " not in rule:
+        return ""  # nothing was constrained (e.g. the threshold minimises expected cost): no bound to state
     confidence, choose_on = points[0]["confidence"], points[0]["choose_on"]
     if confidence is None:
         return (" Constraints were judged at their point value on the choosing data (confidence: null), so a "
                 "held-out value can fall just short of a constraint the choosing data met.")
     bound = ("a prediction bound for the test items' own value" if choose_on == "validation"
              else "Wilson's bound on the population value")
+    if isinstance(rule, str) and ("expected_cost <" in rule or "expected_cost >" in rule):
+        bound += "; for expected_cost a normal (central-limit) bound on the mean cost"
     return (f" A constraint counted as met on the choosing data only at its one-sided {confidence:.0%} bound "
             f"({bound}).")
 

@@ -9,6 +9,20 @@ Multiclass: when the strategy names one class's metrics (``recall_of_<class>``, 
 the threshold is chosen on that class's one-vs-rest problem (truth ``y == c``, score ``scores[:, c]``)
 by the same rule, and an item is labelled ``c`` when its score for ``c`` clears the threshold, else the
 highest-scoring other class (:class:`Target`). Without such a metric multiclass keeps argmax and says so.
+
+Costs (``costs:``, :mod:`.error_costs`): which rule applies when (:func:`rule_for`).
+
+1. The strategy's objective is ``expected_cost`` (satisficing ``optimize: expected_cost``): the
+   threshold minimises the expected cost among those meeting the strategy's threshold constraints.
+2. ``costs:`` is set and the strategy has no constraint on a threshold metric (none, or only on
+   latency and other declared costs): the threshold minimises the expected cost, whatever the
+   objective; the strategy then scores the entry at that threshold as usual. The record says so.
+3. ``costs:`` is set and the strategy constrains a threshold metric (``recall: '>= 0.9'``, or
+   ``expected_cost: '<= 0.3'`` itself): the strategy's own objective subject to those constraints.
+
+Each item's cost either way (:class:`~.operating_point.ItemCosts`) is the metric's own per-item cost
+(:func:`.error_costs.item_costs`) of the labels the entry would get if the threshold said yes, and if it
+said no, so the chosen threshold's expected cost is exactly the value the run reports.
 """
 
 from __future__ import annotations
@@ -25,7 +39,10 @@ from evalkit.errors import ConfigError, DataError
 from evalkit.tasks.classification import class_metrics
 from evalkit.tasks.classification.operating_point import (
     COUNT_METRICS,
+    EXPECTED_COST,
+    THRESHOLD_METRICS,
     Condition,
+    ItemCosts,
     Rule,
     check_folds,
     choose_threshold,
@@ -43,6 +60,7 @@ if TYPE_CHECKING:
     from evalkit.metrics.registry import MetricSpec
     from evalkit.predictions import Predictions
     from evalkit.strategies.base import Strategy
+    from evalkit.tasks.classification.catalog import MetricSettings
     from evalkit.uncertainty.resampling import Resampler
 
 # What metrics.json keeps of the decisions an entry is judged on (and what the PR/ROC figures need).
@@ -82,6 +100,8 @@ class Target:
 
     def metric(self, name: str) -> str | None:
         """The threshold metric a run's metric ``name`` is, for this target (None: not one)."""
+        if name == EXPECTED_COST:  # the cost of the whole decision, which this threshold moves
+            return EXPECTED_COST
         if self.binary:
             return name if name in COUNT_METRICS else None
         parsed = class_metrics.parse(name)
@@ -89,9 +109,21 @@ class Target:
 
     def run_metric(self, threshold_metric: str) -> str:
         """The run's name of a threshold metric of this target (``recall`` -> ``recall_of_<class>``)."""
-        if self.name is None:
+        if self.name is None or threshold_metric == EXPECTED_COST:
             return threshold_metric
         return class_metrics.metric_name(threshold_metric, self.name)
+
+    def item_costs(self, settings: MetricSettings, y: np.ndarray, scores: np.ndarray) -> ItemCosts:
+        """Each item's cost if the threshold says yes and if it says no: the run's own per-item costs
+        of the labels either decision gives (``y``: class codes; ``scores``: the entry's, all classes)."""
+        from evalkit.tasks.classification.error_costs import item_costs
+
+        assert settings.costs is not None
+        n = len(y)
+        yes = self.labels(scores, np.ones(n, dtype=bool))
+        no = self.labels(scores, np.zeros(n, dtype=bool))
+        return ItemCosts(item_costs(settings.costs, y, yes, settings.amounts),
+                         item_costs(settings.costs, y, no, settings.amounts))
 
 
 BINARY_TARGET = Target()
@@ -100,22 +132,31 @@ BINARY_TARGET = Target()
 @dataclass(frozen=True)
 class ValidationSetup:
     """What the bootstrap needs to re-choose an entry's threshold on resampled validation items: their
-    one-vs-rest truth and scores for the target."""
+    one-vs-rest truth and scores for the target (``costs``: theirs, ``judged_costs``: the test items',
+    with ``costs:`` set)."""
 
     rule: Rule
     y: np.ndarray
     scores: np.ndarray
     target: Target = BINARY_TARGET
+    costs: ItemCosts | None = None
+    judged_costs: ItemCosts | None = None
 
 
 @dataclass(frozen=True)
 class CrossFitSetup:
-    """What the bootstrap needs to re-run an entry's cross-fitted choice on a resample."""
+    """What the bootstrap needs to re-run an entry's cross-fitted choice on a resample (``costs``: the
+    items' costs either way, with ``costs:`` set)."""
 
     rule: Rule
     folds: int
     fold_of: np.ndarray
     target: Target = BINARY_TARGET
+    costs: ItemCosts | None = None
+
+    @property
+    def judged_costs(self) -> ItemCosts | None:
+        return self.costs
 
 
 def target_class(strategy: Strategy) -> str | None:
@@ -153,6 +194,8 @@ def rule_for(strategy: Strategy, registry: Mapping[str, MetricSpec], confidence:
     threshold and are left to the strategy; a *constraint* on a score metric (roc_auc, average_precision,
     log_loss, brier) is refused: a threshold cannot help or hurt it, so choosing on it would mislead.
     For a multiclass ``target`` the rule's metrics are the class's (``recall_of_<class>`` -> ``recall``).
+    With ``costs:`` set (``expected_cost`` in ``registry``) and no threshold constraint, the rule
+    minimises the expected cost (the module docstring lists which rule applies when).
     """
     description = strategy.describe()
     name = description.get("name")
@@ -166,7 +209,7 @@ def rule_for(strategy: Strategy, registry: Mapping[str, MetricSpec], confidence:
             if mapped is not None:
                 conditions.append(Condition(mapped, given["op"], float(given["threshold"])))
             elif spec is not None and spec.needs == "scores":
-                usable = ", ".join(m for m in COUNT_METRICS if m in registry)
+                usable = ", ".join(m for m in THRESHOLD_METRICS if m in registry)
                 raise ConfigError(f"strategy.constraints.{metric}: {metric} does not depend on the "
                                   "threshold, so an operating point cannot be chosen to meet it; "
                                   f"constrain a threshold metric ({usable}) or set "
@@ -176,12 +219,40 @@ def rule_for(strategy: Strategy, registry: Mapping[str, MetricSpec], confidence:
         weighted = ((_threshold_metric(m, target, registry), float(w))
                     for m, w in zip(description["metrics"], description["weights"], strict=True))
         rule = Rule(tuple((m, w, False) for m, w in weighted if m is not None), (), True, confidence)
+    elif EXPECTED_COST in registry:
+        # A formula or map has no constraints, so with costs the threshold minimises the cost (rule 2).
+        rule = Rule((), (), True, confidence)
     else:
         raise ConfigError(f"operating_point.choose_on needs a satisficing or average strategy to say what "
                           f"the threshold optimises (strategy is {name}); set operating_point.choose_on: "
                           "fixed or change the strategy")
+    if EXPECTED_COST in registry and not rule.constraints \
+            and not any(m == EXPECTED_COST for m, _, _ in rule.objective):
+        stated = _objective_text(rule) or "no threshold metric"
+        rule = Rule(((EXPECTED_COST, 1.0, False),), (), False, confidence,
+                    reason=f"costs are set and no constraint is on a threshold metric, so the threshold "
+                           f"minimises expected_cost (the strategy's objective, {stated}, is scored at it)")
     rule.check()
     return rule
+
+
+def _objective_text(rule: Rule) -> str:
+    return " + ".join(m if w == 1 else f"{w:g} * {m}" for m, w, _ in rule.objective)
+
+
+def describe_rule(rule: Rule) -> str:
+    """The rule in words, for the record: ``minimise expected_cost subject to recall >= 0.9``.
+
+    >>> describe_rule(Rule((("precision", 1.0, False),), (Condition("recall", ">=", 0.9),)))
+    'maximise precision subject to recall >= 0.9'
+    """
+    goal = _objective_text(rule)
+    text = f"{'maximise' if rule.higher_is_better else 'minimise'} {goal}" if goal else \
+        "the threshold nearest 0.5"
+    if rule.constraints:
+        text += (" subject to " if goal else " among those meeting ") + \
+            ", ".join(str(c) for c in rule.constraints)
+    return text
 
 
 def check(cfg: RunConfig, registry: Mapping[str, MetricSpec], strategy: Strategy, *, binary: bool) -> None:
@@ -226,6 +297,7 @@ def apply(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricS
     if point.choose_on == "fixed":
         return
     rule = rule_for(strategy, registry, point.confidence, target)
+    settings = _cost_settings(registry, evalset)
     scoring = [e for e in entries if _owns_threshold(e, cfg, target)]
     for entry in entries:
         if entry.predictions is not None and entry.predictions.scores is None \
@@ -236,9 +308,19 @@ def apply(entries: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricS
             check_folds(target.truth(evalset.y), point.folds)
         fold_of = stratified_folds(evalset.y, point.folds, point.seed)
         for entry in scoring:
-            _cross_fitted(entry, evalset, registry, rule, point.folds, fold_of, target)
+            _cross_fitted(entry, evalset, registry, rule, point.folds, fold_of, target, settings)
     else:
-        _validated(scoring, evalset, registry, rule, cfg, resolve, target)
+        _validated(scoring, evalset, registry, rule, cfg, resolve, target, settings)
+
+
+def _cost_settings(registry: Mapping[str, MetricSpec], evalset: EvalSet) -> MetricSettings | None:
+    """The run's costs and per-item cost columns for these items (None without ``costs:``)."""
+    from evalkit.tasks.classification.configured import metric_settings
+
+    if EXPECTED_COST not in registry:
+        return None
+    settings = metric_settings(registry, evalset)
+    return settings if settings is not None and settings.costs is not None else None
 
 
 def _owns_threshold(entry: Entry, cfg: RunConfig, target: Target = BINARY_TARGET) -> bool:
@@ -266,9 +348,12 @@ def _relabel(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec],
     entry.details.pop("labels_from_scores", None)
 
 
-def _recorded(y: np.ndarray, labels: np.ndarray) -> dict[str, float | None]:
+def _recorded(y: np.ndarray, labels: np.ndarray, costs: ItemCosts | None = None) -> dict[str, float | None]:
     values = metrics_at(y, labels)
-    return {m: (None if np.isnan(values[m]) else values[m]) for m in RECORDED_METRICS}
+    out: dict[str, float | None] = {m: (None if np.isnan(values[m]) else values[m]) for m in RECORDED_METRICS}
+    if costs is not None and len(labels):
+        out[EXPECTED_COST] = float(costs.of(labels).mean())
+    return out
 
 
 def _fixed(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec], threshold: float) -> None:
@@ -284,33 +369,37 @@ def _fixed(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec], t
 
 
 def _cross_fitted(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricSpec], rule: Rule, folds: int,
-                  fold_of: np.ndarray, target: Target = BINARY_TARGET) -> None:
+                  fold_of: np.ndarray, target: Target = BINARY_TARGET,
+                  settings: MetricSettings | None = None) -> None:
     assert entry.predictions is not None and entry.predictions.scores is not None
     y, scores = target.truth(evalset.y), target.scores(entry.predictions.scores)
-    result = cross_fit(y, scores, rule, folds=folds, seed=0, fold_of=fold_of)
+    costs = None if settings is None else target.item_costs(settings, evalset.y, entry.predictions.scores)
+    result = cross_fit(y, scores, rule, folds=folds, seed=0, fold_of=fold_of, costs=costs)
     # The threshold one would ship: chosen on every evaluated item. The entry is judged on the pooled
     # held-out decisions instead, so no item is decided by a threshold chosen on itself.
-    shipped = choose_threshold(y, scores, rule)
+    shipped = choose_threshold(y, scores, rule, costs=costs)
     record: dict[str, Any] = {
         "choose_on": "cross_fit", "folds": folds, "confidence": rule.confidence,
         "threshold": shipped.threshold, "fold_thresholds": list(result.fold_thresholds),
-        "spread": result.spread}
+        "spread": result.spread, "rule": describe_rule(rule)}
+    if rule.reason:
+        record["rule_reason"] = rule.reason
     if not target.binary:
         record["class"] = target.name
     if result.labels is None:
         record |= {"threshold": None, "infeasible": result.reason, "metrics_at_point": None}
     else:
         labels = target.labels(entry.predictions.scores, result.labels)
-        _relabel(entry, evalset, registry, labels, CrossFitSetup(rule, folds, fold_of, target))
-        record["metrics_at_point"] = _recorded(y, result.labels)
+        _relabel(entry, evalset, registry, labels, CrossFitSetup(rule, folds, fold_of, target, costs))
+        record["metrics_at_point"] = _recorded(y, result.labels, costs)
     if record["threshold"] is not None:
-        record["curve_point"] = _recorded(y, (scores >= shipped.threshold).astype(np.int64))
+        record["curve_point"] = _recorded(y, (scores >= shipped.threshold).astype(np.int64), costs)
     entry.details["operating_point"] = record
 
 
 def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, MetricSpec],
                rule: Rule, cfg: RunConfig, resolve: Callable[[str, str], Path],
-               target: Target = BINARY_TARGET) -> None:
+               target: Target = BINARY_TARGET, settings: MetricSettings | None = None) -> None:
     point = cfg.operating_point
     assert point.validation.path is not None
     candidates = [e for e in scoring if e.role == "candidate"]
@@ -320,6 +409,8 @@ def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, Me
         raise ConfigError(f"operating_point.choose_on=validation: candidate(s) {', '.join(missing)} give "
                           "scores but no validation predictions; set their predictions_validation")
     validation = _validation_set(evalset, cfg, resolve)
+    # The validation items' own costs (a per-item cost column is read from the validation truth).
+    validation_settings = None if settings is None else _cost_settings(registry, validation)
     for entry in scoring:
         if entry.role != "candidate":
             entry.details["operating_point"] = {
@@ -328,12 +419,18 @@ def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, Me
             continue
         predicted = _validation_predictions(entry.name, validation, evalset, cfg, resolve)
         assert predicted.scores is not None and entry.predictions is not None
+        costs = judged_costs = None
+        if validation_settings is not None and settings is not None:
+            costs = target.item_costs(validation_settings, predicted.truth(validation), predicted.scores)
+            judged_costs = target.item_costs(settings, evalset.y, entry.predictions.scores)
         # The bound covers the test items' own sampling noise, not only the population's (operating_point).
         choice = choose_threshold(target.truth(predicted.truth(validation)), target.scores(predicted.scores),
-                                  rule, judged_items=float(evalset.n_items))
+                                  rule, judged_items=float(evalset.n_items), costs=costs)
         record: dict[str, Any] = {"choose_on": "validation", "confidence": rule.confidence,
                                   "threshold": choice.threshold, "fold_thresholds": [], "spread": None,
-                                  "validation_metrics": choice.metrics or None}
+                                  "validation_metrics": choice.metrics or None, "rule": describe_rule(rule)}
+        if rule.reason:
+            record["rule_reason"] = rule.reason
         if not target.binary:
             record["class"] = target.name
         if choice.threshold is None:
@@ -342,9 +439,10 @@ def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, Me
             assert entry.predictions.scores is not None
             chosen = target.scores(entry.predictions.scores) >= choice.threshold
             setup = ValidationSetup(rule, target.truth(predicted.truth(validation)),
-                                    target.scores(predicted.scores), target)
+                                    target.scores(predicted.scores), target, costs, judged_costs)
             _relabel(entry, evalset, registry, target.labels(entry.predictions.scores, chosen), setup)
-            record["metrics_at_point"] = record["curve_point"] = _recorded(target.truth(evalset.y), chosen)
+            record["metrics_at_point"] = record["curve_point"] = _recorded(target.truth(evalset.y), chosen,
+                                                                           judged_costs)
         entry.details["operating_point"] = record
 
 
@@ -423,7 +521,8 @@ def reselect_in_bootstrap(entries: Iterable[Entry], evalset: EvalSet, resampler:
         assert isinstance(setup, CrossFitSetup | ValidationSetup)
         # The run's names of the target's threshold metrics (multiclass: recall_of_<class>, ...): the
         # other metrics of a multiclass entry keep the bootstrap of its chosen labels.
-        names = {m: own for m in values[entry.name] if (own := setup.target.metric(m)) is not None}
+        names = {m: own for m in values[entry.name] if (own := setup.target.metric(m)) is not None
+                 and (own != EXPECTED_COST or setup.judged_costs is not None)}
         arrays = {m: np.full(resampler.resamples, np.nan) for m in names}
         y, scores = setup.target.truth(evalset.y), setup.target.scores(entry.predictions.scores)
         if isinstance(setup, ValidationSetup):
@@ -432,14 +531,16 @@ def reselect_in_bootstrap(entries: Iterable[Entry], evalset: EvalSet, resampler:
         for r, w in enumerate(weights):
             if isinstance(setup, CrossFitSetup):
                 labels = cross_fit(y, scores, setup.rule, folds=setup.folds, seed=0, weight=w,
-                                   fold_of=setup.fold_of).labels
+                                   fold_of=setup.fold_of, costs=setup.costs).labels
             else:
                 w_val = np.bincount(rng.integers(0, n_val, n_val), minlength=n_val).astype(np.float64)
                 threshold = choose_threshold(setup.y, setup.scores, setup.rule, w_val,
-                                             judged_items=float(evalset.n_items)).threshold
+                                             judged_items=float(evalset.n_items), costs=setup.costs).threshold
                 labels = None if threshold is None else (scores >= threshold).astype(np.int64)
             if labels is not None:
-                at = metrics_at(y, labels, w)
+                at: dict[str, float] = metrics_at(y, labels, w)
+                if setup.judged_costs is not None and EXPECTED_COST in names:
+                    at[EXPECTED_COST] = float(np.average(setup.judged_costs.of(labels), weights=w))
                 for m, own in names.items():
                     arrays[m][r] = at[own]
         values[entry.name].update(arrays)

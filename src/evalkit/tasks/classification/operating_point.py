@@ -36,6 +36,17 @@ noise. Simulated (300 runs of 400 items, 5 folds, precision subject to recall >=
 choice misses on the pooled items in 57% of runs, Wilson at 0.95 in none and at 0.8 in 1%, so the
 population bound already over-covers there and widening it would only give up precision.
 
+**Expected cost** is a threshold metric too, but not a function of the four counts alone: a per-item
+cost column, or a multiclass cost matrix under one-vs-rest decisions (the "rest" label is the
+highest-scoring other class, so a miss costs the cell of *that* class), make each item's cost its own.
+So every item carries what it costs if the threshold calls it positive and if it calls it negative
+(:class:`ItemCosts`); the sweep's cumulative sums of ``weight * (if_positive - if_negative)`` give the
+total cost at every threshold in the same single pass, and the binary unit-cost form is the special case
+``fp * c_fp + fn * c_fn``. Under a confidence, a constraint on the mean cost is judged at a one-sided
+normal (central limit) bound, ``mean +- z * sd * sqrt(1/n [+ 1/n2])``, with the per-item costs'
+standard deviation at that threshold from the same sums of squares (:func:`cost_bound`): an
+approximation, not an exact bound like Wilson's, and poor for few items or heavy-tailed amounts.
+
 Pure functions: arrays in, numbers out. ``choose_threshold`` picks on one set of items,
 ``cross_fit`` picks on the other folds for each fold and pools the held-out decisions, and
 ``resampled_cross_fit`` repeats the cross-fitted choice on bootstrap resamples.
@@ -86,6 +97,10 @@ PROPORTIONS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     "accuracy": lambda tp, fp, fn, tn: (tp + tn, tp + fp + fn + tn),
 }
 
+# Mean cost per item: needs each item's costs (ItemCosts), so it is not in COUNT_METRICS.
+EXPECTED_COST = "expected_cost"
+THRESHOLD_METRICS = (*COUNT_METRICS, EXPECTED_COST)
+
 _OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
 }
@@ -98,26 +113,63 @@ MIN_FOLD_ITEMS_PER_CLASS = 3
 
 
 @dataclass(frozen=True)
+class ItemCosts:
+    """What each item costs when the threshold decides it positive, and when it decides it negative.
+
+    Binary unit costs ``{false_positive: 1, false_negative: 5}``: a negative item costs 1 if positive, 0
+    if negative; a positive item 0 and 5.
+
+    >>> ItemCosts(np.array([1.0, 0.0]), np.array([0.0, 5.0])).take(np.array([False, True])).if_negative
+    array([5.])
+    """
+
+    if_positive: np.ndarray
+    if_negative: np.ndarray
+
+    def take(self, rows: np.ndarray) -> ItemCosts:
+        """The costs of some items (a boolean mask or indices)."""
+        return ItemCosts(self.if_positive[rows], self.if_negative[rows])
+
+    def of(self, decided_positive: np.ndarray) -> np.ndarray:
+        """Each item's cost under given yes/no decisions."""
+        return np.where(np.asarray(decided_positive, dtype=bool), self.if_positive, self.if_negative)
+
+
+@dataclass(frozen=True)
 class Sweep:
-    """Confusion counts at every distinct score taken as threshold, highest threshold first."""
+    """Confusion counts at every distinct score taken as threshold, highest threshold first; with item
+    costs, also the weighted sum of the per-item costs (and of their squares) at each threshold."""
 
     thresholds: np.ndarray
     tp: np.ndarray
     fp: np.ndarray
     fn: np.ndarray
     tn: np.ndarray
+    cost_sum: np.ndarray | None = None
+    cost_squares: np.ndarray | None = None
 
     @property
     def counts(self) -> Counts:
         return self.tp, self.fp, self.fn, self.tn
 
+    @property
+    def items(self) -> np.ndarray:
+        """The (weighted) number of items, at every threshold."""
+        return self.tp + self.fp + self.fn + self.tn
+
     def metric(self, name: str) -> np.ndarray:
         """``name``'s value at every threshold (NaN where undefined)."""
+        if name == EXPECTED_COST:
+            if self.cost_sum is None:
+                raise ValueError("expected_cost needs the items' costs: pass costs= to sweep()")
+            return _ratio(self.cost_sum, self.items)
         return COUNT_METRICS[name](*self.counts)
 
 
-def sweep(y_true: np.ndarray, scores: np.ndarray, weight: np.ndarray | None = None) -> Sweep:
-    """Counts at each distinct score ``t`` for the decisions ``score >= t`` (``weight``: row multiplicities).
+def sweep(y_true: np.ndarray, scores: np.ndarray, weight: np.ndarray | None = None,
+          costs: ItemCosts | None = None) -> Sweep:
+    """Counts at each distinct score ``t`` for the decisions ``score >= t`` (``weight``: row multiplicities;
+    ``costs``: each item's cost either way, for ``expected_cost``).
 
     >>> s = sweep(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.4, 0.1]))
     >>> s.thresholds.tolist(), s.tp.tolist(), s.fp.tolist()
@@ -133,7 +185,14 @@ def sweep(y_true: np.ndarray, scores: np.ndarray, weight: np.ndarray | None = No
     last = np.r_[np.flatnonzero(np.diff(s) != 0), len(s) - 1] if len(s) else np.array([], dtype=np.int64)
     tp, fp = tp_cum[last], fp_cum[last]
     positives, negatives = (tp_cum[-1], fp_cum[-1]) if len(s) else (0.0, 0.0)
-    return Sweep(s[last], tp, fp, positives - tp, negatives - fp)
+    cost_sum = cost_squares = None
+    if costs is not None:
+        a = np.asarray(costs.if_positive, dtype=np.float64)[order]
+        b = np.asarray(costs.if_negative, dtype=np.float64)[order]
+        # Every item above the threshold costs a, every other b: all-negative plus the switched ones.
+        cost_sum = (w * b).sum() + np.cumsum(w * (a - b))[last]
+        cost_squares = (w * b * b).sum() + np.cumsum(w * (a * a - b * b))[last]
+    return Sweep(s[last], tp, fp, positives - tp, negatives - fp, cost_sum, cost_squares)
 
 
 def wilson_bound(successes: np.ndarray, trials: np.ndarray, confidence: float, *, lower: bool) -> np.ndarray:
@@ -168,6 +227,32 @@ def prediction_bound(successes: np.ndarray, trials: np.ndarray, confidence: floa
     return wilson_bound(_ratio(k, n) * effective, effective, confidence, lower=lower)
 
 
+def cost_bound(table: Sweep, confidence: float, *, upper: bool,
+               judged_ratio: float | None = None) -> np.ndarray:
+    """One-sided normal bound at ``confidence`` on the mean cost at every threshold (NaN without items).
+
+    ``mean + z * sd / sqrt(n)`` (``upper``) with ``sd`` the per-item costs' standard deviation at that
+    threshold; with ``judged_ratio`` the variance also counts a judged set of ``judged_ratio * n`` items,
+    as :func:`prediction_bound` does for a proportion. A central-limit approximation: it assumes enough
+    items for the mean to be near normal, which heavy-tailed per-item amounts can need many of.
+
+    >>> costs = ItemCosts(np.array([1.0, 0.0]), np.array([0.0, 5.0]))
+    >>> t = sweep(np.array([0, 1]), np.array([0.2, 0.8]), costs=costs)
+    >>> bool(cost_bound(t, 0.95, upper=True)[-1] > t.metric("expected_cost")[-1])
+    True
+    """
+    if table.cost_sum is None or table.cost_squares is None:
+        raise ValueError("a cost bound needs the items' costs: pass costs= to sweep()")
+    n = table.items
+    mean = _ratio(table.cost_sum, n)
+    variance = np.maximum(_ratio(table.cost_squares, n) - mean * mean, 0.0)
+    safe_n = np.where(n > 0, n, 1.0)
+    scale = 1.0 / safe_n if judged_ratio is None else (1.0 + 1.0 / judged_ratio) / safe_n
+    z = NormalDist().inv_cdf(confidence)
+    half = z * np.sqrt(variance * scale)
+    return mean + half if upper else mean - half
+
+
 @dataclass(frozen=True)
 class Condition:
     """A constraint on a threshold metric: ``metric op value``."""
@@ -186,28 +271,39 @@ class Rule:
 
     ``objective`` is (metric, weight, flipped) terms: the weighted mean of the metrics (a flipped one as
     ``1 - value``), maximised when ``higher_is_better``. Terms on metrics without a threshold (roc_auc,
-    latency) are the same at every threshold and are left out by the caller.
+    latency) are the same at every threshold and are left out by the caller. ``reason`` says, for the
+    record, where the objective came from when it is not the strategy's own (costs set, no constraint).
     """
 
     objective: tuple[tuple[str, float, bool], ...]
     constraints: tuple[Condition, ...]
     higher_is_better: bool = True
     confidence: float | None = None
+    reason: str | None = None
+
+    @property
+    def needs_costs(self) -> bool:
+        """Whether the objective or a constraint is the expected cost (the items' costs must be given)."""
+        return any(m == EXPECTED_COST for m, _, _ in self.objective) or \
+            any(c.metric == EXPECTED_COST for c in self.constraints)
 
     def check(self) -> None:
-        """Every metric must be a threshold metric; under a confidence every constraint a proportion."""
+        """Every metric must be a threshold metric; under a confidence every constraint a proportion or
+        the expected cost (a mean, bounded by :func:`cost_bound`)."""
         for metric, _, _ in self.objective:
-            if metric not in COUNT_METRICS:
+            if metric not in THRESHOLD_METRICS:
                 raise ConfigError(f"operating_point: the objective's metric '{metric}' has no threshold "
-                                  f"form; threshold metrics: {', '.join(COUNT_METRICS)}")
+                                  f"form; threshold metrics: {', '.join(THRESHOLD_METRICS)}")
         for condition in self.constraints:
-            if condition.metric not in COUNT_METRICS:
+            if condition.metric not in THRESHOLD_METRICS:
                 raise ConfigError(f"operating_point: the constraint on '{condition.metric}' is not a "
-                                  f"threshold metric; threshold metrics: {', '.join(COUNT_METRICS)}")
-            if self.confidence is not None and condition.metric not in PROPORTIONS:
+                                  f"threshold metric; threshold metrics: {', '.join(THRESHOLD_METRICS)}")
+            if self.confidence is not None and condition.metric not in PROPORTIONS \
+                    and condition.metric != EXPECTED_COST:
                 raise ConfigError(f"operating_point.confidence: '{condition.metric}' is not a proportion of "
                                   f"counts, so it has no confidence bound; constrain one of "
-                                  f"{', '.join(PROPORTIONS)} or set operating_point.confidence: null")
+                                  f"{', '.join(PROPORTIONS)}, {EXPECTED_COST} or set "
+                                  "operating_point.confidence: null")
 
 
 @dataclass(frozen=True)
@@ -223,37 +319,41 @@ class Choice:
         return self.threshold is not None
 
 
-def constraint_values(condition: Condition, counts: Counts, confidence: float | None,
+def constraint_values(condition: Condition, table: Sweep, confidence: float | None,
                       judged_ratio: float | None = None) -> np.ndarray:
     """What a constraint is judged on at each threshold: the metric, or its one-sided bound (on the
     population, or with ``judged_ratio`` on a judged set that many times the choosing set's size)."""
     if confidence is None:
-        return COUNT_METRICS[condition.metric](*counts)
-    successes, trials = PROPORTIONS[condition.metric](*counts)
+        return table.metric(condition.metric)
     lower = condition.op in (">=", ">")
+    if condition.metric == EXPECTED_COST:
+        return cost_bound(table, confidence, upper=not lower, judged_ratio=judged_ratio)
+    successes, trials = PROPORTIONS[condition.metric](*table.counts)
     if judged_ratio is None:
         return wilson_bound(successes, trials, confidence, lower=lower)
     return prediction_bound(successes, trials, confidence, lower=lower, judged_ratio=judged_ratio)
 
 
-def objective_values(rule: Rule, counts: Counts) -> np.ndarray:
+def objective_values(rule: Rule, table: Sweep) -> np.ndarray:
     """The rule's objective at each threshold, oriented so that larger is better."""
-    n = len(counts[0])
+    n = len(table.thresholds)
     if not rule.objective:
         return np.zeros(n)
     total = np.zeros(n)
     for metric, weight, flipped in rule.objective:
-        value = COUNT_METRICS[metric](*counts)
+        value = table.metric(metric)
         total = total + weight * ((1.0 - value) if flipped else value)
     total = total / sum(w for _, w, _ in rule.objective)
     return total if rule.higher_is_better else -total
 
 
 def choose_threshold(y_true: np.ndarray, scores: np.ndarray, rule: Rule,
-                     weight: np.ndarray | None = None, *, judged_items: float | None = None) -> Choice:
+                     weight: np.ndarray | None = None, *, judged_items: float | None = None,
+                     costs: ItemCosts | None = None) -> Choice:
     """The threshold that optimises ``rule``'s objective among those meeting its constraints.
 
-    Ties go to the threshold nearest 0.5. No threshold meeting every constraint gives a Choice without
+    Ties go to the threshold nearest 0.5. A rule on ``expected_cost`` needs ``costs`` (each item's
+    cost either way, aligned with ``y_true``). No threshold meeting every constraint gives a Choice without
     a threshold and with the reason (the best each constraint can reach). Under a confidence, the
     bound is the population's (Wilson) unless ``judged_items`` gives the size of a separate set the
     threshold will be judged on: then it is :func:`prediction_bound` for that set.
@@ -263,26 +363,31 @@ def choose_threshold(y_true: np.ndarray, scores: np.ndarray, rule: Rule,
     >>> choose_threshold(y, s, rule).threshold
     0.5
     """
-    table = sweep(y_true, scores, weight)
+    if rule.needs_costs and costs is None:
+        raise ValueError("the rule is on expected_cost: pass the items' costs (costs=ItemCosts(...))")
+    table = sweep(y_true, scores, weight, costs)
     counts = table.counts
     ratio = _judged_ratio(rule, counts, judged_items)
     ok = np.ones(len(table.thresholds), dtype=bool)
     judged: list[tuple[Condition, np.ndarray]] = []
     for condition in rule.constraints:
-        values = constraint_values(condition, counts, rule.confidence, ratio)
+        values = constraint_values(condition, table, rule.confidence, ratio)
         judged.append((condition, values))
         with np.errstate(invalid="ignore"):
             ok &= np.nan_to_num(_OPERATORS[condition.op](values, condition.value), nan=False).astype(bool)
     if not ok.any():
-        return Choice(None, _infeasible_reason(judged, counts, rule.confidence, table.thresholds, ratio))
-    goal = objective_values(rule, counts)
+        return Choice(None, _infeasible_reason(judged, table, rule.confidence, ratio))
+    goal = objective_values(rule, table)
     goal = np.where(ok & np.isfinite(goal), goal, -np.inf)
     best = goal.max()
     if not np.isfinite(best):
         return Choice(None, "the objective is undefined at every threshold that meets the constraints")
     tied = np.flatnonzero(goal >= best - 1e-12)
     pick = tied[np.argmin(np.abs(table.thresholds[tied] - DEFAULT_THRESHOLD))]
-    return Choice(float(table.thresholds[pick]), None, scalar_metrics(*(float(c[pick]) for c in counts)))
+    at = scalar_metrics(*(float(c[pick]) for c in counts))
+    if table.cost_sum is not None:
+        at[EXPECTED_COST] = float(table.metric(EXPECTED_COST)[pick])
+    return Choice(float(table.thresholds[pick]), None, at)
 
 
 def _judged_ratio(rule: Rule, counts: Counts, judged_items: float | None) -> float | None:
@@ -305,8 +410,9 @@ def scalar_metrics(tp: float, fp: float, fn: float, tn: float) -> dict[str, floa
             "f1": ratio(2 * tp, 2 * tp + fp + fn), "balanced_accuracy": (recall + specificity) / 2}
 
 
-def _infeasible_reason(judged: Sequence[tuple[Condition, np.ndarray]], counts: Counts,
-                       confidence: float | None, thresholds: np.ndarray, ratio: float | None = None) -> str:
+def _infeasible_reason(judged: Sequence[tuple[Condition, np.ndarray]], table: Sweep,
+                       confidence: float | None, ratio: float | None = None) -> str:
+    counts, thresholds = table.counts, table.thresholds
     what = "" if confidence is None else f" at {confidence:g} confidence"
     if confidence is not None and ratio is not None:
         what += f" (bounding a judged set {ratio:.3g}x the choosing data's size)"
@@ -321,11 +427,13 @@ def _infeasible_reason(judged: Sequence[tuple[Condition, np.ndarray]], counts: C
         text = f"{condition.metric}{'' if confidence is None else ' (bound)'} reaches at " \
                f"{'most' if lower else 'least'} {reach:.4g}"
         if confidence is not None:
-            point = COUNT_METRICS[condition.metric](*counts)
+            point = table.metric(condition.metric)
             point = point[np.isfinite(point)]
             best_point = point.max() if lower else point.min()
-            trials = PROPORTIONS[condition.metric](*counts)[1]
-            text += f" (point value up to {best_point:.4g}, on at most {trials.max():g} items"
+            trials = (table.items if condition.metric == EXPECTED_COST
+                      else PROPORTIONS[condition.metric](*counts)[1])
+            text += f" (point value {'up to' if lower else 'down to'} {best_point:.4g}, on at most " \
+                    f"{trials.max():g} items"
             text += "; more items or a lower confidence are needed)" if (
                 (best_point >= condition.value) if lower else (best_point <= condition.value)) else ")"
         parts.append(text)
@@ -387,7 +495,8 @@ class CrossFit:
 
 
 def cross_fit(y_true: np.ndarray, scores: np.ndarray, rule: Rule, *, folds: int, seed: int,
-              weight: np.ndarray | None = None, fold_of: np.ndarray | None = None) -> CrossFit:
+              weight: np.ndarray | None = None, fold_of: np.ndarray | None = None,
+              costs: ItemCosts | None = None) -> CrossFit:
     """For each fold, choose on the other folds and decide this fold's items; pool the decisions.
 
     ``weight`` (multiplicities) lets a bootstrap resample reuse the same fold of each original item,
@@ -405,7 +514,10 @@ def cross_fit(y_true: np.ndarray, scores: np.ndarray, rule: Rule, *, folds: int,
     reason = None
     for fold in range(folds):
         held = fold_of == fold
-        choice = choose_threshold(y[~held], s[~held], rule, w[~held])
+        if costs is None:
+            choice = choose_threshold(y[~held], s[~held], rule, w[~held])
+        else:
+            choice = choose_threshold(y[~held], s[~held], rule, w[~held], costs=costs.take(~held))
         thresholds.append(choice.threshold)
         if choice.threshold is None:
             reason = reason or f"fold {fold + 1} of {folds}: {choice.reason}"
@@ -434,7 +546,7 @@ class Resampled:
 
 
 def resampled_cross_fit(y_true: np.ndarray, scores: np.ndarray, rule: Rule, *, folds: int, seed: int,
-                        resamples: int, level: float = 0.95) -> Resampled:
+                        resamples: int, level: float = 0.95, costs: ItemCosts | None = None) -> Resampled:
     """Re-run the whole cross-fitted selection on ``resamples`` bootstrap resamples of the items.
 
     Each resample draws item multiplicities; items keep their fold, thresholds are re-chosen in every
@@ -449,10 +561,11 @@ def resampled_cross_fit(y_true: np.ndarray, scores: np.ndarray, rule: Rule, *, f
     n = len(y)
     chosen: list[float] = []
     feasible = met = 0
-    values: dict[str, list[float]] = {name: [] for name in COUNT_METRICS}
+    names = (*COUNT_METRICS, EXPECTED_COST) if costs is not None else tuple(COUNT_METRICS)
+    values: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(resamples):
         w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
-        result = cross_fit(y, s, rule, folds=folds, seed=seed, weight=w, fold_of=fold_of)
+        result = cross_fit(y, s, rule, folds=folds, seed=seed, weight=w, fold_of=fold_of, costs=costs)
         if not result.feasible:
             for name in values:
                 values[name].append(math.nan)
@@ -461,6 +574,8 @@ def resampled_cross_fit(y_true: np.ndarray, scores: np.ndarray, rule: Rule, *, f
         chosen.extend(t for t in result.fold_thresholds if t is not None)
         assert result.labels is not None
         at = metrics_at(y, result.labels, w)
+        if costs is not None:
+            at[EXPECTED_COST] = float(np.average(costs.of(result.labels), weights=w))
         for name in values:
             values[name].append(at[name])
         if all(bool(_OPERATORS[c.op](np.array(at[c.metric]), c.value)) for c in rule.constraints):

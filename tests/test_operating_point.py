@@ -394,8 +394,9 @@ def test_a_multiclass_operating_point_gets_its_class_threshold_curve_and_figure(
         # thresholds and values are stored to 6 decimals
         assert recall == pytest.approx(np.mean(scores[evalset.y == 1] >= t - 1e-6), abs=1e-6)
     assert "threshold_curve" not in curves["entries"]["labelled"]
-    record = {"best": "scored", "strategy": {"name": "satisficing", "optimize": "precision_of_yes",
-                                             "constraints": {"recall_of_yes": {"op": ">=", "threshold": 0.8}}},
+    constraint = {"recall_of_yes": {"op": ">=", "threshold": 0.8}}
+    record = {"best": "scored",
+              "strategy": {"name": "satisficing", "optimize": "precision_of_yes", "constraints": constraint},
               "entries": [{"name": "scored", "role": "candidate",
                            "operating_point": entries[0].details["operating_point"]}]}
     figure = threshold_figure(record, curves)

@@ -226,3 +226,25 @@ def test_a_run_with_costs_and_no_threshold_constraint_ships_the_cheapest_thresho
     report = (root / "out" / "report.md").read_text()
     assert "The threshold rule: minimise expected_cost (costs are set" in report
     assert "one-sided 95% bound" not in report  # nothing was constrained, so no bound is claimed
+
+
+@pytest.mark.figures("thresholds")
+def test_the_threshold_figure_draws_the_expected_cost_at_every_threshold_on_its_own_axis(run):
+    from evalkit.plots.thresholds import threshold_figure
+
+    root, record = run
+    curves = json.loads((root / "out" / "curves.json").read_text())
+    curve = curves["entries"]["model"]["threshold_curve"]
+    truth = pd.read_csv(root / "truth.csv")
+    scores = pd.read_csv(root / "model.csv")["score"].to_numpy()
+    y, amount = truth["label"].to_numpy(), truth["amount"].to_numpy()
+    direct = _direct_costs(ItemCosts(np.where(y == 0, 1.0, 0.0), np.where(y == 1, amount, 0.0)), scores)
+    for threshold, cost in zip(curve["threshold"], curve[EXPECTED_COST], strict=True):
+        assert cost == pytest.approx(direct[threshold], abs=1e-6)  # stored to 6 decimals
+    model = next(e for e in record["entries"] if e["name"] == "model")
+    assert model["operating_point"]["rule_constraints"] == []
+    figure = threshold_figure(record, curves)
+    cost_axis = figure.axes[1]
+    assert any(line.get_gid() == f"curve:{EXPECTED_COST}" for line in cost_axis.get_lines())
+    assert "constraints met" not in figure.axes[0].get_title()  # nothing was constrained
+    assert "rule: minimise expected_cost" in figure.axes[0].get_title()

@@ -245,8 +245,8 @@ def _confidence_sentence(record: dict[str, Any]) -> str:
               and "confidence" in e["operating_point"]]
     if not points:
         return ""
-    rule = points[0].get("rule")
-    if isinstance(rule, str) and " subject to " not in rule and " among those meeting " not in rule:
+    constrained = points[0].get("rule_constraints")
+    if isinstance(constrained, list) and not constrained:
         return ""  # nothing was constrained (e.g. the threshold minimises expected cost): no bound to state
     confidence, choose_on = points[0]["confidence"], points[0]["choose_on"]
     if confidence is None:
@@ -254,7 +254,7 @@ def _confidence_sentence(record: dict[str, Any]) -> str:
                 "held-out value can fall just short of a constraint the choosing data met.")
     bound = ("a prediction bound for the test items' own value" if choose_on == "validation"
              else "Wilson's bound on the population value")
-    if isinstance(rule, str) and ("expected_cost <" in rule or "expected_cost >" in rule):
+    if isinstance(constrained, list) and "expected_cost" in constrained:
         bound += "; for expected_cost a normal (central-limit) bound on the mean cost"
     return (f" A constraint counted as met on the choosing data only at its one-sided {confidence:.0%} bound "
             f"({bound}).")

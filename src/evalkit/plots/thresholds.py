@@ -1,4 +1,5 @@
-"""The threshold figure: precision and recall of one scoring entry against its decision threshold.
+"""The threshold figure: precision and recall (and, with costs, the expected cost) of one scoring entry
+against its decision threshold.
 
 Drawn for the best candidate (the top-ranked scoring candidate stands in, marked as such, when none
 is feasible): its precision and recall at every threshold on the evaluated items (``curves.json``'s
@@ -19,6 +20,8 @@ from evalkit.plots.satisficing import constraints_of
 from evalkit.tasks.classification.class_metrics import metric_name
 
 CURVE_METRICS = {"precision": "#0072B2", "recall": "#D55E00"}  # Okabe-Ito blue and vermillion
+COST = "expected_cost"
+COST_COLOUR = "#009E73"  # Okabe-Ito bluish green
 
 
 def threshold_subject(record: dict[str, Any], curves: dict[str, Any]) -> tuple[str, str] | None:
@@ -62,6 +65,16 @@ def threshold_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
         (line,) = ax.plot(curve["threshold"][::-1], curve[metric][::-1], color=colour, lw=1.8,
                           drawstyle="steps-pre", label=metric + of, gid=f"curve:{metric}")
         handles.append(line)
+    cost_ax = None
+    if COST in curve:  # the run has costs: what a wrong decision costs, per item, on its own axis
+        cost_ax = ax.twinx()
+        (line,) = cost_ax.plot(curve["threshold"][::-1], curve[COST][::-1], color=COST_COLOUR, lw=1.8,
+                               drawstyle="steps-pre", label="expected cost per item (right axis)",
+                               gid=f"curve:{COST}")
+        handles.append(line)
+        cost_ax.set_ylim(0, max(max(curve[COST]), 1e-9) * 1.05)
+        cost_ax.set_ylabel("expected cost per item", color=COST_COLOUR)
+        cost_ax.grid(False)  # the left axis's grid is the one to read by
     folds = [t for t in point.get("fold_thresholds") or [] if isinstance(t, int | float)]
     if len(folds) > 1:
         ax.axvspan(min(folds), max(folds), color="0.85", zorder=0, gid="fold_spread")
@@ -75,6 +88,9 @@ def threshold_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
         handles.append(Line2D([], [], color="black", lw=1.4,
                               label=f"chosen threshold {chosen:.4g} ({point.get('choose_on', '')})"))
     for constraint in constraints_of(record) if record["strategy"].get("name") == "satisficing" else []:
+        if constraint.metric == COST and cost_ax is not None:
+            cost_ax.axhline(constraint.threshold, color=COST_COLOUR, ls=":", lw=1.3, gid=f"constraint:{COST}")
+            handles.append(Line2D([], [], color=COST_COLOUR, ls=":", label=f"constraint {constraint}"))
         if constraint.metric in constrained:
             colour = CURVE_METRICS[constrained[constraint.metric]]
             ax.axhline(constraint.threshold, color=colour, ls=":", lw=1.3,
@@ -85,9 +101,14 @@ def threshold_figure(record: dict[str, Any], curves: dict[str, Any]) -> Figure:
     ax.set_xlabel("threshold (score >= threshold is positive)" if cls is None
                   else f"threshold (score of {cls} >= threshold decides {cls}; below it, the next class)")
     ax.set_ylabel("value on the evaluated items")
-    confidence = point.get("confidence")
-    ax.set_title(title + ("" if confidence is None else f"\nconstraints met at {confidence:g} confidence "
-                                                         "on the choosing data"))
+    confidence, constrained = point.get("confidence"), point.get("rule_constraints")
+    lines = [title] + ([f"rule: {point['rule']}"] if isinstance(point.get("rule"), str) else [])
+    if confidence is not None and constrained != []:  # no constraint, no bound to state
+        lines.append(f"constraints met at {confidence:g} confidence on the choosing data")
+    ax.set_title("\n".join(lines))
     ax.grid(True, alpha=0.3)
-    ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.9)
+    if cost_ax is None:
+        ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.9)
+    else:  # two axes' curves leave no free corner: the legend goes below the panel
+        figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize="small")
     return figure

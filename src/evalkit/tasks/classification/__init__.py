@@ -286,10 +286,10 @@ class ClassificationTask(Task):
             target = self._threshold_target(entry, evalset)
             if target is not None and entry.predictions.scores is not None \
                     and entry.predictions.item_index is None:
-                from evalkit.tasks.classification.decisions import threshold_curve
+                from evalkit.tasks.classification.decisions import entry_threshold_curve
 
-                data[entry.name]["threshold_curve"] = threshold_curve(
-                    target.truth(evalset.y), target.scores(entry.predictions.scores), max_points=max_points)
+                data[entry.name]["threshold_curve"] = entry_threshold_curve(
+                    entry.predictions.scores, evalset, registry, target, max_points=max_points)
             if binning is not None and entry.predictions.scores is not None:
                 data[entry.name]["reliability"] = reliability_record(entry.predictions, evalset, binning)
         record = {"format": FORMAT, "task": self.name, "classes": list(evalset.classes),

@@ -381,7 +381,8 @@ def _cross_fitted(entry: Entry, evalset: EvalSet, registry: Mapping[str, MetricS
     record: dict[str, Any] = {
         "choose_on": "cross_fit", "folds": folds, "confidence": rule.confidence,
         "threshold": shipped.threshold, "fold_thresholds": list(result.fold_thresholds),
-        "spread": result.spread, "rule": describe_rule(rule)}
+        "spread": result.spread, "rule": describe_rule(rule),
+        "rule_constraints": [c.metric for c in rule.constraints]}
     if rule.reason:
         record["rule_reason"] = rule.reason
     if not target.binary:
@@ -428,7 +429,8 @@ def _validated(scoring: list[Entry], evalset: EvalSet, registry: Mapping[str, Me
                                   rule, judged_items=float(evalset.n_items), costs=costs)
         record: dict[str, Any] = {"choose_on": "validation", "confidence": rule.confidence,
                                   "threshold": choice.threshold, "fold_thresholds": [], "spread": None,
-                                  "validation_metrics": choice.metrics or None, "rule": describe_rule(rule)}
+                                  "validation_metrics": choice.metrics or None, "rule": describe_rule(rule),
+                                  "rule_constraints": [c.metric for c in rule.constraints]}
         if rule.reason:
             record["rule_reason"] = rule.reason
         if not target.binary:
@@ -551,19 +553,33 @@ def reselect_in_bootstrap(entries: Iterable[Entry], evalset: EvalSet, resampler:
             f"{', '.join(names)} intervals and satisficing shares include its uncertainty")
 
 
-def threshold_curve(y_true: np.ndarray, scores: np.ndarray, *, max_points: int) -> dict[str, list[float]]:
-    """Precision and recall at each threshold on every evaluated item (for the threshold figure).
+def entry_threshold_curve(scores: np.ndarray, evalset: EvalSet, registry: Mapping[str, MetricSpec],
+                          target: Target, *, max_points: int) -> dict[str, list[float]]:
+    """The threshold curve of an entry's ``scores`` for ``target`` on the evaluated items, with the
+    expected cost at each threshold when the run has ``costs:``."""
+    settings = _cost_settings(registry, evalset)
+    costs = None if settings is None else target.item_costs(settings, evalset.y, scores)
+    return threshold_curve(target.truth(evalset.y), target.scores(scores), max_points=max_points, costs=costs)
+
+
+def threshold_curve(y_true: np.ndarray, scores: np.ndarray, *, max_points: int,
+                    costs: ItemCosts | None = None) -> dict[str, list[float]]:
+    """Precision and recall (and with ``costs`` the expected cost per item) at each threshold on every
+    evaluated item, for the threshold figure.
 
     At most ``max_points`` thresholds, evenly spaced in rank, the highest and lowest always kept.
     """
     from evalkit.tasks.classification.operating_point import sweep
 
-    table = sweep(y_true, scores)
+    table = sweep(y_true, scores, costs=costs)
     keep = np.unique(np.linspace(0, len(table.thresholds) - 1, min(max_points, len(table.thresholds)))
                      .round().astype(np.int64))
 
     def listed(values: np.ndarray) -> list[float]:
         return [round(float(v), 6) for v in np.nan_to_num(values[keep], nan=0.0)]
 
-    return {"threshold": listed(table.thresholds), "precision": listed(table.metric("precision")),
-            "recall": listed(table.metric("recall"))}
+    curve = {"threshold": listed(table.thresholds), "precision": listed(table.metric("precision")),
+             "recall": listed(table.metric("recall"))}
+    if costs is not None:
+        curve[EXPECTED_COST] = listed(table.metric(EXPECTED_COST))
+    return curve

@@ -12,6 +12,7 @@ import pytest
 
 from evalkit.errors import DataError
 from evalkit.learning_curve import extrapolate
+from evalkit.learning_curve.extrapolate import run_spread
 from evalkit.learning_curve.families import FAMILIES
 from tests.conftest import run_cli
 
@@ -55,16 +56,55 @@ def test_each_family_inverts_its_own_curve(name: str):
     assert family.inverse(params[0] + 0.01, params) == float("inf")  # above the asymptote: never
 
 
-def test_intervals_hold_the_true_score_and_labels_of_a_noisy_power_law():
-    # One seeded noisy curve from a known power law: the truth lies inside both intervals. (How often
-    # it does over many curves is measured by benchmarks/learning_curve.py, not asserted here.)
-    n, score = noisy_curve(seed=1)
-    out = extrapolate(n, score, at=[4096], targets=[0.93], level=0.9, resamples=60, seed=0)
-    p, t = out["predictions"][0], out["targets"][0]
-    assert p["low"] <= true_score(4096) <= p["high"]
-    assert p["high"] - p["low"] < 0.05  # an interval, not the whole range
-    high = np.inf if t["high"] is None else t["high"]
-    assert t["status"] == "ok" and t["low"] <= true_labels(0.93) <= high
+def test_the_smoothed_spread_is_not_fooled_by_three_seeds_that_happen_to_agree():
+    # The cause of the old intervals' shortfall: a size's spread estimated from its own three seeds is
+    # below half the true spread about one time in five, and that size then dominated the fit.
+    sizes = SIZES.astype(float)
+    true = 0.03 * (sizes / 32) ** -0.35
+    rng = np.random.default_rng(0)
+    smoothed, raw = [], []
+    for _ in range(100):
+        runs = tuple(rng.normal(0.8, sd, 3) for sd in true)
+        smoothed.append(run_spread(sizes, runs) / true)
+        raw.append(np.array([r.std(ddof=1) for r in runs]) / true)
+    smoothed, raw = np.array(smoothed), np.array(raw)
+    assert np.mean(raw < 0.5) > 0.15
+    assert np.mean(smoothed < 0.5) < 0.05
+    assert np.median(smoothed) == pytest.approx(1.0, abs=0.1)  # unbiased, where the raw one is not
+    assert np.median(raw) < 0.9
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_each_familys_gradient_is_the_derivative_of_its_curve(name: str):
+    # The optimizer trusts this gradient instead of finite differences; a wrong one fits wrong curves.
+    family = FAMILIES[name]
+    theta = family.to_free({"pow3": (0.9, 0.3, 0.7), "pow4": (0.9, 0.3, 0.7, 0.2),
+                            "exp3": (0.9, 0.5, 3.0)}[name])
+    x = np.array([0.05, 0.3, 1.0, 4.0])
+    step = 1e-6
+    for j in range(family.n_params):
+        shifted = theta.copy()
+        shifted[j] += step
+        numeric = (family.free_curve(x, *shifted) - family.free_curve(x, *theta)) / step
+        assert family.free_gradient(x, *theta)[:, j] == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+
+
+def test_intervals_hold_the_true_score_and_labels_of_noisy_power_laws():
+    # Five noisy curves from a known power law, three seeds per size as in a run. At a stated 90%,
+    # four or more of five score intervals hold the truth (what a 90% interval does 92% of the time;
+    # the old fixed-weight bootstrap held 2 of 5), and every labels interval given holds the true n.
+    # The rate over many curves is measured by the README's simulation and benchmarks/learning_curve.py.
+    held, answered = 0, 0
+    for seed in range(5):
+        n, score = noisy_curve(seed=100 + seed, runs=3)
+        out = extrapolate(n, score, at=[4096], targets=[0.925], level=0.9, resamples=50, seed=seed)
+        p, t = out["predictions"][0], out["targets"][0]
+        assert p["high"] - p["low"] < 0.05  # an interval, not the whole range
+        held += p["low"] <= true_score(4096) <= p["high"]
+        if t["status"] == "ok":
+            answered += 1
+            assert t["low"] <= true_labels(0.925) <= (np.inf if t["high"] is None else t["high"])
+    assert held >= 4 and answered >= 3
 
 
 def test_lower_is_better_scores_are_handled_by_orientation():

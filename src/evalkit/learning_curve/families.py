@@ -35,6 +35,7 @@ class CurveFamily:
     start: Callable[[np.ndarray, np.ndarray], list[float]]
     positive: tuple[bool, ...]
     inverse: Callable[[float, Params], float]
+    gradient: Callable[..., np.ndarray]
 
     @property
     def n_params(self) -> int:
@@ -54,9 +55,24 @@ class CurveFamily:
         # times in one run's bootstrap refits.
         return self.curve(x, *[np.exp(t) if pos else t for t, pos in zip(theta, self.positive, strict=True)])
 
+    def free_gradient(self, x: np.ndarray, *theta: float) -> np.ndarray:
+        """The curve's derivatives by the free parameters, one column each (the chain rule through
+        ``exp``): handed to the optimizer, it needs no finite differences, a third of the calls."""
+        natural = [np.exp(t) if pos else t for t, pos in zip(theta, self.positive, strict=True)]
+        columns = self.gradient(x, *natural)
+        for j, pos in enumerate(self.positive):
+            if pos:
+                columns[:, j] *= natural[j]
+        return columns
+
 
 def _pow3(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
     return a - b * np.power(x, -c)
+
+
+def _pow3_gradient(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    power = np.power(x, -c)
+    return np.column_stack([np.ones_like(x), -power, b * power * np.log(x)])
 
 
 def _pow3_inverse(target: float, p: Params) -> float:
@@ -70,6 +86,11 @@ def _pow4(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
     return a - b * np.power(x + d, -c)
 
 
+def _pow4_gradient(x: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
+    power = np.power(x + d, -c)
+    return np.column_stack([np.ones_like(x), -power, b * power * np.log(x + d), b * c * power / (x + d)])
+
+
 def _pow4_inverse(target: float, p: Params) -> float:
     a, b, c, d = p
     if target >= a:
@@ -79,6 +100,11 @@ def _pow4_inverse(target: float, p: Params) -> float:
 
 def _exp3(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
     return a - b * np.exp(-c * x)
+
+
+def _exp3_gradient(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    decay = np.exp(-c * x)
+    return np.column_stack([np.ones_like(x), -decay, b * x * decay])
 
 
 def _exp3_inverse(target: float, p: Params) -> float:
@@ -101,13 +127,13 @@ FAMILIES: dict[str, CurveFamily] = {
     "pow3": CurveFamily(
         "pow3", "a - b * n^(-c)", _pow3,
         lambda x, y: [_start(x, y)[0], _start(x, y)[1] * float(np.min(x)) ** 0.5, 0.5],
-        (False, True, True), _pow3_inverse),
+        (False, True, True), _pow3_inverse, _pow3_gradient),
     "pow4": CurveFamily(
         "pow4", "a - b * (n + d)^(-c)", _pow4,
         lambda x, y: [_start(x, y)[0], _start(x, y)[1] * float(np.min(x)) ** 0.5, 0.5, 0.01],
-        (False, True, True, True), _pow4_inverse),
+        (False, True, True, True), _pow4_inverse, _pow4_gradient),
     "exp3": CurveFamily(
         "exp3", "a - b * exp(-c * n)", _exp3,
         lambda x, y: [_start(x, y)[0], _start(x, y)[1] * 2.0, 1.0 / max(float(np.median(x)), 1e-6)],
-        (False, True, True), _exp3_inverse),
+        (False, True, True), _exp3_inverse, _exp3_gradient),
 }

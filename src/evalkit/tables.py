@@ -49,8 +49,8 @@ def read_table(path: Path, *, what: str, text_columns: Collection[str] = ()) -> 
                 if not pd.api.types.is_numeric_dtype(table[column]):
                     table[column] = _blank_is_missing(table[column])
     except ImportError as exc:
-        raise DataError(f"{path}: reading Parquet needs pyarrow; install it with "
-                        f"`pip install 'evalkit[parquet]'` ({exc})") from None
+        raise DataError(f"{path}: reading it needs pyarrow, an evalkit dependency missing from this "
+                        f"environment; reinstall evalkit or `pip install pyarrow` ({exc})") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
         raise DataError(f"{path}: cannot read the {what} file: {str(exc).splitlines()[0]}") from None
     if table.empty:

@@ -27,7 +27,8 @@ from tests.conftest import figures_drawn, run_cli
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, list[dict], Path]:
     root, gt, dets = detection_experiment(tmp_path_factory.mktemp("det"), resamples=200)
     out = root / "run"
-    with figures_drawn():  # test_detection_draws_pr_curves_and_per_class_ap_but_no_roc_or_confusion
+    # The detection figures, for test_detection_draws_pr_curves_and_per_class_ap_but_no_roc_or_confusion
+    with figures_drawn("pr_curves", "per_class_ap"):
         result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={out}")
     assert result.code == 0, result.stderr
     return json.loads((out / "metrics.json").read_text()), gt, dets, out
@@ -138,7 +139,10 @@ def test_curves_hold_coco_pr_curves_whose_area_is_ap50_and_ap75(run):
 def test_detection_draws_pr_curves_and_per_class_ap_but_no_roc_or_confusion(run):
     *_, out = run
     names = {p.stem for p in (out / "plots").iterdir()}
-    assert names == {"leaderboard", "metrics", "pr_curves", "per_class_ap"}
+    assert names == {"pr_curves", "per_class_ap"}  # the detection figures (the common ones not drawn here)
     report = (out / "report.md").read_text()
+    # every figure that applies is listed, drawn or not; ROC curves and confusion matrices do not apply
+    assert "leaderboard: figures not drawn in this test" in report and "metrics: figures not drawn" in report
+    assert "roc_curves" not in report and "confusion" not in report
     assert "## Per-category AP" in report and "| category | objects |" in report
     assert "evaluated images" in report

@@ -233,7 +233,7 @@ def test_multiclass_example_runs_from_the_bundled_configs(tmp_path):
     assert record["best"] == min(e["name"] for e in top if e["role"] == "candidate")
 
 
-@pytest.mark.figures
+@pytest.mark.figures("leaderboard")  # what `plot` draws later; figures=false must draw nothing itself
 def test_figures_false_writes_the_reports_without_drawing_and_says_how_to_draw_them(tmp_path):
     root = write_experiment(tmp_path, basic_config(), basic_files())
     result = run_cli("run", "--config-dir", str(root), "--config-name", "exp", f"hydra.run.dir={tmp_path}/o",

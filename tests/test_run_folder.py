@@ -88,7 +88,7 @@ def test_evalkit_debug_prints_the_traceback_of_an_internal_error(tmp_path, broke
     assert stderr_lines(result)[-1].startswith("evalkit: internal error")
 
 
-@pytest.mark.figures
+@pytest.mark.figures("leaderboard")  # the figure the patched catalogue breaks
 def test_an_internal_error_in_another_command_exits_3_too(tmp_path, monkeypatch):
     assert run(experiment(tmp_path), tmp_path / "out").code == 0
     monkeypatch.setattr(render, "FIGURES", (FigureSpec("leaderboard", "broken", _broken_figure),))

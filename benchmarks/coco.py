@@ -12,9 +12,9 @@ import io
 import json
 import os
 import tempfile
-import time
 
 import numpy as np
+from timing import Timing
 
 from evalkit.detection.params import STAT_NAMES
 
@@ -107,17 +107,18 @@ def make_workload(seed: int = 0, n_images: int = N_IMAGES) -> tuple[dict, list[d
 
 
 def _time(fn, repeat: int) -> tuple[float, float, object]:
-    """Best wall and best CPU time over ``repeat`` runs, and the result.
+    """Best wall and best CPU time over ``repeat`` runs, and the result (see ``Timing.best_of``)."""
+    took, out = Timing.best_of(fn, repeat)
+    return took.wall, took.cpu, out
 
-    The machine may be shared: the best run is the least disturbed one, and CPU time (this process,
-    all threads) is reported beside wall time because it suffers less from other people's jobs.
-    """
-    wall, cpu, out = float("inf"), float("inf"), None
-    for _ in range(repeat):
-        w0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        wall, cpu = min(wall, time.perf_counter() - w0), min(cpu, time.process_time() - c0)
-    return wall, cpu, out
+
+def write_workload(folder: str, gt: dict, dets: list[dict]) -> tuple[str, str]:
+    """Write the ground truth and the results as COCO JSON files in ``folder``; their paths."""
+    gt_path, res_path = os.path.join(folder, "gt.json"), os.path.join(folder, "results.json")
+    for path, document in ((gt_path, gt), (res_path, dets)):
+        with open(path, "w") as f:
+            json.dump(document, f)
+    return gt_path, res_path
 
 
 def run_cocoapi(tool: str, gt_path: str, res_path: str) -> np.ndarray:
@@ -166,11 +167,7 @@ def main(n_resamples: int = 200, repeat: int = 3, seed: int = 0) -> None:
           f"{len(gt['annotations'])} gt boxes ({sum(a['iscrowd'] for a in gt['annotations'])} crowd), "
           f"{len(dets)} detections")
     with tempfile.TemporaryDirectory() as tmp:
-        gt_path, res_path = os.path.join(tmp, "gt.json"), os.path.join(tmp, "results.json")
-        with open(gt_path, "w") as f:
-            json.dump(gt, f)
-        with open(res_path, "w") as f:
-            json.dump(dets, f)
+        gt_path, res_path = write_workload(tmp, gt, dets)
         del gt, dets
 
         t_pct = _time(lambda: run_cocoapi("pycocotools", gt_path, res_path), 1)

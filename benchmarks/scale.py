@@ -21,7 +21,6 @@ CPU time is this process's (or the child's) own, so it suffers less than wall ti
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import subprocess
@@ -151,7 +150,7 @@ def multilabel(n: int, n_labels: int, resamples: int, naive_resamples: int) -> N
 
 def detection(n_images: int) -> None:
     import orjson
-    from coco import make_workload, run_cocoapi
+    from coco import make_workload, run_cocoapi, write_workload
 
     from evalkit.detection.fast import summarize
     from evalkit.detection.loading import load_and_prepare, load_coco
@@ -160,19 +159,10 @@ def detection(n_images: int) -> None:
     print(f"detection: {len(gt['images']):,} images, {len(gt['annotations']):,} boxes, "
           f"{len(dets):,} detections", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        gt_path, res_path = os.path.join(tmp, "gt.json"), os.path.join(tmp, "res.json")
-        with open(gt_path, "w") as f:
-            json.dump(gt, f)
-        with open(res_path, "w") as f:
-            json.dump(dets, f)
+        gt_path, res_path = write_workload(tmp, gt, dets)
 
-        def best(fn, repeat: int = 3) -> Timing:
-            times = []
-            for _ in range(repeat):
-                clock = Timing.start()
-                fn()
-                times.append(clock.stop())
-            return Timing(min(t.wall for t in times), min(t.cpu for t in times))
+        def best(fn) -> Timing:
+            return Timing.best_of(fn, 3)[0]
 
         def parse() -> None:
             for path in (gt_path, res_path):

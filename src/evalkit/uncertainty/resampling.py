@@ -21,7 +21,7 @@ it. That is what makes comparisons paired: every entry sees the same resamples.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -355,15 +355,38 @@ class Resampler:
         on the current one. NumPy releases the GIL in much of that work, so on two or more free
         cores generation partly overlaps with evaluation; the blocks are the same either way.
         """
+        def prepare(start: int) -> tuple[np.ndarray, Changes | None]:
+            return self.block(start, compact=compact), None
+
+        for start, block, _ in self._prepared(prepare, prefetch):
+            yield start, block
+
+    def stratified_blocks(
+        self, strata: Strata | None, *, compact: bool = False, prefetch: bool = False
+    ) -> Iterator[tuple[int, np.ndarray, Changes | None]]:
+        """Like :meth:`blocks`, with each block's :meth:`stratify_changes` (None without ``strata``).
+
+        The changes are made in the background thread too, so with ``prefetch`` both the draws and
+        their stratified corrections overlap with the caller's evaluation of the previous block.
+        """
+        def prepare(start: int) -> tuple[np.ndarray, Changes | None]:
+            block = self.block(start, compact=compact)
+            return block, None if strata is None else self.stratify_changes(start, block, strata)
+
+        yield from self._prepared(prepare, prefetch)
+
+    def _prepared(
+        self, prepare: Callable[[int], tuple[np.ndarray, Changes | None]], prefetch: bool
+    ) -> Iterator[tuple[int, np.ndarray, Changes | None]]:
         starts = range(0, self.resamples, self.rows_per_block)
         if not prefetch:
             for start in starts:
-                yield start, self.block(start, compact=compact)
+                yield start, *prepare(start)
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalkit-resample") as pool:
-            pending = pool.submit(self.block, starts[0], compact=compact)
+            pending = pool.submit(prepare, starts[0])
             for i, start in enumerate(starts):
-                block = pending.result()
+                prepared = pending.result()
                 if i + 1 < len(starts):
-                    pending = pool.submit(self.block, starts[i + 1], compact=compact)
-                yield start, block
+                    pending = pool.submit(prepare, starts[i + 1])
+                yield start, *prepared

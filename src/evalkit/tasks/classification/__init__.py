@@ -75,8 +75,12 @@ class ClassificationTask(Task):
                         predictions: Predictions) -> MetricValues:
         from evalkit.metrics.compute import label_score_metrics
         from evalkit.tasks.classification.configured import add_configured_values
+        from evalkit.tasks.classification.item_groups import collapsed_predictions
 
-        result = label_score_metrics(registry, evalset, predictions)
+        # A million rows with scores to a few decimals are a few thousand distinct rows, and
+        # scikit-learn's input checks alone take a second per metric at that size.
+        collapsed = collapsed_predictions(predictions, predictions.truth(evalset))
+        result = label_score_metrics(registry, evalset, collapsed)
         add_configured_values(result, registry, evalset, predictions)
         return result
 

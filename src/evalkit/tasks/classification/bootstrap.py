@@ -18,6 +18,7 @@ from evalkit.tasks.classification import calibration, class_metrics
 from evalkit.tasks.classification.catalog import MetricSettings, TaskData, metric_spec, validate
 from evalkit.tasks.classification.confusion import confusion_matrices, confusion_metric_values
 from evalkit.tasks.classification.error_costs import item_costs
+from evalkit.tasks.classification.item_groups import ItemGroups, item_groups
 from evalkit.tasks.classification.losses import item_losses, loss_values
 from evalkit.tasks.classification.ranking import RankingPlan, ranking_plan, ranking_values
 from evalkit.uncertainty.resampling import Changes, Resampler, strata_of
@@ -41,7 +42,8 @@ Entry = tuple[np.ndarray | None, ...]
 class _Evaluator:
     """One entry's precomputed structures (cells, sorts, per-item losses) and its metric names."""
 
-    def __init__(self, data: TaskData, names: Sequence[str], settings: MetricSettings | None = None) -> None:
+    def __init__(self, data: TaskData, names: Sequence[str], settings: MetricSettings | None = None,
+                 bins: np.ndarray | None = None) -> None:
         self.task = data.task
         self.names = list(names)
         families = {name: metric_spec(data.task, name).family for name in self.names}
@@ -68,7 +70,7 @@ class _Evaluator:
             assert data.scores is not None
             self.binning = settings.binning
             self.forecast, self.outcome = calibration.forecasts(data.y_true, data.scores)
-            self.bins = calibration.assign_bins(self.forecast, settings.binning)
+            self.bins = calibration.assign_bins(self.forecast, settings.binning) if bins is None else bins
         self.k = data.n_classes
         counted = self.confusion or self.per_class
         self.cells = data.n_classes * data.y_true + data.labels if counted else None
@@ -124,6 +126,26 @@ class _Evaluator:
             # An empty resample (possible with Poisson weights) has no defined metric.
             out[name][totals == 0] = np.nan
         return {name: out[name] for name in self.names}
+
+
+def _merged_evaluator(
+    data: TaskData, names: Sequence[str], settings: MetricSettings | None
+) -> tuple[_Evaluator, ItemGroups | None]:
+    """The evaluator of ``data``'s distinct rows (see item_groups), or of every row when few are equal."""
+    amounts = [] if settings is None else [settings.amounts[c] for c in sorted(settings.amounts)]
+    groups = item_groups([data.y_true, data.labels, data.scores, *amounts])
+    if groups is None:
+        return _Evaluator(data, names, settings), None
+    first = groups.first
+    bins = None
+    if settings is not None and settings.binning is not None and data.scores is not None:
+        # Bins from every row: equal-mass edges are quantiles of the items, not of the distinct rows.
+        forecast = calibration.forecasts(data.y_true, data.scores)[0]
+        bins = calibration.assign_bins(forecast, settings.binning)[first]
+    merged = validate(data.task, list(names), data.y_true[first],
+                      None if data.labels is None else data.labels[first],
+                      None if data.scores is None else data.scores[first], data.n_classes)
+    return _Evaluator(merged, names, None if settings is None else settings.rows(first), bins), groups
 
 
 def _chunks(weights: np.ndarray) -> list[slice]:
@@ -250,6 +272,7 @@ def bootstrap_entries(
     """
     evaluators = {}
     mappings: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+    groupings: dict[str, ItemGroups | None] = {}
     for entry, (labels, scores, *mapping) in entries.items():
         y_rows = np.asarray(y_true)
         entry_settings = settings
@@ -260,7 +283,7 @@ def bootstrap_entries(
             y_rows = y_rows[index]
             entry_settings = None if settings is None else settings.rows(index)
         data = validate(task, list(metric_names), y_rows, labels, scores, n_classes)
-        evaluators[entry] = _Evaluator(data, metric_names, entry_settings)
+        evaluators[entry], groupings[entry] = _merged_evaluator(data, metric_names, entry_settings)
     n = np.asarray(y_true).shape[0]
     if resampler.n_items != n:
         raise DataError(f"the resampler draws from {resampler.n_items} items but y_true has {n}.")
@@ -268,18 +291,17 @@ def bootstrap_entries(
     work = resampler.resamples * n * max(1, len(evaluators))
     show = progress if progress is not None else work >= PROGRESS_MIN_WORK
     n_blocks = -(-resampler.resamples // resampler.rows_per_block)
+    strata = strata_of(y_true) if any(e.want_auc for e in evaluators.values()) else None
     blocks = tqdm(
-        resampler.blocks(compact=True, prefetch=True),
+        resampler.stratified_blocks(strata, compact=True, prefetch=True),
         total=n_blocks,
         desc="bootstrap",
         unit="block",
         leave=False,
         disable=None if show else True,
     )
-    strata = strata_of(y_true) if any(e.want_auc for e in evaluators.values()) else None
-    for start, weights in blocks:
+    for start, weights, changes in blocks:
         rows = slice(start, start + weights.shape[0])
-        changes = None if strata is None else resampler.stratify_changes(start, weights, strata)
         for entry, evaluator in evaluators.items():
             mapping = mappings[entry]
             block, own = weights, changes
@@ -287,6 +309,9 @@ def bootstrap_entries(
                 block = weights[:, mapping[0]].astype(np.int32) * mapping[1]
                 if changes is not None:
                     own = _mapped_changes(changes, mapping)
+            grouping = groupings[entry]
+            if grouping is not None:
+                block, own = grouping.weights(block), grouping.changes(own)
             for name, values in _evaluate_block(evaluator, block, own).items():
                 out[entry][name][rows] = values
     return out

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+from evalkit.curves import prediction_curves
 from evalkit.evalset import EvalSet
 from evalkit.metrics.registry import metric_registry
 from evalkit.predictions import Predictions
@@ -112,3 +113,13 @@ def test_point_metrics_of_merged_rows_equal_scikit_learn_on_every_row(weighted):
     assert values["f1"] == skm.f1_score(y, labels, sample_weight=weight)
     assert values["log_loss"] == pytest.approx(skm.log_loss(y, scores, sample_weight=weight), rel=1e-12)
     assert values["brier"] == pytest.approx(skm.brier_score_loss(y, scores, sample_weight=weight), rel=1e-12)
+
+
+def test_curves_of_merged_rows_are_the_curves_of_every_row():
+    y, labels, scores = tied_binary(400, seed=9)
+    evalset = EvalSet(task="binary", ids=np.arange(400), y=y, classes=("no", "yes"), source="test")
+    predictions = Predictions(labels=labels, scores=scores)
+    merged = collapsed_predictions(predictions, y)
+    assert merged.weight is not None and merged.weight.sum() == 400
+    classes = [(1, "yes")]
+    assert prediction_curves(merged, evalset, classes) == prediction_curves(predictions, evalset, classes)

@@ -278,6 +278,7 @@ class ClassificationTask(Task):
                      max_points: int) -> dict[str, Any]:
         from evalkit.curves import FORMAT, prediction_curves
         from evalkit.tasks.classification.configured import calibration_binning, reliability_record
+        from evalkit.tasks.classification.item_groups import collapsed_predictions
 
         classes = self.curve_classes(evalset)
         binning = calibration_binning(registry)
@@ -285,7 +286,9 @@ class ClassificationTask(Task):
         for entry in entries:
             if entry.predictions is None:
                 continue
-            curves = prediction_curves(entry.predictions, evalset, classes, max_points=max_points)
+            # The distinct rows, weighted, have the same thresholds and counts, hence the same curves.
+            rows = collapsed_predictions(entry.predictions, entry.predictions.truth(evalset))
+            curves = prediction_curves(rows, evalset, classes, max_points=max_points)
             data[entry.name] = {"role": entry.role, "kind": entry.kind, **curves}
             target = self._threshold_target(entry, evalset)
             if target is not None and entry.predictions.scores is not None \

@@ -136,6 +136,11 @@ def test_lower_is_better_scores_are_handled_by_orientation():
     assert out["asymptote"] == pytest.approx(0.05, abs=1e-6)
     assert out["predictions"][0]["score"] == pytest.approx(0.05 + 0.8 * 4096 ** -0.4, abs=1e-6)
     assert out["targets"][0]["labels"] == pytest.approx((0.8 / 0.02) ** (1 / 0.4), rel=1e-4)
+    # the reported formula and parameters are the loss's own: a + b * (n / 2048)^(-c)
+    assert out["formula"].startswith("a + b * n^(-c)")
+    a, b, c = (out["params"][k] for k in "abc")
+    assert a + b * 2.0 ** -c == pytest.approx(out["predictions"][0]["score"], abs=1e-6)
+    assert out["param_intervals"]["a"][0] <= a <= out["param_intervals"]["a"][1]
 
 
 def test_targets_beyond_the_curve_get_a_statement_not_a_number():

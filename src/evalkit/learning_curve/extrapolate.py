@@ -364,7 +364,11 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
             low, high = _quantiles(table[:, j], level)
             intervals[k] = sorted((sign * low, sign * high)) if k == "a" else [low, high]
     return {
-        "family": family.name, "formula": family.formula + "  (n in units of the largest measured size)",
+        # A loss is fitted flipped (higher is better); the parameters are reported for the loss itself,
+        # so its formula rises towards a from above: a + b * ...
+        "family": family.name,
+        "formula": (family.formula if sign > 0 else family.formula.replace("a - b", "a + b", 1))
+        + "  (n in units of the largest measured size)",
         "params": described, "param_intervals": intervals, "param_resamples": len(own_params),
         "asymptote": sign * float(params[0]), "heldout_error": heldout,
         "sizes": points.sizes.tolist(), "runs_per_size": [len(r) for r in points.runs],

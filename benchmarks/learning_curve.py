@@ -183,6 +183,8 @@ def main() -> None:
         for method in ("evalkit", "last", "power_law"):
             err = np.array([abs(r[method] - r["truth"]) for r in sub])
             print(f"  {method:<10} mean abs error {err.mean():.4f}   median {np.median(err):.4f}")
+        closer = sum(abs(r["evalkit"] - r["truth"]) < abs(r["power_law"] - r["truth"]) for r in sub)
+        print(f"  evalkit closer than the plain power law on {closer} of {len(sub)} curves")
         covered = [r["low"] <= r["truth"] <= r["high"] for r in sub if np.isfinite(r["low"])]
         print(f"  evalkit interval coverage {np.mean(covered):.2f} of {len(covered)} "
               f"(stated {args.level:.2f})")

@@ -76,7 +76,7 @@ def fits_table(block: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
             if not fit:
                 continue
             params = (", ".join(parameter_text(fit, k) for k in fit["params"]) if fit.get("reliable", True)
-                      else f"not reported: {fit['reliability_note']}")
+                      else "not reported: the curve is unreliable (see above)")
             rows.append([name, data["metric"], f"{fit['family']}: {fit['formula'].split('  (')[0]}, "
                          f"largest size {fit['largest_size']:,.0f}", params])
     return header, rows
@@ -112,8 +112,9 @@ def learning_curve_section(record: dict[str, Any]) -> list[str]:
         parts.append("")
     header, rows = fits_table(block)
     if rows:
-        parts += [md("The fitted curves (bootstrap intervals of each parameter; the asymptote a and the "
-                     "exponent c are loosely pinned down by a short curve):"), "", _table(header, rows), ""]
+        parts += [md("The fitted curves, each parameter with its bootstrap interval (a short curve pins "
+                     "down the curve over its measured range, not a, b and c one by one: they trade "
+                     "off, so their intervals are wide):"), "", _table(header, rows), ""]
     diagnosis = block.get("diagnosis") or []
     if diagnosis:
         parts += ["### What to do next", "",

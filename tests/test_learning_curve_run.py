@@ -4,6 +4,7 @@ bias against variance, the report section and figure, and one small run end to e
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -284,6 +285,13 @@ def test_targets_costs_and_gaps_reach_the_report_the_figure_and_the_terminal(lc_
     report = (lc_run / "run" / "report.md").read_text()
     assert "## How many more labels? (learning curves)" in report
     assert "| entry | metric | target |" in report and "### What to do next" in report
+    # each fitted curve's parameters with their intervals, in metrics.json and in the report
+    vendor = block["entries"]["vendor"]["curves"]["score"]["fit"]
+    for name, (low, high) in vendor["param_intervals"].items():
+        assert low <= vendor["params"][name] <= high
+    assert re.search(r"\| vendor \| accuracy \| pow3: a - b \* n\^\(-c\), largest size 1,600 \| "
+                     r"a=[\d.]+ \\\[[\d.]+, [\d.]+\\\]", report)
+    assert "| majority | accuracy |" in report and "not reported: the curve is unreliable" in report
     assert "labels: to reach 0.95 accuracy, logreg" in (lc_run / "stdout.txt").read_text()
     assert (lc_run / "run" / "plots" / "learning_curves.png").is_file()
     assert "![Learning curves" in report

@@ -7,6 +7,7 @@ from typing import Any
 
 from evalkit.escaping import markdown_text as md
 from evalkit.learning_curve.budget import count_text, money_text
+from evalkit.learning_curve.command import parameter_text
 
 TITLE = "How many more labels? (learning curves)"
 
@@ -64,6 +65,23 @@ def labels_table(block: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def fits_table(block: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: one per fitted curve, its family and parameters with their intervals."""
+    level = f"{block['settings']['level']:.0%}"
+    header = ["entry", "metric", "curve (n in units of the largest size)", f"parameters [{level}]"]
+    rows = []
+    for name, info in block["entries"].items():
+        for data in info["curves"].values():
+            fit = data.get("fit")
+            if not fit:
+                continue
+            params = (", ".join(parameter_text(fit, k) for k in fit["params"]) if fit.get("reliable", True)
+                      else "not reported: the curve is unreliable (see above)")
+            rows.append([name, data["metric"], f"{fit['family']}: {fit['formula'].split('  (')[0]}, "
+                         f"largest size {fit['largest_size']:,.0f}", params])
+    return header, rows
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(map(md, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
     return "\n".join(lines + ["| " + " | ".join(map(md, row)) + " |" for row in rows])
@@ -92,6 +110,11 @@ def learning_curve_section(record: dict[str, Any]) -> list[str]:
     parts += [f"- {md(line)}" for line in block.get("lines", [])]
     if block.get("lines"):
         parts.append("")
+    header, rows = fits_table(block)
+    if rows:
+        parts += [md("The fitted curves, each parameter with its bootstrap interval (a short curve pins "
+                     "down the curve over its measured range, not a, b and c one by one: they trade "
+                     "off, so their intervals are wide):"), "", _table(header, rows), ""]
     diagnosis = block.get("diagnosis") or []
     if diagnosis:
         parts += ["### What to do next", "",

@@ -86,15 +86,23 @@ def _money(labels: float | None, cost: float, currency: str) -> str:
     return "unbounded" if labels is None else f"{labels * cost:,.2f}{' ' + currency if currency else ''}"
 
 
+def parameter_text(answer: dict[str, Any], name: str) -> str:
+    """One fitted parameter with its bootstrap interval, e.g. ``a=0.9554 [0.9412, 0.9733]``."""
+    interval = (answer.get("param_intervals") or {}).get(name)
+    value = f"{name}={answer['params'][name]:.4g}"
+    return value if interval is None else f"{value} [{interval[0]:.4g}, {interval[1]:.4g}]"
+
+
 def text(answer: dict[str, Any], cost: float | None, currency: str) -> str:
     """The answer for a person: the fit in one line, then one line per size and per target."""
     sizes = answer["sizes"]
     runs = answer["runs_per_size"]
-    params = ", ".join(f"{k}={v:.4g}" for k, v in answer["params"].items())
+    params = ", ".join(parameter_text(answer, k) for k in answer["params"])
     lines = [f"curve: {len(sizes)} sizes ({sizes[0]:,.0f} to {sizes[-1]:,.0f} items), "
              f"{min(runs)}{'' if min(runs) == max(runs) else f'-{max(runs)}'} run(s) per size; "
              f"score at the largest size {answer['current_score']:.4g}",
-             f"fit: {answer['family']}  {answer['formula']}; {params}"]
+             f"fit: {answer['family']}  {answer['formula']}; {params}"
+             + (f" ({answer['level']:.0%})" if answer.get("param_intervals") else "")]
     if not answer["reliable"]:
         lines.append(f"caution: {answer['reliability_note']}")
     level = f"{answer['level']:.0%}"

@@ -265,11 +265,12 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
     """Fit a learning curve and answer: the score at sizes ``at``, the labels each target needs.
 
     ``best_possible`` (1.0 for accuracy, 0.0 for an error rate) keeps the fitted asymptote within
-    what the score can reach. Returns a JSON-ready dict: the chosen family and its parameters (sizes
-    in items), the held-out error of every family, whether the curve is reliable, ``predictions``
-    (one per size in ``at``)
-    and ``targets`` (one per target score: ``labels`` in all with an interval, ``more`` beyond the
-    largest measured size, or a ``status`` that says why there is no number).
+    what the score can reach. Returns a JSON-ready dict: the chosen family and its parameters (n in
+    units of the largest measured size) with their intervals (``param_intervals``: that family refitted
+    to every bootstrap replicate), the held-out error of every family, whether the curve is reliable,
+    ``predictions`` (one per size in ``at``) and ``targets`` (one per target score: ``labels`` in all
+    with an interval, ``more`` beyond the largest measured size, or a ``status`` that says why there
+    is no number).
 
     >>> n = [100, 200, 400, 800, 1600, 3200]
     >>> s = [0.9 - 0.5 * k ** -0.5 for k in n]
@@ -295,6 +296,9 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
     rng = np.random.default_rng(seed)
     # Each replicate chooses its family again, so the intervals carry the uncertainty of that choice.
     replicates: list[tuple[CurveFamily, np.ndarray]] = []
+    # The reported family's parameters in every replicate, for their intervals: a parameter means
+    # something only within its family, so a replicate that chose another one refits this one too.
+    own_params: list[np.ndarray] = []
     for replicate in _replicates(points, family.curve(x, *params), family.n_params, rng, resamples):
         sigma = replicate.sigmas
         chosen, _, _ = _choose(replicate, x, sigma=sigma, ceiling=ceiling, starts=heldout_fits)
@@ -302,6 +306,10 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
                  ceiling=ceiling)
         if p is not None:
             replicates.append((chosen, p))
+        own = p if chosen is family else _fit(family, x, replicate.means, sigma, start=params,
+                                              ceiling=ceiling)
+        if own is not None:
+            own_params.append(own)
     sign = points.sign
     current = float(points.means[-1])
 
@@ -349,9 +357,20 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
     names = {"pow3": "abc", "pow4": "abcd", "exp3": "abc"}[family.name]
     described = {k: float(v) for k, v in zip(names, params, strict=True)}
     described["a"] *= sign
+    intervals = {}
+    if own_params:
+        table = np.array(own_params)
+        for j, k in enumerate(names):
+            low, high = _quantiles(table[:, j], level)
+            intervals[k] = sorted((sign * low, sign * high)) if k == "a" else [low, high]
     return {
-        "family": family.name, "formula": family.formula + "  (n in units of the largest measured size)",
-        "params": described, "asymptote": sign * float(params[0]), "heldout_error": heldout,
+        # A loss is fitted flipped (higher is better); the parameters are reported for the loss itself,
+        # so its formula rises towards a from above: a + b * ...
+        "family": family.name,
+        "formula": (family.formula if sign > 0 else family.formula.replace("a - b", "a + b", 1))
+        + "  (n in units of the largest measured size)",
+        "params": described, "param_intervals": intervals, "param_resamples": len(own_params),
+        "asymptote": sign * float(params[0]), "heldout_error": heldout,
         "sizes": points.sizes.tolist(), "runs_per_size": [len(r) for r in points.runs],
         "largest_size": n_ref, "current_score": sign * current, "reliable": unreliable is None,
         "reliability_note": unreliable, "level": level, "resamples": len(replicates),

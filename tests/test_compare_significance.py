@@ -38,7 +38,11 @@ SUBMITIT_OVERRIDES = ["hydra/launcher=submitit_local", "hydra.launcher.cpus_per_
 @pytest.fixture(scope="module")
 def single_and_merged(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, Path]:
     """One run of three candidates, and the same three split over two jobs and merged."""
-    tmp = tmp_path_factory.mktemp("cross_job")
+    return run_single_and_merged(tmp_path_factory.mktemp("cross_job"), SUBMITIT_OVERRIDES if SUBMITIT else [])
+
+
+def run_single_and_merged(tmp: Path, launcher: list[str]) -> tuple[dict, dict, Path]:
+    """The three candidates in one run, and over two jobs of a sweep on ``launcher``, merged by compare."""
     truth = truth_frame()
     config = basic_config(candidates={name: {"predictions": f"preds/{name}.csv"} for name in ENTRIES},
                           strategy={"name": "average", "metrics": ["accuracy", "roc_auc"]},
@@ -47,7 +51,6 @@ def single_and_merged(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, d
                              "preds/third.csv": scores_frame(truth, seed=11)}
     common = ["--config-dir", str(write_experiment(tmp, config, files)), "--config-name", "exp"]
     single = run_cli("run", *common, f"hydra.run.dir={tmp}/single")
-    launcher = SUBMITIT_OVERRIDES if SUBMITIT else []
     # The jobs skip their figures (figures=false, as a large sweep would): compare draws the merged run's.
     sweep = run_cli("run", "-m", *common, *launcher, f"hydra.sweep.dir={tmp}/sweep",
                     "select=[model],[other,third]", "figures=false")
@@ -64,7 +67,11 @@ def by_pair(record: dict) -> dict[tuple[str, str, str], dict]:
 
 
 def test_merged_jobs_test_every_pair_number_for_number_as_one_run(single_and_merged) -> None:
-    single, merged, _ = single_and_merged
+    assert_merged_equals_single(*single_and_merged[:2])
+
+
+def assert_merged_equals_single(single: dict, merged: dict) -> None:
+    """Every comparison, the verdict and each entry's interval of the merged sweep equal the single run's."""
     assert merged["best"] == single["best"]
     one, both = by_pair(single), by_pair(merged)
     assert set(both) == set(one) and len(one) == 2 * 3  # score, accuracy, roc_auc against two entries

@@ -83,7 +83,9 @@ def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str
 
 
 def align_by_id(table: pd.DataFrame, evalset: EvalSet, *, source: str, id_column: str) -> pd.DataFrame:
-    """The table's rows in the eval set's item order, after checking ids: none missing, extra or twice."""
+    """The table's rows in the eval set's item order, after checking ids: none missing, extra or twice.
+
+    The id column is dropped: row ``i`` is the eval set's item ``i``."""
     column = id_column_of(table, id_column)
     if column is None:
         raise DataError(f"{source}: no id column ('{id_column}' or 'id'); add the item ids the "
@@ -95,6 +97,8 @@ def align_by_id(table: pd.DataFrame, evalset: EvalSet, *, source: str, id_column
     # One lookup of the ids in the truth's gives alignment and every check at once.
     where = evalset.id_index.positions(ids)
     _check_ids(ids, where, evalset, source, column)
+    # Once aligned the ids are the truth's: only the prediction columns are kept.
+    table = table.drop(columns=[column])
     if np.array_equal(where, np.arange(len(where))):
         return table.reset_index(drop=True)  # already in the truth's order: nothing to move
     order = np.empty(evalset.n_items, dtype=np.int64)

@@ -4,8 +4,8 @@ A million ids read from a file used to go through a Python call per cell (``str.
 expression, a ``type`` check), seconds per column, and then lived as a million Python strings. Here
 the cells are pyarrow string arrays from the reader on: they are looked at in bulk, and Python's own
 string methods run only on the few cells that need them, so the results are those of the per-cell
-code, character for character: ``str.isspace`` decides what is stripped, not a Unicode table that
-might disagree with it. Ids that are all integers written plainly are matched as int64 numbers.
+code, character for character: the characters ``str.isspace`` accepts are what is stripped, not a
+Unicode table that disagrees with it. Ids that are all integers written plainly are matched as int64 numbers.
 
 When a column cannot be handed to pyarrow (a lone surrogate from a badly decoded file), every
 function falls back to the per-cell code on object arrays.
@@ -28,6 +28,10 @@ ZERO_FRACTION = re.compile(r"^([+-]?\d+)\.0+$")
 _ASCII_ZERO_FRACTION = r"^([+-]?[0-9]+)\.0+$"
 # Exactly the texts with str(int(k)) == k: no sign but '-', no leading zero, no '-0', ASCII digits.
 _PLAIN_INTEGER = r"^(0|-?[1-9][0-9]*)$"
+# Every character for which str.isspace() is true (what str.strip() removes), from U+0000 to U+10FFFF;
+# pyarrow's own whitespace trim follows Unicode's White_Space, which lacks \x1c-\x1f.
+PYTHON_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                 "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # Below this many known keys a hash lookup is as quick as building a table of numbers.
 _NUMBERS_FROM = 1000
 
@@ -55,7 +59,9 @@ def as_arrow(values: Any) -> pa.Array | None:
 
     if isinstance(values, pd.Series | pd.Index):
         values = values.array
-    if isinstance(values, pa.ChunkedArray | pa.Array) or isinstance(values.dtype, pd.StringDtype):
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        arrow = values
+    elif isinstance(values.dtype, pd.StringDtype):
         try:
             arrow = pa.array(values)
         except (pa.ArrowException, TypeError):
@@ -97,19 +103,10 @@ def _replace_where(arrow: pa.Array, mask: np.ndarray, function: Callable[[str], 
 
 
 def strip_arrow(arrow: pa.Array) -> pa.Array:
-    """``str.strip`` of every cell; only cells whose first or last character is whitespace (by
-    ``str.isspace``, decided once per distinct character) go through Python."""
+    """``str.strip`` of every cell, in one pyarrow kernel trimming exactly :data:`PYTHON_SPACES`."""
     import pyarrow.compute as pc
 
-    ends = [pc.utf8_slice_codeunits(arrow, 0, 1), pc.utf8_slice_codeunits(arrow, -1)]
-    characters = {c for end in ends for c in pc.unique(end).to_pylist()}
-    spaces = sorted(c for c in characters if c and c.isspace())
-    if not spaces:
-        return arrow
-    mask = np.zeros(len(arrow), dtype=bool)
-    for end in ends:
-        mask |= np.asarray(pc.is_in(end, value_set=pc.cast(spaces, end.type)))
-    return _replace_where(arrow, mask, str.strip)
+    return pc.utf8_trim(arrow, characters=PYTHON_SPACES)
 
 
 def _rewrite_zero_fraction(text: str) -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from evalkit import text_keys
 from evalkit.errors import DataError
-from evalkit.evalset import EvalSet, as_keys, match_keys, text_match_hint
+from evalkit.evalset import EvalSet, Keys, key_array, match_keys, text_match_hint
 
 if TYPE_CHECKING:
     from evalkit.detection_data import Detections
@@ -170,6 +170,18 @@ def _score_fix(array: np.ndarray) -> str:
     return "give probabilities (apply a sigmoid/softmax)"
 
 
+def output_array(output: object, dtype: object = None) -> np.ndarray:
+    """A rule's returned values as a numpy array.
+
+    A Series goes through ``to_numpy``: ``np.asarray`` would probe it for ``__array_interface__``, and
+    pandas answers such a lookup by building a hash table of its index, the eval set's ids, as one
+    Python string per item (hundreds of MB at ten million items).
+    """
+    if isinstance(output, pd.Series | pd.Index):
+        return output.to_numpy(dtype=dtype)
+    return np.asarray(output, dtype=dtype)
+
+
 def predictions_from_output(output: object, evalset: EvalSet, *, source: str) -> Predictions:
     """Predictions from a rule function's return value, read the way the task reads its tables."""
     from evalkit.tasks import get_task
@@ -177,8 +189,10 @@ def predictions_from_output(output: object, evalset: EvalSet, *, source: str) ->
     return get_task(evalset.task).predictions_from_output(output, evalset, source=source)
 
 
-def row_ids(frame: pd.DataFrame, evalset: EvalSet) -> np.ndarray:
-    index = as_keys(frame.index.to_series())
-    if len(frame) == evalset.n_items and not set(index) <= set(evalset.ids):
+def row_ids(frame: pd.DataFrame, evalset: EvalSet) -> Keys:
+    """The ids of a rule's returned DataFrame: its index when every entry is a truth id, else (a row
+    per item, e.g. a default RangeIndex) the truth's ids in order."""
+    index = match_keys(frame.index.to_series())
+    if len(frame) == evalset.n_items and (evalset.id_index.positions(index) < 0).any():
         return evalset.ids
-    return index
+    return key_array(index)

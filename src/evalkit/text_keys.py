@@ -222,19 +222,23 @@ class KeyIndex:
         self.size = len(known)
         self.arrow = as_arrow(known)
         self.objects = np.asarray(known, dtype=object) if self.arrow is None else None
-        self.numbers = plain_integers(self.arrow) if self.arrow is not None and \
-            self.size >= _NUMBERS_FROM else None
+        numbers = None
+        if self.arrow is not None and self.size >= _NUMBERS_FROM:
+            numbers = plain_integers(self.arrow)
+        # Whether the keys are matched as numbers; the numbers themselves live on only in the table.
+        self.numbers = numbers is not None
         self._table: tuple[int, np.ndarray] | None = None
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
-        if self.numbers is not None:
-            low, span = int(self.numbers.min()), int(self.numbers.max()) - int(self.numbers.min()) + 1
+        if numbers is not None:
+            low, span = int(numbers.min()), int(numbers.max()) - int(numbers.min()) + 1
             if span <= 4 * self.size:
-                table = np.full(span, -1, dtype=np.int64)
-                table[self.numbers - low] = np.arange(self.size)
+                # int32 positions when they fit: the table is the one array the size of the ids kept
+                table = np.full(span, -1, dtype=np.int32 if self.size < 2**31 else np.int64)
+                table[numbers - low] = np.arange(self.size)
                 self._table = (low, table)
             else:
-                order = np.argsort(self.numbers, kind="stable")
-                self._sorted = (self.numbers[order], order)
+                order = np.argsort(numbers, kind="stable")
+                self._sorted = (numbers[order], order)
 
     def positions(self, keys: Any) -> np.ndarray:
         """For each key, its position among the known keys, or -1 when absent (int64).
@@ -247,7 +251,7 @@ class KeyIndex:
 
         keys = keys.to_numpy() if isinstance(keys, pd.Series) and keys.dtype.kind == "i" else keys
         numeric = isinstance(keys, np.ndarray) and keys.dtype.kind == "i"
-        if numeric and self.numbers is not None:
+        if numeric and self.numbers:
             return self._number_positions(np.asarray(keys, dtype=np.int64))
         arrow = integer_arrow(keys) if numeric else as_arrow(keys)
         if arrow is None or self.arrow is None:
@@ -259,7 +263,7 @@ class KeyIndex:
             return pd.Index(known, dtype=object).get_indexer(pd.Index(objects, dtype=object))
         if len(arrow) == self.size and arrow.equals(self.arrow):
             return np.arange(self.size)  # already in the truth's order: the usual case, no hashing
-        if self.numbers is not None:
+        if self.numbers:
             wanted = plain_integers(arrow)
             if wanted is not None:
                 return self._number_positions(wanted)
@@ -271,7 +275,7 @@ class KeyIndex:
             low, table = self._table
             inside = (wanted >= low) & (wanted < low + len(table))
             out = np.full(len(wanted), -1, dtype=np.int64)
-            out[inside] = table[wanted[inside] - low]
+            out[inside] = table[wanted[inside] - low]  # int32 widened to int64
             return out
         assert self._sorted is not None
         numbers, order = self._sorted

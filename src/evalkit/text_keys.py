@@ -61,7 +61,7 @@ def as_arrow(values: Any) -> pa.Array | None:
         values = values.array
     if isinstance(values, pa.ChunkedArray | pa.Array):
         arrow = values
-    elif isinstance(values.dtype, pd.StringDtype):
+    elif hasattr(values, "__arrow_array__"):  # pandas' str and Arrow-backed columns: their own buffers
         try:
             arrow = pa.array(values)
         except (pa.ArrowException, TypeError):

@@ -30,7 +30,8 @@ def read_table(path: Path, *, what: str, text_columns: Collection[str] = (),
 
     Text columns are object columns of ``str`` with None for a missing cell, or, with ``arrow_text``,
     pandas' Arrow-backed ``str`` columns (missing is NaN): no Python object per cell, for callers that
-    match keys in bulk (:func:`evalkit.evalset.match_keys`).
+    match keys in bulk (:func:`evalkit.evalset.match_keys`; text pyarrow cannot hold, such as a lone
+    surrogate, stays an object column).
 
     Raises :class:`DataError` for a missing, empty, unreadable or unsupported file.
     """

@@ -309,10 +309,15 @@ def duplicated(keys: Any) -> np.ndarray:
         numbers = plain_integers(arrow)
         if numbers is None:
             return pd.Series(pd.array(arrow, dtype="str")).duplicated().to_numpy()
-    # Numbers: a stable sort puts each repeat right after its first occurrence.
+    out = np.zeros(len(numbers), dtype=bool)
+    if not len(numbers):
+        return out
+    low, span = int(numbers.min()), int(numbers.max()) - int(numbers.min()) + 1
+    if span <= 4 * len(numbers) and np.bincount(numbers - low, minlength=span).max() <= 1:
+        return out  # dense ids counted without a sort: the usual answer, none repeated
+    # A stable sort puts each repeat right after its first occurrence.
     order = np.argsort(numbers, kind="stable")
     repeat = numbers[order][1:] == numbers[order][:-1]
-    out = np.zeros(len(numbers), dtype=bool)
     out[order[1:][repeat]] = True
     return out
 

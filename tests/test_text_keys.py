@@ -122,6 +122,7 @@ def test_repeated_keys_are_found_in_every_form():
     assert text_keys.duplicated(objects(cells)).tolist() == expected
     assert text_keys.duplicated(np.array([5, 3, 5, 9, 3])).tolist() == expected
     assert text_keys.duplicated(pa.array(["5", "3", "5", "9", "3"])).tolist() == expected
+    assert not text_keys.duplicated(np.array([3, 1, 2, 7])).any()  # counted, not sorted
 
 
 def test_label_fingerprint_of_arrow_ids_is_the_python_text_hash():

@@ -30,14 +30,7 @@ from sklearn.model_selection import train_test_split
 from evalkit.config import DataConfig, RunConfig
 from evalkit.errors import ConfigError, DataError, EvalkitError
 from evalkit.evalset import EvalSet, _natural, _select_features, as_keys, text_match_hint, truth_ids
-from evalkit.predictions import (
-    PREDICTED_LABEL_COLUMN,
-    Predictions,
-    align_by_id,
-    numeric_scores,
-    output_array,
-    row_ids,
-)
+from evalkit.predictions import PREDICTED_LABEL_COLUMN, Predictions, align_by_id, numeric_scores, row_ids
 from evalkit.tables import read_table
 
 SCORE_PREFIX = "score_"
@@ -315,7 +308,7 @@ def predictions_from_output(output: object, evalset: EvalSet, *, source: str) ->
     if isinstance(output, pd.DataFrame):
         table = output if "id" in output.columns else output.assign(id=row_ids(output, evalset))
         return predictions_from_table(table, evalset, source=source)
-    values = output_array(output, dtype=object) if not isinstance(output, np.ndarray) else output
+    values = np.asarray(output, dtype=object) if not isinstance(output, np.ndarray) else output
     shape = (evalset.n_items, evalset.n_classes)
     if values.ndim == 2 and values.shape == shape:
         table = pd.DataFrame(values, columns=[f"label_{c}" for c in evalset.classes]).assign(id=evalset.ids)

@@ -170,18 +170,6 @@ def _score_fix(array: np.ndarray) -> str:
     return "give probabilities (apply a sigmoid/softmax)"
 
 
-def output_array(output: object, dtype: object = None) -> np.ndarray:
-    """A rule's returned values as a numpy array.
-
-    A Series goes through ``to_numpy``: ``np.asarray`` would probe it for ``__array_interface__``, and
-    pandas answers such a lookup by building a hash table of its index, the eval set's ids, as one
-    Python string per item (hundreds of MB at ten million items).
-    """
-    if isinstance(output, pd.Series | pd.Index):
-        return output.to_numpy(dtype=dtype)
-    return np.asarray(output, dtype=dtype)
-
-
 def predictions_from_output(output: object, evalset: EvalSet, *, source: str) -> Predictions:
     """Predictions from a rule function's return value, read the way the task reads its tables."""
     from evalkit.tasks import get_task

@@ -31,7 +31,6 @@ from evalkit.predictions import (
     label_codes,
     labels_from_scores,
     numeric_scores,
-    output_array,
     row_ids,
 )
 from evalkit.tasks.base import ResampledValues, Task
@@ -125,7 +124,7 @@ class ClassificationTask(Task):
         if isinstance(output, pd.DataFrame):
             table = output if "id" in output.columns else output.assign(id=row_ids(output, evalset))
             return self.predictions_from_table(table, evalset, source=source)
-        values = output_array(output)
+        values = np.asarray(output)
         if values.ndim != 1 or len(values) != evalset.n_items:
             raise DataError(f"{source}: returned shape {values.shape}; return one label per feature row "
                             f"({evalset.n_items}) or a DataFrame with 'label'/'score' columns")

@@ -18,7 +18,7 @@ import pandas as pd
 from evalkit.config import DataConfig
 from evalkit.errors import ConfigError, DataError
 from evalkit.evalset import EvalSet, _select_features, truth_ids
-from evalkit.predictions import Predictions, align_by_id, output_array, row_ids
+from evalkit.predictions import Predictions, align_by_id, row_ids
 from evalkit.tables import read_table, require_columns
 
 BUILTIN_DATASETS = ("diabetes",)
@@ -162,7 +162,7 @@ def predictions_from_output(output: object, evalset: EvalSet, *, source: str) ->
         table = output if "id" in output.columns else output.assign(id=row_ids(output, evalset))
         return predictions_from_table(table, evalset, source=source)
     try:
-        values = output_array(output, dtype=np.float64)
+        values = np.asarray(output, dtype=np.float64)
     except (TypeError, ValueError):
         raise DataError(f"{source}: returned {type(output).__name__}, not numbers; return one value per "
                         "feature row (a matrix for several targets) or a DataFrame with the target "

@@ -111,7 +111,7 @@ def test_arrow_keys_integer_keys_and_object_keys_are_looked_up_alike():
         numbers = np.array([7, 1499, 1500, -1])  # integers stand for their decimal text
         assert index.positions(numbers).tolist() == [lookup.get(str(k), -1) for k in numbers]
     plain = text_keys.KeyIndex(pa.array([str(i) for i in range(2000)]))
-    assert plain.numbers  # plainly written integer ids are matched as numbers
+    assert plain.by_number  # plainly written integer ids are matched as numbers
     assert plain.positions(pa.array(["07", "7", "7.0"])).tolist() == [-1, 7, -1]
 
 

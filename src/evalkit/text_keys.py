@@ -226,7 +226,7 @@ class KeyIndex:
         if self.arrow is not None and self.size >= _NUMBERS_FROM:
             numbers = plain_integers(self.arrow)
         # Whether the keys are matched as numbers; the numbers themselves live on only in the table.
-        self.numbers = numbers is not None
+        self.by_number = numbers is not None
         self._table: tuple[int, np.ndarray] | None = None
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
         if numbers is not None:
@@ -251,7 +251,7 @@ class KeyIndex:
 
         keys = keys.to_numpy() if isinstance(keys, pd.Series) and keys.dtype.kind == "i" else keys
         numeric = isinstance(keys, np.ndarray) and keys.dtype.kind == "i"
-        if numeric and self.numbers:
+        if numeric and self.by_number:
             return self._number_positions(np.asarray(keys, dtype=np.int64))
         arrow = integer_arrow(keys) if numeric else as_arrow(keys)
         if arrow is None or self.arrow is None:
@@ -263,7 +263,7 @@ class KeyIndex:
             return pd.Index(known, dtype=object).get_indexer(pd.Index(objects, dtype=object))
         if len(arrow) == self.size and arrow.equals(self.arrow):
             return np.arange(self.size)  # already in the truth's order: the usual case, no hashing
-        if self.numbers:
+        if self.by_number:
             wanted = plain_integers(arrow)
             if wanted is not None:
                 return self._number_positions(wanted)

@@ -8,15 +8,18 @@ cells, lone surrogates that pyarrow cannot take, ids out of order, missing and r
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sys
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalkit import text_keys
-from evalkit.evalset import as_keys
+from evalkit.evalset import EvalSet, as_keys, key_array, label_fingerprint
 from evalkit.tables import read_table
 
 AWKWARD = [" a", "b\t", "\u3000c\u3000", "\u00a0d", "e\x1f", "\x1cf", "", "   ", "x", "1.0", "-3.00",
@@ -89,3 +92,54 @@ def test_csv_text_columns_are_read_as_written_with_blanks_missing(tmp_path):
     assert table["id"].tolist() == ["001", "a,b", "1.0"]
     assert table["label"].tolist() == ["NA", None, "multi\nline"]
     assert table["x"].tolist() == [1.5, 2.0, 3.0]
+
+
+def test_the_characters_stripped_are_exactly_those_python_calls_space():
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert sorted(text_keys.PYTHON_SPACES) == sorted(every)
+
+
+def test_arrow_keys_integer_keys_and_object_keys_are_looked_up_alike():
+    known_text = [str(i) for i in np.random.default_rng(1).permutation(1500)] + ["007", "x"]
+    lookup = {k: i for i, k in enumerate(known_text)}
+    for known in (objects(known_text), pa.array(known_text), pd.array(known_text, dtype="str")):
+        index = text_keys.KeyIndex(known)
+        text = ["7", "007", "x", "1499", "1500", " 7", "+7"]
+        expected = [lookup.get(k, -1) for k in text]
+        assert index.positions(pa.array(text)).tolist() == expected
+        assert index.positions(objects(text)).tolist() == expected
+        numbers = np.array([7, 1499, 1500, -1])  # integers stand for their decimal text
+        assert index.positions(numbers).tolist() == [lookup.get(str(k), -1) for k in numbers]
+    plain = text_keys.KeyIndex(pa.array([str(i) for i in range(2000)]))
+    assert plain.by_number  # plainly written integer ids are matched as numbers
+    assert plain.positions(pa.array(["07", "7", "7.0"])).tolist() == [-1, 7, -1]
+
+
+def test_repeated_keys_are_found_in_every_form():
+    cells = ["b", "a", "b", "c", "a"]
+    expected = pd.Series(cells).duplicated().tolist()
+    assert text_keys.duplicated(pa.array(cells)).tolist() == expected
+    assert text_keys.duplicated(objects(cells)).tolist() == expected
+    assert text_keys.duplicated(np.array([5, 3, 5, 9, 3])).tolist() == expected
+    assert text_keys.duplicated(pa.array(["5", "3", "5", "9", "3"])).tolist() == expected
+    assert not text_keys.duplicated(np.array([3, 1, 2, 7])).any()  # counted, not sorted
+
+
+def test_label_fingerprint_of_arrow_ids_is_the_python_text_hash():
+    ids, y, classes = ["a", "b\u00e9", "10", " 1"], np.array([0, 1, 1, 0]), ("neg", "pos")
+    text = "".join(f"{i}\t{classes[c]}\n" for i, c in zip(ids, y, strict=True))
+    expected = hashlib.sha256(text.encode()).hexdigest()
+    for held in (objects(ids), key_array(pa.array(ids)), key_array(pa.array(ids))[:4]):
+        assert label_fingerprint(EvalSet("binary", held, y, classes, "t")) == expected
+    sliced = key_array(pa.array(["z", *ids]))[1:]  # a view with an offset into the text buffer
+    assert label_fingerprint(EvalSet("binary", sliced, y, classes, "t")) == expected
+
+
+def test_arrow_text_columns_hold_the_same_text_with_blanks_missing(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('id,label,x\n001, NA ,1.5\n"a,b",,2\n1.0,"multi\nline",3\n')
+    table = read_table(path, what="truth", text_columns=["id", "label"], arrow_text=True)
+    assert table["id"].dtype == "str" and table["label"].dtype == "str"
+    assert table["id"].tolist() == ["001", "a,b", "1.0"]
+    assert table["label"].isna().tolist() == [False, True, False]
+    assert table["label"].dropna().tolist() == ["NA", "multi\nline"]

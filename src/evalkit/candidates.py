@@ -39,7 +39,10 @@ def check_declared(metrics: Mapping[str, float], registry: Mapping[str, MetricSp
 
 
 def file_fingerprint(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """sha256 of the file's bytes, read in chunks: a predictions file of ten million rows is not held
+    in memory a second time just to be hashed."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def run_candidate(name: str, cfg: CandidateConfig, evalset: EvalSet, registry: Mapping[str, MetricSpec],

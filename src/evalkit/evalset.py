@@ -12,8 +12,9 @@ import hashlib
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,13 @@ from evalkit.errors import ConfigError, DataError
 from evalkit.tables import read_table, require_columns
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from evalkit.detection_data import DetectionTruth
+
+# Item ids as text: pandas' Arrow-backed ``str`` array when read from a table (a few bytes per id, no
+# Python object each), an object array of ``str`` otherwise. Both index, iterate and compare alike.
+Keys: TypeAlias = "np.ndarray | pd.arrays.ArrowStringArray"
 
 BUILTIN_DATASETS = {
     "breast_cancer": sk_datasets.load_breast_cancer,
@@ -41,7 +48,7 @@ class EvalSet:
     """Ground truth for the evaluated items, in a fixed order that every entry is aligned to."""
 
     task: str
-    ids: np.ndarray
+    ids: Keys
     y: np.ndarray
     classes: tuple[str, ...]
     source: str
@@ -64,12 +71,18 @@ class EvalSet:
     def n_classes(self) -> int:
         return len(self.classes)
 
-    def encode(self, keys: np.ndarray, *, source: str, field: str) -> np.ndarray:
-        """Map label keys (strings) to class codes; unknown labels are an error naming a few."""
-        codes = text_keys.positions(np.asarray(keys, dtype=object), np.array(self.classes, dtype=object))
+    @cached_property
+    def id_index(self) -> text_keys.KeyIndex:
+        """The ids ready for bulk lookups, built once and reused for every predictions file."""
+        return text_keys.KeyIndex(self.ids)
+
+    def encode(self, keys: Any, *, source: str, field: str) -> np.ndarray:
+        """Map label keys (text, as :func:`match_keys` gives them) to class codes; unknown labels are an
+        error naming a few."""
+        codes = text_keys.positions(keys, np.array(self.classes, dtype=object))
         bad = codes < 0
         if bad.any():
-            unknown = sorted(set(keys[bad]))
+            unknown = sorted(set(text_keys.as_text(text_keys.take_where(keys, bad))))
             raise DataError(f"{source}: column '{field}' has {int(bad.sum())} label(s) outside the truth's "
                             f"label set {list(self.classes)}: {unknown[:5]}; use the truth's label values"
                             + text_match_hint(unknown, self.classes, "labels"))
@@ -81,9 +94,26 @@ def label_fingerprint(evalset: EvalSet) -> str:
     other data won't match; each task's ``Task.fingerprint`` says what its items' truth is."""
     if len(evalset.ids) != len(evalset.y):
         raise ValueError("ids and labels differ in length")
+    ids = text_keys.as_arrow(evalset.ids)
+    if ids is not None and all(isinstance(c, str) for c in evalset.classes):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        labels = pa.array(list(evalset.classes), type=pa.large_string()).take(pa.array(evalset.y))
+        tab, newline, empty = (pa.scalar(c, pa.large_string()) for c in ("\t", "\n", ""))
+        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(ids, labels, tab), empty, newline)
+        return hashlib.sha256(_text_bytes(lines)).hexdigest()
     labels = np.array(evalset.classes, dtype=object)[evalset.y]
     # One update of the whole text hashes the same bytes as one update per item (sha256 streams).
     return hashlib.sha256("".join(map("{}\t{}\n".format, evalset.ids, labels)).encode()).hexdigest()
+
+
+def _text_bytes(lines: pa.Array) -> memoryview:
+    """The UTF-8 bytes of every cell of a ``large_string`` array, one after the other: its data buffer
+    between the first and the last offset (what ``"".join(cells).encode()`` would give)."""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+    data = lines.buffers()[2]
+    return memoryview(data)[int(offsets[0]) : int(offsets[-1])] if data is not None else memoryview(b"")
 
 
 _ZERO_FRACTION = text_keys.ZERO_FRACTION
@@ -102,16 +132,44 @@ def as_keys(values: pd.Series | np.ndarray | Iterable[object]) -> np.ndarray:
     >>> as_keys(["001", "1", "1.0", "NA", 2.0, 7, True]).tolist()
     ['001', '1', '1', 'NA', '2', '7', 'True']
     """
+    keys = match_keys(values)
+    if isinstance(keys, np.ndarray):
+        return keys if keys.dtype == object else text_keys.integer_text(keys)
+    return keys.to_numpy(zero_copy_only=False)
+
+
+def match_keys(values: pd.Series | np.ndarray | Iterable[object]) -> pa.Array | np.ndarray:
+    """Ids or labels as :func:`as_keys` matches them, in bulk form: no Python object per cell.
+
+    Text comes back as a pyarrow ``large_string`` array, an integer column as its int64 numbers (each
+    stands for its decimal text, which :mod:`evalkit.text_keys` lookups know), and anything else (mixed
+    types, floats, text pyarrow cannot hold) as :func:`as_keys`' object array.
+    """
+    import pyarrow as pa
+
     numpy_ints = isinstance(values, pd.Series | np.ndarray) and isinstance(values.dtype, np.dtype) \
         and values.dtype.kind == "i"
     if numpy_ints:
-        return text_keys.integer_text(np.asarray(values))  # integer ids from Parquet or a rule, in C
+        return np.asarray(values, dtype=np.int64)  # integer ids from Parquet or a rule: no text at all
+    if isinstance(values, pd.Series | pd.Index | np.ndarray | pa.Array | pa.ChunkedArray
+                  | pd.api.extensions.ExtensionArray):
+        arrow = text_keys.as_arrow(values)
+        if arrow is not None:
+            # All text (ids read from a file): the same rule as _key, vectorised, a million ids in C.
+            return text_keys.normalise_arrow(arrow)
     series = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values.astype(object)
-    array = series.to_numpy(dtype=object)
-    if text_keys.is_all_text(array):
-        # All text (ids read from a file): the same rule as _key, vectorised, for a million ids in a second.
-        return text_keys.drop_zero_fraction(text_keys.strip_text(array))
     return np.array([_key(v) for v in series], dtype=object)
+
+
+def key_array(keys: pa.Array | np.ndarray) -> Keys:
+    """Keys from :func:`match_keys` as an eval set holds its ids: text, Arrow-backed when possible."""
+    import pyarrow as pa
+
+    if isinstance(keys, np.ndarray) and keys.dtype.kind == "i":
+        keys = text_keys.integer_arrow(keys)
+    if isinstance(keys, pa.Array | pa.ChunkedArray):
+        return pd.array(keys, dtype="str")
+    return keys
 
 
 def _key(value: object) -> str:
@@ -198,7 +256,8 @@ def _natural(key: str) -> tuple[int, float, str]:
     return (0, number, key)
 
 
-# How a task turns the label values it finds into its classes: (keys, data.positive_label, source).
+# How a task turns the label values it finds into its classes: (the distinct label keys,
+# data.positive_label, source).
 ClassesOf = Callable[[np.ndarray, object, str], tuple[str, ...]]
 
 
@@ -250,8 +309,8 @@ def _builtin(task: str, data: DataConfig, classes_of: ClassesOf) -> EvalSet:
                    train_y=y[train_idx], truth_columns=frame.iloc[test_idx].set_axis(ids[test_idx]))
 
 
-def _codes(classes: tuple[str, ...], keys: np.ndarray) -> np.ndarray:
-    codes = text_keys.positions(np.asarray(keys, dtype=object), np.array(classes, dtype=object))
+def _codes(classes: tuple[str, ...], keys: Any) -> np.ndarray:
+    codes = text_keys.positions(keys, np.array(classes, dtype=object))
     assert (codes >= 0).all()  # the classes were made from these keys
     return codes.astype(np.int64)
 
@@ -265,20 +324,21 @@ def _select_features(frame: pd.DataFrame, wanted: list[str] | None, source: str)
     return frame[list(wanted)]
 
 
-def truth_ids(table: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+def truth_ids(table: pd.DataFrame, column: str, path: Path) -> Keys:
     """A truth table's item ids as keys: every row has one, and none appears twice."""
     if table[column].isna().any():
         raise DataError(f"{path}: column '{column}' has empty ids; every row needs an id")
-    ids = as_keys(table[column])
-    duplicated = pd.Series(ids).duplicated()
+    keys = match_keys(table[column])
+    duplicated = text_keys.duplicated(keys)
     if duplicated.any():
+        repeated = pd.unique(text_keys.as_text(text_keys.take_where(keys, duplicated)))
         raise DataError(f"{path}: column '{column}' has {int(duplicated.sum())} duplicate id(s), "
-                        f"e.g. {list(pd.Series(ids)[duplicated].unique()[:5])}; each item must appear once")
-    return ids
+                        f"e.g. {list(repeated[:5])}; each item must appear once")
+    return key_array(keys)
 
 
-def _read_labelled(path: Path, data: DataConfig, what: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    table = read_table(path, what=what, text_columns=[data.id_column, data.label_column])
+def _read_labelled(path: Path, data: DataConfig, what: str) -> tuple[pd.DataFrame, Keys, Any]:
+    table = read_table(path, what=what, text_columns=[data.id_column, data.label_column], arrow_text=True)
     require_columns(table, [data.id_column, data.label_column], path=path, what=what,
                     hint="set data.id_column / data.label_column to the names your file uses")
     ids = truth_ids(table, data.id_column, path)
@@ -286,27 +346,28 @@ def _read_labelled(path: Path, data: DataConfig, what: str) -> tuple[pd.DataFram
         n = int(table[data.label_column].isna().sum())
         raise DataError(f"{path}: column '{data.label_column}' has {n} empty label(s); "
                         "fill or drop those rows")
-    return table, ids, as_keys(table[data.label_column])
+    labels = match_keys(table[data.label_column])
+    # The ids and labels are kept as keys; the table keeps the other columns only.
+    return table.drop(columns=[data.id_column, data.label_column]), ids, labels
 
 
 def _from_table(task: str, data: DataConfig, classes_of: ClassesOf, truth_path: Path,
                 train_path: Path | None) -> EvalSet:
-    table, ids, keys = _read_labelled(truth_path, data, "truth")
-    feature_frame = table.drop(columns=[data.id_column, data.label_column])
+    feature_frame, ids, keys = _read_labelled(truth_path, data, "truth")
     source = str(truth_path)
-    all_keys = keys
+    # The label values present (classes_of looks at no more than that set): a million labels are a few.
+    present = text_keys.distinct(keys)
     train = None
     if train_path is not None:
         train = _read_labelled(train_path, data, "train")
-        all_keys = np.concatenate([keys, train[2]])
-    classes = classes_of(all_keys, data.positive_label, source)
+        present = np.concatenate([present, text_keys.distinct(train[2])])
+    classes = classes_of(present, data.positive_label, source)
     features = _select_features(feature_frame, data.features, source)
     features = features.set_axis(ids) if features.shape[1] else None
     train_features = train_y = None
     if train is not None:
         train_table, _, train_keys = train
-        train_features = _select_features(train_table.drop(columns=[data.id_column, data.label_column]),
-                                          data.features, str(train_path))
+        train_features = _select_features(train_table, data.features, str(train_path))
         if features is not None and list(train_features.columns) != list(features.columns):
             raise DataError(f"{train_path}: feature columns differ from the truth file's "
                             f"({list(train_features.columns)[:6]} vs {list(features.columns)[:6]}); "

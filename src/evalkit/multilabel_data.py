@@ -30,7 +30,7 @@ from sklearn.model_selection import train_test_split
 from evalkit.config import DataConfig, RunConfig
 from evalkit.errors import ConfigError, DataError, EvalkitError
 from evalkit.evalset import EvalSet, _natural, _select_features, as_keys, text_match_hint, truth_ids
-from evalkit.predictions import PREDICTED_LABEL_COLUMN, Predictions, align_by_id, numeric_scores
+from evalkit.predictions import PREDICTED_LABEL_COLUMN, Predictions, align_by_id, numeric_scores, row_ids
 from evalkit.tables import read_table
 
 SCORE_PREFIX = "score_"
@@ -306,7 +306,7 @@ def predictions_from_output(output: object, evalset: EvalSet, *, source: str) ->
     entry per feature row holding that row's label names (a delimited string or a list/set of names).
     """
     if isinstance(output, pd.DataFrame):
-        table = output if "id" in output.columns else output.assign(id=_row_ids(output, evalset))
+        table = output if "id" in output.columns else output.assign(id=row_ids(output, evalset))
         return predictions_from_table(table, evalset, source=source)
     values = np.asarray(output, dtype=object) if not isinstance(output, np.ndarray) else output
     shape = (evalset.n_items, evalset.n_classes)
@@ -324,13 +324,6 @@ def predictions_from_output(output: object, evalset: EvalSet, *, source: str) ->
 
 def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
-
-
-def _row_ids(frame: pd.DataFrame, evalset: EvalSet) -> np.ndarray:
-    index = as_keys(frame.index.to_series())
-    if len(frame) == evalset.n_items and not set(index) <= set(evalset.ids):
-        return evalset.ids
-    return index
 
 
 # --- estimator outputs ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import pandas as pd
 
 from evalkit import text_keys
 from evalkit.errors import DataError
-from evalkit.evalset import EvalSet, as_keys, text_match_hint
+from evalkit.evalset import EvalSet, Keys, key_array, match_keys, text_match_hint
 
 if TYPE_CHECKING:
     from evalkit.detection_data import Detections
@@ -83,7 +83,9 @@ def predictions_from_table(table: pd.DataFrame, evalset: EvalSet, *, source: str
 
 
 def align_by_id(table: pd.DataFrame, evalset: EvalSet, *, source: str, id_column: str) -> pd.DataFrame:
-    """The table's rows in the eval set's item order, after checking ids: none missing, extra or twice."""
+    """The table's rows in the eval set's item order, after checking ids: none missing, extra or twice.
+
+    The id column is dropped: row ``i`` is the eval set's item ``i``."""
     column = id_column_of(table, id_column)
     if column is None:
         raise DataError(f"{source}: no id column ('{id_column}' or 'id'); add the item ids the "
@@ -91,10 +93,14 @@ def align_by_id(table: pd.DataFrame, evalset: EvalSet, *, source: str, id_column
     if table[column].isna().any():
         raise DataError(f"{source}: column '{column}' has {int(table[column].isna().sum())} empty id(s); "
                         "every row needs the id of the item it predicts")
-    ids = as_keys(table[column])
-    # One hash lookup of the ids in the truth's gives alignment and every check at once.
-    where = text_keys.positions(ids, evalset.ids)
+    ids = match_keys(table[column])
+    # One lookup of the ids in the truth's gives alignment and every check at once.
+    where = evalset.id_index.positions(ids)
     _check_ids(ids, where, evalset, source, column)
+    # Once aligned the ids are the truth's: only the prediction columns are kept.
+    table = table.drop(columns=[column])
+    if np.array_equal(where, np.arange(len(where))):
+        return table.reset_index(drop=True)  # already in the truth's order: nothing to move
     order = np.empty(evalset.n_items, dtype=np.int64)
     order[where] = np.arange(len(where))
     return table.iloc[order].reset_index(drop=True)
@@ -105,16 +111,17 @@ def _sample(values: np.ndarray, k: int = 5) -> str:
     return shown + (", ..." if len(values) > k else "")
 
 
-def _check_ids(ids: np.ndarray, where: np.ndarray, evalset: EvalSet, source: str, column: str) -> None:
-    """``where``: each id's position in the truth's ids, -1 when it is not there."""
+def _check_ids(ids: object, where: np.ndarray, evalset: EvalSet, source: str, column: str) -> None:
+    """``ids``: the rows' keys (:func:`match_keys`); ``where``: each one's position in the truth's ids,
+    -1 when it is not there. Only a failing check turns keys into Python strings (for its message)."""
     known = where >= 0
     seen = np.bincount(where[known], minlength=evalset.n_items)
-    if (seen > 1).any() or (~known).sum() > len(set(ids[~known])):
-        dup = pd.Series(ids, dtype=object)
+    extra = text_keys.as_text(text_keys.take_where(ids, ~known)) if not known.all() else np.array([], object)
+    if (seen > 1).any() or len(extra) > len(set(extra)):
+        dup = pd.Series(text_keys.as_text(ids), dtype=object)
         dup = dup[dup.duplicated()].unique()
         raise DataError(f"{source}: column '{column}' has {len(dup)} duplicate id(s) ({_sample(dup)}); "
                         "give one prediction per item")
-    extra = ids[~known]
     if len(extra):
         raise DataError(f"{source}: {len(extra)} id(s) in column '{column}' are not in the truth "
                         f"({evalset.source}): {_sample(extra)}; predictions must be for the evaluated items"
@@ -132,7 +139,7 @@ def label_codes(table: pd.DataFrame, evalset: EvalSet, source: str) -> np.ndarra
     if column.isna().any():
         raise DataError(f"{source}: column 'label' has {int(column.isna().sum())} empty value(s); "
                         "every row needs a label (or drop the column and give scores)")
-    return evalset.encode(as_keys(column), source=source, field="label")
+    return evalset.encode(match_keys(column), source=source, field="label")
 
 
 def numeric_scores(table: pd.DataFrame, name: str, source: str) -> np.ndarray:
@@ -170,8 +177,10 @@ def predictions_from_output(output: object, evalset: EvalSet, *, source: str) ->
     return get_task(evalset.task).predictions_from_output(output, evalset, source=source)
 
 
-def row_ids(frame: pd.DataFrame, evalset: EvalSet) -> np.ndarray:
-    index = as_keys(frame.index.to_series())
-    if len(frame) == evalset.n_items and not set(index) <= set(evalset.ids):
+def row_ids(frame: pd.DataFrame, evalset: EvalSet) -> Keys:
+    """The ids of a rule's returned DataFrame: its index when every entry is a truth id, else (a row
+    per item, e.g. a default RangeIndex) the truth's ids in order."""
+    index = match_keys(frame.index.to_series())
+    if len(frame) == evalset.n_items and (evalset.id_index.positions(index) < 0).any():
         return evalset.ids
-    return index
+    return key_array(index)

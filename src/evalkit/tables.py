@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,16 +13,25 @@ import pandas as pd
 from evalkit import text_keys
 from evalkit.errors import DataError
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 
 
-def read_table(path: Path, *, what: str, text_columns: Collection[str] = ()) -> pd.DataFrame:
+def read_table(path: Path, *, what: str, text_columns: Collection[str] = (),
+               arrow_text: bool = False) -> pd.DataFrame:
     """Read a CSV or Parquet file; ``what`` says what the file is for (used in messages).
 
     ``text_columns`` (ids, labels, annotator names) are read as text, exactly as written apart from
     surrounding spaces: no number parsing (``001`` stays ``001``) and no missing-value guessing (``NA``,
     ``None``, ``nan`` are names); only an empty cell is missing. Other columns keep pandas' reading.
     Parquet columns keep their types; empty strings in them are missing too.
+
+    Text columns are object columns of ``str`` with None for a missing cell, or, with ``arrow_text``,
+    pandas' Arrow-backed ``str`` columns (missing is NaN): no Python object per cell, for callers that
+    match keys in bulk (:func:`evalkit.evalset.match_keys`; text pyarrow cannot hold, such as a lone
+    surrogate, stays an object column).
 
     Raises :class:`DataError` for a missing, empty, unreadable or unsupported file.
     """
@@ -43,11 +53,11 @@ def read_table(path: Path, *, what: str, text_columns: Collection[str] = ()) -> 
             if positions:
                 text = _text_columns(path, positions, table.shape)
                 for k, i in enumerate(positions):
-                    table[table.columns[i]] = _blank_is_missing(text[k])
+                    table[table.columns[i]] = _blank_is_missing(text[k], arrow_text)
         else:
             for column in [c for c in table.columns if c in set(text_columns)]:
                 if not pd.api.types.is_numeric_dtype(table[column]):
-                    table[column] = _blank_is_missing(table[column])
+                    table[column] = _blank_is_missing(table[column], arrow_text)
     except ImportError as exc:
         raise DataError(f"{path}: reading it needs pyarrow, an evalkit dependency missing from this "
                         f"environment; reinstall evalkit or `pip install pyarrow` ({exc})") from None
@@ -58,11 +68,12 @@ def read_table(path: Path, *, what: str, text_columns: Collection[str] = ()) -> 
     return table
 
 
-def _text_columns(path: Path, positions: list[int], shape: tuple[int, int]) -> list[pd.Series]:
+def _text_columns(path: Path, positions: list[int], shape: tuple[int, int]) -> list[pd.Series | pa.Array]:
     """The columns at ``positions`` as written (every cell text, an empty cell ``""``).
 
-    pyarrow's multithreaded reader first; pandas' C reader (slower, a Python string per cell made
-    twice) when pyarrow refuses the file, so that its error is the one reported.
+    pyarrow's multithreaded reader first (its arrays are kept: no Python object per cell); pandas' C
+    reader (slower, a Python string per cell made twice) when pyarrow refuses the file, so that its
+    error is the one reported.
     """
     try:
         import pyarrow as pa
@@ -77,8 +88,7 @@ def _text_columns(path: Path, positions: list[int], shape: tuple[int, int]) -> l
                 column_types={names[i]: pa.string() for i in positions},
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         if read.num_rows == shape[0]:  # else the two readers disagree on what a row is: pandas decides
-            return [pd.Series(read.column(k).to_numpy(zero_copy_only=False), dtype=object)
-                    for k in range(len(positions))]
+            return [read.column(k).combine_chunks() for k in range(len(positions))]
     except (ImportError, OSError, ValueError, ArithmeticError, TypeError):
         pass
     text = pd.read_csv(path, usecols=positions, dtype=str, keep_default_na=False)
@@ -95,17 +105,26 @@ def _refuse_repeated_columns(path: Path, what: str) -> None:
                         "column of each name")
 
 
-def _blank_is_missing(column: pd.Series) -> pd.Series:
-    """Text cells stripped of surrounding spaces; an empty (or all-space) cell becomes missing."""
-    values = column.astype(object)
-    array = values.to_numpy(dtype=object)
-    if text_keys.is_all_text(array):  # the usual case, vectorised (a million ids in well under a second)
-        stripped = text_keys.strip_text(array)
-        stripped[stripped == ""] = None
-        return pd.Series(stripped, index=column.index, dtype=object)
+def _blank_is_missing(column: pd.Series | pa.Array, arrow_text: bool) -> pd.Series:
+    """Text cells stripped of surrounding spaces; an empty (or all-space) cell becomes missing.
+
+    An object column of ``str`` with None for missing, or with ``arrow_text`` a pandas ``str`` column.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    index = column.index if isinstance(column, pd.Series) else None
+    arrow = text_keys.as_arrow(column)
+    if arrow is not None:  # the usual case, vectorised (a million ids in well under a second)
+        stripped = text_keys.strip_arrow(arrow)
+        stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, stripped.type), stripped)
+        if arrow_text:
+            return pd.Series(pd.array(stripped, dtype="str"), index=index)
+        return pd.Series(stripped.to_numpy(zero_copy_only=False), index=index, dtype=object)
+    values = pd.Series(column).astype(object)
     out = np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)
     out[np.array([v == "" for v in out], dtype=bool)] = None
-    return pd.Series(out, index=column.index, dtype=object)
+    return pd.Series(out, index=index, dtype=object)
 
 
 def require_columns(table: pd.DataFrame, columns: list[str], *, path: Path | str, what: str,

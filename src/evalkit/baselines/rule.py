@@ -76,6 +76,11 @@ def run(name: str, cfg: BaselineConfig, evalset: EvalSet, resolve: Callable[[str
                            "return one label per row (or a DataFrame with label/score columns)") from None
     except Exception as exc:  # user code: report, don't crash
         raise EvalkitError(f"{where}: {path.name}:{function} raised {type(exc).__name__}: {exc}") from None
+    if isinstance(output, pd.Series):
+        # Every task reads a Series by position (one value per feature row), never by its index. Its
+        # index is the truth's ids, and np.asarray on such a Series makes pandas look attributes up in
+        # that index, building a hash table of one Python string per item (hundreds of MB at 10M items).
+        output = output.set_axis(pd.RangeIndex(len(output)))
     predictions = task.predictions_from_output(output, evalset, source=f"{path.name}:{function}")
     return Entry(name=name, role="baseline", kind="rule", metrics={}, predictions=predictions,
                  details={"function": f"{path}:{function}"})

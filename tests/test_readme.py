@@ -72,7 +72,10 @@ def test_own_experiment_example_runs_as_written(tmp_path: Path):
     for i, command in enumerate(commands):
         assert command[:4] == ["python", "-m", "evalkit", "run"]
         out = tmp_path / f"out{i}"
-        result = run_cli(*command[3:], f"hydra.run.dir={out}", f"hydra.sweep.dir={out}", cwd=tmp_path)
+        # 200 resamples instead of auto (sized by the number of comparisons): nothing checked below
+        # depends on their number, and four runs with auto were among the slowest tests of the suite.
+        result = run_cli(*command[3:], f"hydra.run.dir={out}", f"hydra.sweep.dir={out}",
+                         "bootstrap.resamples=200", cwd=tmp_path)
         assert result.code == 0, result.stderr
         runs += [json.loads(p.read_text()) for p in sorted(out.rglob("metrics.json"))]
 

@@ -61,6 +61,11 @@ def _installed_with_the_core(distribution: str, seen: set[str] | None = None) ->
     return seen
 
 
+# Imported only behind a fallback that runs without them (tests/uncertainty/test_compiled.py checks
+# the fallback), each with the extra that installs it.
+OPTIONAL = {"numba": "fast"}
+
+
 def test_every_library_the_code_imports_comes_with_a_plain_install():
     # A plain install once crashed on `import pyarrow`: the test extra installed it, so no test saw it.
     from importlib import metadata
@@ -69,6 +74,12 @@ def test_every_library_the_code_imports_comes_with_a_plain_install():
 
     core = _installed_with_the_core("evalkit")
     providers = metadata.packages_distributions()
-    missing = {module: providers.get(module) for module in _imported_third_party()
+    missing = {module: providers.get(module) for module in _imported_third_party() - set(OPTIONAL)
                if not any(canonicalize_name(d) in core for d in providers.get(module, []))}
     assert missing == {}, "add these to [project] dependencies (or import them only where optional)"
+
+
+def test_each_optional_library_has_the_extra_that_installs_it():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for module, extra in OPTIONAL.items():
+        assert any(req.startswith(module) for req in extras[extra]), (module, extra)

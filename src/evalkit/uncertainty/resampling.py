@@ -30,6 +30,7 @@ from typing import Literal
 import numpy as np
 
 from evalkit.errors import ConfigError
+from evalkit.uncertainty.compiled import kernels
 
 Method = Literal["multinomial", "poisson"]
 METHODS: tuple[str, ...] = ("multinomial", "poisson")
@@ -85,8 +86,12 @@ def poisson_weights(rng: np.random.Generator, n: int) -> np.ndarray:
     raw = rng.bit_generator.random_raw(-(-n // 4))
     # Explicit little-endian so the 16-bit draws are the same on every platform (a no-op on x86/ARM).
     top16 = raw.astype("<u8", copy=False).view("<u2")[:n]
-    weights = np.take(_BY_TOP16, top16)  # np.take skips fancy indexing's conversion to intp
-    undecided = np.flatnonzero(weights == _UNDECIDED)
+    compiled = kernels(n)
+    if compiled is not None:
+        weights, undecided = compiled.table_lookup(top16, _BY_TOP16, _UNDECIDED)
+    else:
+        weights = np.take(_BY_TOP16, top16)  # np.take skips fancy indexing's conversion to intp
+        undecided = np.flatnonzero(weights == _UNDECIDED)
     if undecided.size:
         low48 = rng.bit_generator.random_raw(undecided.size) >> np.uint64(16)
         u = (top16[undecided].astype(np.uint64) << np.uint64(48)) | low48
@@ -114,11 +119,19 @@ def _correct_total(rng: np.random.Generator, weights: np.ndarray, target: int) -
     ``target`` balls thrown uniformly: multinomial counts of ``target`` draws.
     """
     n = weights.shape[0]
-    block_sums = _block_sums(weights)
-    total = int(block_sums.sum())
+    compiled = kernels(n)
+    if compiled is not None:
+        total = int(compiled.total(weights))
+    else:
+        block_sums = _block_sums(weights)
+        total = int(block_sums.sum())
     if total > target:
         ranks = rng.choice(total, size=total - target, replace=False)
-        np.subtract.at(weights, _items_of_balls(weights, block_sums, ranks), 1)
+        if compiled is not None:
+            items = compiled.items_of_balls(weights, ranks)
+        else:
+            items = _items_of_balls(weights, block_sums, ranks)
+        np.subtract.at(weights, items, 1)
     elif total < target:
         items, extra = np.unique(rng.integers(0, n, size=target - total), return_counts=True)
         if int(weights[items].max()) + int(extra.max()) > np.iinfo(np.uint8).max:  # never in practice
@@ -269,10 +282,21 @@ class Resampler:
         b = block.shape[0]
         rngs = [self._stratify_rng(start + i) for i in range(b)]
         rows_out, items_out, deltas_out = [], [], []
-        for items in strata:
+        compiled = kernels(block.shape[1])
+        if compiled is not None:
+            # Items in no stratum get a code of their own, which no stratum's sums include.
+            codes = np.full(block.shape[1], len(strata), dtype=np.int32)
+            for code, items in enumerate(strata):
+                codes[items] = code
+            chunk_sums = compiled.class_chunk_sums(block, codes, len(strata))
+            stratum_totals = chunk_sums.sum(axis=2)
+        for code, items in enumerate(strata):
             m = items.size
-            counts = np.take(block, items, axis=1)
-            totals = counts.sum(axis=1, dtype=np.int64)
+            if compiled is not None:
+                totals = stratum_totals[:, code]
+            else:
+                counts = np.take(block, items, axis=1)
+                totals = counts.sum(axis=1, dtype=np.int64)
             removed: list[tuple[int, np.ndarray]] = []
             added: list[tuple[int, np.ndarray]] = []
             for i, rng in enumerate(rngs):
@@ -281,7 +305,13 @@ class Resampler:
                     removed.append((i, rng.choice(total, size=total - m, replace=False)))
                 elif total < m:
                     added.append((i, rng.integers(0, m, size=m - total)))
-            if removed:
+            if removed and compiled is not None:
+                rows_out.append(np.concatenate([np.full(r.size, i) for i, r in removed]))
+                items_out.append(np.concatenate([
+                    compiled.balls_of_class(block[i], codes, code, chunk_sums[i, code], r)
+                    for i, r in removed]))
+                deltas_out.append(np.full(rows_out[-1].size, -1, dtype=np.int32))
+            elif removed:
                 # Only the rows that remove balls need their running counts.
                 rows = np.array([i for i, _ in removed])
                 balls = counts[rows].ravel()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from evalkit.predictions import Predictions
+from evalkit.uncertainty.compiled import kernels
 
 # Merge only when it shrinks the rows to at most this share: the extra gather costs about as much
 # as the evaluator saves when nearly every row is distinct.
@@ -57,6 +58,9 @@ class ItemGroups:
 
     def weights(self, block: np.ndarray) -> np.ndarray:
         """Item weights ``(b, n)`` summed within each group: int32 of shape ``(b, size)``."""
+        compiled = kernels(block.shape[1])
+        if compiled is not None:
+            return compiled.group_sums(block, self.of_item, self.size)
         return np.add.reduceat(np.take(block, self.order, axis=1), self.starts, axis=1, dtype=np.int32)
 
     def changes(

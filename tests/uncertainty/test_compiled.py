@@ -131,3 +131,26 @@ def test_bootstrap_values_are_identical_compiled_or_not(monkeypatch, compiled_fr
     for entry, values in reference.items():
         for name, expected in values.items():
             np.testing.assert_array_equal(fast[entry][name], expected, err_msg=f"{entry} {name}")
+
+
+def test_a_numba_that_fails_to_load_falls_back_with_one_line_saying_why(monkeypatch, capsys, tmp_path):
+    import sys
+
+    # benchmarks/ once held a coverage.py that shadowed the package numba imports: numba's own import
+    # then died with an AttributeError, which is not an ImportError.
+    (tmp_path / "numba").mkdir()
+    (tmp_path / "numba" / "__init__.py").write_text(
+        "raise AttributeError(\"module 'coverage' has no attribute 'types'\")\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("EVALKIT_COMPILED", raising=False)
+    for name in [m for m in sys.modules if m == "numba" or m.startswith("numba.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.delitem(sys.modules, "evalkit.uncertainty.numba_kernels")
+    monkeypatch.delattr(sys.modules["evalkit.uncertainty"], "numba_kernels")
+    compiled._load.cache_clear()
+    try:
+        assert compiled.kernels(10**7) is None
+    finally:
+        compiled._load.cache_clear()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "numba could not be loaded" in err and "same results" in err

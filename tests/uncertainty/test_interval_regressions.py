@@ -160,7 +160,7 @@ def test_a_single_metric_average_is_one_test_in_holm(tmp_path):
 
 
 def test_roc_auc_with_fewer_than_30_in_a_class_reports_the_union_with_the_score_interval():
-    # The percentile interval alone covered 0.81 at 20 positives in 1,000 (benchmarks/coverage.py).
+    # The percentile interval alone covered 0.81 at 20 positives in 1,000 (benchmarks/interval_coverage.py).
     from evalkit.uncertainty.intervals import RankCounts, metric_interval, percentile_interval
 
     values = np.linspace(0.80, 0.90, 1000)

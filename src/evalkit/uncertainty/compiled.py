@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from types import ModuleType
 
 # Below this many items the NumPy code is fast enough that loading numba would not pay.
@@ -27,6 +28,12 @@ def kernels(n_items: int) -> ModuleType | None:
 def _load() -> ModuleType | None:
     try:
         from evalkit.uncertainty import numba_kernels
-    except ImportError:  # numba not installed, or not for this NumPy
+    except ImportError:  # numba not installed (the extra is optional): the NumPy code, silently
+        return None
+    except Exception as exc:
+        # Installed but broken (e.g. a local coverage.py shadows the package numba imports): the NumPy
+        # code gives the same numbers, so the run goes on and says why it is slower.
+        print(f"evalkit: numba could not be loaded ({type(exc).__name__}: {exc}); the bootstrap "
+              "uses its NumPy code (same results, slower)", file=sys.stderr)
         return None
     return numba_kernels

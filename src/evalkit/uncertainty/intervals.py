@@ -226,8 +226,8 @@ def metric_interval(
         smaller = min(classes.positives, classes.negatives)
         if metric == "roc_auc" and 0 < smaller < FEW_FOR_AUC:
             # With few items in one class the percentile interval of a stratified bootstrap under-covers
-            # (0.81 at 20 positives in benchmarks/coverage.py): report the union with Newcombe's score
-            # interval, which errs wide instead.
+            # (0.81 at 20 positives in benchmarks/interval_coverage.py): report the union with
+            # Newcombe's score interval, which errs wide instead.
             low, high = auc_score_interval(estimate, classes.positives, classes.negatives, level)
             return Interval(float(estimate), min(lower, low), max(upper, high), level, "auc_union",
                             n_undefined)

@@ -2,9 +2,9 @@
 
 Run from the repository root::
 
-    python benchmarks/coverage.py                      # both scenarios, 200 data sets each
-    python benchmarks/coverage.py --datasets 100       # quicker, coarser
-    python benchmarks/coverage.py --scenario rare      # one scenario
+    python benchmarks/interval_coverage.py                      # both scenarios, 200 data sets each
+    python benchmarks/interval_coverage.py --datasets 100       # quicker, coarser
+    python benchmarks/interval_coverage.py --scenario rare      # one scenario
 
 Two binary classifiers score items drawn from a known distribution: the logit of a model's score
 is ``Normal(0, 1) + shift * y + offset``; the weaker model's noise shares a correlation of 0.6 with

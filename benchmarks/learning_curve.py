@@ -6,6 +6,7 @@ Run after installing evalkit::
     python benchmarks/learning_curve.py --seeds 3 --quick
     python benchmarks/learning_curve.py --curves-cache curves.json   # measure once, then re-extrapolate
     python benchmarks/learning_curve.py --set holdout                # 15 curves kept apart for validation
+    python benchmarks/learning_curve.py --set wide                   # 40 curves, 10,000-item test splits
 
 For each scikit-learn dataset and learner it measures a real learning curve (stratified subsets of
 the training split at geometric sizes 16 * 2**(k/2) up to the whole split, several seeds per size,
@@ -20,9 +21,13 @@ It prints the mean and median absolute error of each, and how often evalkit's in
 measured score at the largest size (its stated level is 0.95 unless --level says otherwise).
 
 ``--set holdout`` measures 15 other curves (three other synthetic sets x five other learners), kept
-apart so that a change to the extrapolation is checked on curves it was not tuned on. Measuring the
-curves is half the CPU; ``--curves-cache PATH`` stores them (JSON) on the first run and reads them
-back on the next, so the extrapolation alone can be re-run.
+apart so that a change to the extrapolation is checked on curves it was not tuned on. ``--set wide``
+is 40 more (eight synthetic sets x five learners), defined and committed before it was first run: the
+two sets above have 12 to 15 curves at a share, and test splits as small as 171 items (one item is
+0.006 of accuracy), so their medians move with a single curve; here every test split has 10,000
+items and every pool 16,000. Measuring the curves is half the CPU; ``--curves-cache PATH`` stores
+them (JSON) on the first run and reads them back on the next, so the extrapolation alone can be
+re-run.
 """
 
 from __future__ import annotations
@@ -34,7 +39,15 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import curve_fit
-from sklearn.datasets import load_breast_cancer, load_digits, make_classification, make_hastie_10_2
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    make_circles,
+    make_classification,
+    make_gaussian_quantiles,
+    make_hastie_10_2,
+    make_moons,
+)
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
@@ -66,6 +79,33 @@ def holdout_datasets(quick: bool):
                                                  flip_y=0.08, class_sep=0.6, random_state=3)
 
 
+WIDE_POOL, WIDE_TEST = 16_000, 10_000
+
+
+def wide_datasets(quick: bool):
+    n = 6000 if quick else WIDE_POOL + WIDE_TEST
+    yield "w_20f", *make_classification(n_samples=n, n_features=20, n_informative=8, flip_y=0.05,
+                                         class_sep=0.8, random_state=10)
+    yield "w_10f_3c", *make_classification(n_samples=n, n_features=10, n_informative=5, n_classes=3,
+                                            flip_y=0.02, class_sep=1.0, random_state=11)
+    yield "w_40f", *make_classification(n_samples=n, n_features=40, n_informative=6, n_redundant=4,
+                                         flip_y=0.08, class_sep=0.6, random_state=12)
+    yield "w_15f_4c", *make_classification(n_samples=n, n_features=15, n_informative=10, n_classes=4,
+                                            flip_y=0.03, class_sep=1.2, random_state=13)
+    yield "w_hastie", *make_hastie_10_2(n_samples=n, random_state=14)
+    yield "w_moons", *make_moons(n_samples=n, noise=0.35, random_state=15)
+    yield "w_quantiles", *make_gaussian_quantiles(n_samples=n, n_features=6, n_classes=3, random_state=16)
+    yield "w_circles", *make_circles(n_samples=n, noise=0.2, factor=0.5, random_state=17)
+
+
+WIDE_LEARNERS = {
+    "logreg": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+    "naive_bayes": GaussianNB,
+    "tree": lambda: DecisionTreeClassifier(min_samples_leaf=3, random_state=0),
+    "knn": lambda: KNeighborsClassifier(5),
+    "extra_trees": lambda: ExtraTreesClassifier(n_estimators=30, min_samples_leaf=2, random_state=0),
+}
+
 LEARNERS = {
     "logreg": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
     "naive_bayes": GaussianNB,
@@ -79,11 +119,15 @@ HOLDOUT_LEARNERS = {
     "tree_depth6": lambda: DecisionTreeClassifier(max_depth=6, random_state=0),
     "extra_trees": lambda: ExtraTreesClassifier(n_estimators=30, min_samples_leaf=2, random_state=0),
 }
-SETS = {"benchmark": (datasets, LEARNERS), "holdout": (holdout_datasets, HOLDOUT_LEARNERS)}
+SETS = {"benchmark": (datasets, LEARNERS), "holdout": (holdout_datasets, HOLDOUT_LEARNERS),
+        "wide": (wide_datasets, WIDE_LEARNERS)}
+# Each set's test split: a share of the data, or a whole number of items.
+TEST_SIZE = {"benchmark": 0.3, "holdout": 0.3, "wide": WIDE_TEST}
 
 
-def measure(x, y, make_model, seeds: int) -> tuple[np.ndarray, np.ndarray]:
-    x_pool, x_test, y_pool, y_test = train_test_split(x, y, test_size=0.3, stratify=y, random_state=0)
+def measure(x, y, make_model, seeds: int, test_size: float | int = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    x_pool, x_test, y_pool, y_test = train_test_split(x, y, test_size=test_size, stratify=y,
+                                                      random_state=0)
     n_max = len(y_pool)
     sizes = sorted({int(16 * 2 ** (k / 2)) for k in range(40) if 16 * 2 ** (k / 2) < n_max} | {n_max})
     n_out, s_out = [], []
@@ -124,12 +168,17 @@ def measured_curves(which: str, seeds: int, quick: bool, cache: Path | None) -> 
             return stored["curves"]
         raise SystemExit(f"{cache}: holds curves measured with {stored.get('settings')}, not {settings}; "
                          "give another --curves-cache path")
+    from joblib import Parallel, delayed
+
     make_sets, learners = SETS[which]
-    curves = {}
-    for name, x, y in make_sets(quick):
-        for learner, make_model in learners.items():
-            n, s = measure(x, y, make_model, seeds)
-            curves[f"{name}/{learner}"] = {"n": n.tolist(), "score": s.tolist()}
+    test_size = 0.3 if quick else TEST_SIZE[which]
+    cases = [(f"{name}/{learner}", x, y, make_model) for name, x, y in make_sets(quick)
+             for learner, make_model in learners.items()]
+    # One curve per core: the curves are independent, and the wide set's 40 take minutes one by one.
+    measured = Parallel(n_jobs=-1)(delayed(measure)(x, y, make_model, seeds, test_size)
+                                   for _, x, y, make_model in cases)
+    curves = {case: {"n": n.tolist(), "score": s.tolist()}
+              for (case, *_), (n, s) in zip(cases, measured, strict=True)}
     if cache is not None:
         cache.write_text(json.dumps({"settings": settings, "curves": curves}))
     return curves
@@ -142,7 +191,8 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="a smaller synthetic set")
     parser.add_argument("--set", choices=sorted(SETS), default="benchmark",
-                        help="the README's 20 curves, or 15 others kept apart for validation")
+                        help="the README's 20 curves, 15 others kept apart for validation, or 40 "
+                             "with large test splits")
     parser.add_argument("--curves-cache", type=Path, default=None, metavar="PATH",
                         help="read the measured curves from PATH, or measure and write them there")
     args = parser.parse_args()

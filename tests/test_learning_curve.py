@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 
 from evalkit.errors import DataError
 from evalkit.learning_curve import extrapolate
-from evalkit.learning_curve.extrapolate import run_spread
+from evalkit.learning_curve.extrapolate import HorizonErrors, run_spread
 from evalkit.learning_curve.families import FAMILIES
 from tests.conftest import run_cli
 
@@ -175,7 +176,8 @@ def test_the_command_prints_labels_and_money(tmp_path: Path):
                      "--cost-per-label", "0.08", "--currency", "USD", "--resamples", "50")
     assert result.code == 0, result.stderr
     assert "target 0.93: about" in result.stdout and "USD" in result.stdout
-    assert "at n=4,096: score" in result.stdout
+    assert re.search(r"at n=4,096: score [\d.]+ \[[\d.]+, [\d.]+\] \(95%\); one model trained on that many: "
+                     r"\[[\d.]+, [\d.]+\]", result.stdout)
     assert re.search(r"fit: pow3 .*; a=[\d.]+ \[[\d.]+, [\d.]+\], b=.*\(95%\)", result.stdout)
     as_json = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--target", "0.93", "--json",
                       "--cost-per-label", "0.08", "--resamples", "50")
@@ -217,3 +219,63 @@ def test_best_possible_keeps_the_asymptote_within_reach():
     with pytest.raises(DataError, match="better than the best possible"):
         extrapolate(n, [0.5, 0.6, 0.7, 0.8, 0.9, 1.2, 1.3], best_possible=1.0)
 
+
+
+def steepening(n: np.ndarray) -> np.ndarray:
+    """A curve that still speeds up (in log n) where it is measured: the start of a sigmoid, which no
+    saturating family follows past the data, as Hastie's k-NN and trees in the benchmark."""
+    return 0.55 + 0.4 / (1 + (8192 / n) ** 0.7)
+
+
+def test_backtests_of_an_exact_power_law_miss_by_nothing():
+    n = SIZES.astype(float)
+    out = extrapolate(n, [true_score(k) for k in n], at=[4096, 16384], resamples=20)
+    for p in out["predictions"]:
+        assert p["shape_error"] == pytest.approx(0.0, abs=1e-6)
+        assert p["high"] - p["low"] < 1e-4
+
+
+def test_the_shape_error_is_a_robust_spread_of_the_later_backtests_near_that_reach():
+    errors = HorizonErrors(log_ratio=np.log([2.0, 2.0, 2.0, 8.0, 2.0]),
+                           relative=np.array([0.1, -0.3, 40.0, 0.5, 9.0]),
+                           origin=np.array([4, 5, 5, 3, 2]))
+    # Reach 2: the origins at or after the median (4) count, the one outlier does not set the width.
+    assert errors.scale(2.0) == pytest.approx(1.4826 * 0.3)
+    # Beyond every backtest: the longest reaches stand in; inside the data: nothing to add.
+    assert errors.scale(100.0) == pytest.approx(1.4826 * 0.5)
+    assert errors.scale(1.0) == 0.0
+
+
+def test_a_curve_that_still_steepens_gets_the_width_its_backtests_earned():
+    # Refits alone (shape error switched off) miss the truth 8× past the data every time: they carry
+    # the noise, not the wrong shape. The backtests see the curve outrun every earlier fit and widen
+    # the interval; still capped at the best possible score and never below the fitted current score.
+    sizes = np.unique(np.round(16 * 2 ** (np.arange(15) / 2)))
+    module = sys.modules[extrapolate.__module__]
+    truth = float(steepening(np.array([16384.0]))[0])
+    held, held_by_refits, widths, widths_by_refits = 0, 0, [], []
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        n = np.repeat(sizes, 3)
+        score = steepening(n) + rng.normal(0, 0.005, n.size)
+        p = extrapolate(n, score, at=[16384], resamples=100, seed=seed, best_possible=1.0)["predictions"][0]
+        assert p["shape_error"] > 0.15
+        assert p["high"] <= 1.0 and p["low"] >= score[n == sizes[-1]].mean() - 0.02
+        held += p["low"] <= truth <= p["high"]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(module.HorizonErrors, "scale", lambda self, ratio: 0.0)
+            alone = extrapolate(n, score, at=[16384], resamples=100, seed=seed, best_possible=1.0)
+        q = alone["predictions"][0]
+        held_by_refits += q["low"] <= truth <= q["high"]
+        widths.append(p["high"] - p["low"])
+        widths_by_refits.append(q["high"] - q["low"])
+    assert held_by_refits == 0 and held >= 4
+    assert np.median(widths) > 1.5 * np.median(widths_by_refits)
+
+
+def test_one_models_interval_holds_the_curves_and_adds_its_run_to_run_spread():
+    n, score = noisy_curve(seed=7, runs=5, noise=0.02)
+    p = extrapolate(n, score, at=[4096], resamples=100)["predictions"][0]
+    assert p["run_low"] < p["low"] <= p["score"] <= p["high"] < p["run_high"]
+    # One run at 4,096 items scatters by about the spread measured at the largest sizes (0.02).
+    assert (p["run_high"] - p["run_low"]) - (p["high"] - p["low"]) > 0.02

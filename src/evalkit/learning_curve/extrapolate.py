@@ -9,7 +9,9 @@ sizes (:func:`run_spread`), not from each size's own three to five seeds. Interv
 refitting on bootstrap replicates of the runs (every run redrawn around its size's mean with the
 smoothed spread; residuals when there is one run per size), each replicate estimating its weights
 and choosing its family again, so they carry the noise of the measurements, of the weights and of
-the choice of family.
+the choice of family. The error of a family whose shape is wrong past the data comes from backtests
+on the curve itself (:func:`horizon_errors`): each replicate's gain beyond the data is widened by a
+share as large as the family missed by when it was fitted on the smaller sizes only.
 
 The answer is honest about what the curve supports: a target above the fitted asymptote, or one that
 needs more than ``max_factor`` times the largest measured size, gets a statement, not a number; so
@@ -57,8 +59,10 @@ class CurvePoints:
         return spread / np.sqrt([len(r) for r in self.runs])
 
 
-def run_spread(sizes: np.ndarray, runs: tuple[np.ndarray, ...]) -> np.ndarray | None:
-    """The run-to-run standard deviation at each size, smoothed across sizes (None with one run per size).
+def run_spread(sizes: np.ndarray, runs: tuple[np.ndarray, ...], at: np.ndarray | None = None,
+               ) -> np.ndarray | None:
+    """The run-to-run standard deviation at each size (or at the sizes ``at``), smoothed across sizes
+    (None with one run per size).
 
     Three to five seeds estimate a size's variance badly: with three, the sample variance is below
     a third of the true one about one time in ten. Weights 1/s² from such estimates let the luckiest
@@ -98,7 +102,7 @@ def run_spread(sizes: np.ndarray, runs: tuple[np.ndarray, ...]) -> np.ndarray | 
         intercept = float(np.average(log_var - slope * log_n, weights=precision))
     else:
         slope, intercept = 0.0, float(np.average(log_var, weights=precision))
-    return np.exp(0.5 * (intercept + slope * np.log(sizes)))
+    return np.exp(0.5 * (intercept + slope * np.log(sizes if at is None else at)))
 
 
 def curve_points(n: Any, score: Any, *, higher_is_better: bool = True, source: str = "curve") -> CurvePoints:
@@ -251,6 +255,87 @@ def _replicates(points: CurvePoints, fitted: np.ndarray, n_params: int, rng: np.
     return out
 
 
+@dataclass(frozen=True)
+class HorizonErrors:
+    """How far the chosen family, fitted on the smaller measured sizes only, missed the larger ones.
+
+    ``log_ratio[i]`` is how far (log of the size ratio) backtest ``i`` reached beyond its last fitted
+    size, ``relative[i]`` its error as a share of the gain it predicted over that reach, and
+    ``origin[i]`` the index of that last fitted size.
+    """
+
+    log_ratio: np.ndarray
+    relative: np.ndarray
+    origin: np.ndarray
+
+    def scale(self, ratio: float) -> float:
+        """The spread (a standard deviation) of the relative error of a prediction ``ratio`` times
+        beyond the data; 0.0 when no backtest reached about that far.
+
+        Backtests within a factor √2 of ``ratio`` count (the longest ones when ``ratio`` is beyond all
+        of them), from the later half of the forecast origins when they have any: the prediction asked
+        for starts from the last measured size, where the curve bends less than at its start. The
+        spread is the median absolute share times 1.4826 (a normal's standard deviation) because a
+        share divides by a predicted gain that can be small, and one such share would otherwise set the
+        width of every interval.
+
+        >>> HorizonErrors(np.log([2.0, 2.0, 8.0]), np.array([0.1, -0.1, 0.5]), np.array([3, 4, 3])).scale(2)
+        0.14826
+        """
+        if ratio <= 1 or self.relative.size == 0:
+            return 0.0
+        half_step = 0.5 * np.log(2)
+        near = np.abs(self.log_ratio - np.log(ratio)) <= half_step
+        if not near.any():
+            near = self.log_ratio >= self.log_ratio.max() - half_step
+        late = near & (self.origin >= np.median(self.origin))
+        chosen = self.relative[late if late.any() else near]
+        return float(1.4826 * np.median(np.abs(chosen)))
+
+
+def horizon_errors(points: CurvePoints, x: np.ndarray, family: CurveFamily,
+                   ceiling: float | None = None) -> HorizonErrors:
+    """Backtests of the extrapolation on the measured curve itself (rolling forecast origins).
+
+    Refitted on the sizes up to each origin, the family predicts every larger measured size; an
+    error is kept as a share of the gain predicted from the origin, and only where that gain stands
+    clear of the measurement noise (twice the standard error of the mean there), so that a flat
+    stretch does not turn noise into a huge share. The bootstrap refits carry the noise of the
+    measurements and the choice of family, not the error of a family whose shape is wrong past the
+    data (curves that still steepen, or bend over sooner); these shares measure that error on the
+    curve's own range, as empirical prediction intervals do (Williams and Goodman, JASA 1971).
+    """
+    y, sigma = points.means, points.sigmas
+    smallest = max(MIN_SIZES, family.n_params + 1)
+    ratios, shares, origins = [], [], []
+    for origin in range(smallest - 1, len(x) - 1):
+        fit_to = slice(0, origin + 1)
+        params = _fit(family, x[fit_to], y[fit_to], None if sigma is None else sigma[fit_to],
+                      ceiling=ceiling)
+        if params is None:
+            continue
+        ahead = x[origin + 1:]
+        predicted = family.curve(ahead, *params)
+        gain = predicted - family.curve(x[origin:origin + 1], *params)[0]
+        noise = 2 * sigma[origin + 1:] if sigma is not None else np.zeros(ahead.size)
+        clear = gain > np.maximum(noise, 1e-9)
+        ratios.extend(np.log(ahead[clear] / x[origin]))
+        shares.extend((y[origin + 1:][clear] - predicted[clear]) / gain[clear])
+        origins.extend([origin] * int(clear.sum()))
+    return HorizonErrors(np.array(ratios, dtype=float), np.array(shares, dtype=float),
+                         np.array(origins, dtype=int))
+
+
+def _labels_for(goal: float, family: CurveFamily, params: np.ndarray, share: float) -> float:
+    """The size (in units of the largest measured one) at which the curve reaches ``goal`` when its
+    gain beyond the data is off by ``share`` of itself, as in the predictions' intervals; inf when
+    that curve never gains (share at or below -1)."""
+    if share <= -1:
+        return float("inf")
+    start = float(family.curve(np.array([1.0]), *params)[0])
+    return float(family.inverse((goal + share * start) / (1 + share), params))
+
+
 def _quantiles(values: np.ndarray, level: float) -> tuple[float, float]:
     """Order-statistic percentile interval; exact for values that may be infinite."""
     alpha = (1 - level) / 2
@@ -295,7 +380,7 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
     unreliable = _reliability(points)
     rng = np.random.default_rng(seed)
     # Each replicate chooses its family again, so the intervals carry the uncertainty of that choice.
-    replicates: list[tuple[CurveFamily, np.ndarray]] = []
+    replicates: list[tuple[CurveFamily, np.ndarray, np.ndarray | None]] = []
     # The reported family's parameters in every replicate, for their intervals: a parameter means
     # something only within its family, so a replicate that chose another one refits this one too.
     own_params: list[np.ndarray] = []
@@ -305,16 +390,21 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
         p = _fit(chosen, x, replicate.means, sigma, start=params if chosen is family else None,
                  ceiling=ceiling)
         if p is not None:
-            replicates.append((chosen, p))
+            replicates.append((chosen, p, replicate.runs if sigma is not None else None))
         own = p if chosen is family else _fit(family, x, replicate.means, sigma, start=params,
                                               ceiling=ceiling)
         if own is not None:
             own_params.append(own)
     sign = points.sign
     current = float(points.means[-1])
+    backtests = horizon_errors(points, x, family, ceiling)
+    # Each replicate's run-to-run spread at every size asked about (its own line through its runs).
+    asked = np.array([float(size) for size in at])
+    spreads = ([run_spread(points.sizes, runs, at=asked) for _, _, runs in replicates]
+               if replicates and asked.size and all(runs is not None for _, _, runs in replicates) else None)
 
     predictions = []
-    for size in at:
+    for i, size in enumerate(at):
         entry: dict[str, Any] = {"n": float(size)}
         if size > max_factor * n_ref:
             entry["status"] = (f"beyond the measured range: {size:g} is more than {max_factor:g}x the "
@@ -322,11 +412,29 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
         elif unreliable:
             entry["status"] = unreliable
         else:
-            point = float(family.curve(np.array([size / n_ref]), *params)[0])
-            reps = np.array([f.curve(np.array([size / n_ref]), *p)[0] for f, p in replicates])
+            here = np.array([size / n_ref, 1.0])
+            point = float(family.curve(here[:1], *params)[0])
+            ends = np.array([f.curve(here, *p) for f, p, _ in replicates])
+            shape = backtests.scale(size / n_ref)
+            # Each replicate's predicted gain beyond the data, off by a share of itself as large as
+            # the backtests missed by; kept between the fitted score at the largest measured size
+            # (the families never fall) and the best possible score.
+            gain = ends[:, 0] - ends[:, 1]
+            reps = np.maximum(ends[:, 0] + shape * gain * rng.standard_normal(len(ends)), ends[:, 1])
+            if ceiling is not None:
+                reps = np.minimum(reps, ceiling)
             low, high = _quantiles(reps, level)
+            # One model trained on `size` items scatters around the curve by the run-to-run spread there.
+            if spreads is not None and all(s is not None for s in spreads):
+                one = reps + np.array([s[i] for s in spreads]) * rng.standard_normal(len(reps))
+                one = one if ceiling is None else np.minimum(one, ceiling)
+                run_low, run_high = _quantiles(one, level)
+            else:
+                run_low, run_high = low, high
             low, high = sorted((sign * low, sign * high))
-            entry |= {"status": "ok", "score": sign * point, "low": low, "high": high}
+            run_low, run_high = sorted((sign * run_low, sign * run_high))
+            entry |= {"status": "ok", "score": sign * point, "low": low, "high": high,
+                      "run_low": run_low, "run_high": run_high, "shape_error": shape}
         predictions.append(entry)
 
     answers = []
@@ -339,7 +447,9 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
             entry["status"] = unreliable
         else:
             needed = float(family.inverse(goal, params) * n_ref)
-            reps = np.array([f.inverse(goal, p) * n_ref for f, p in replicates])
+            shares = backtests.scale(needed / n_ref) * rng.standard_normal(len(replicates))
+            reps = np.array([_labels_for(goal, f, p, share) * n_ref
+                             for (f, p, _), share in zip(replicates, shares, strict=True)])
             if not np.isfinite(needed):
                 entry["status"] = (f"beyond the fitted asymptote: the curve levels off at "
                                    f"{sign * params[0]:.4g}, short of {target:g}")

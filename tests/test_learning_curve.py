@@ -235,6 +235,20 @@ def test_backtests_of_an_exact_power_law_miss_by_nothing():
         assert p["high"] - p["low"] < 1e-4
 
 
+def test_inside_the_measured_range_the_interval_follows_the_curve():
+    # The figure's band is drawn from predictions at sizes below the largest measured one too: they
+    # get no shape error and are not held up at the score of the largest size.
+    n, score = noisy_curve(seed=3)
+    out = extrapolate(n, score, at=[64, 256, 1024, 8192], resamples=50)
+    lows = [p["low"] for p in out["predictions"]]
+    for size, p in zip([64, 256, 1024, 8192], out["predictions"], strict=True):
+        assert p["low"] <= p["score"] <= p["high"]
+        if size < 2048:
+            assert p["shape_error"] == 0.0 and p["high"] < out["current_score"]
+            assert p["low"] <= true_score(size) <= p["high"]
+    assert lows == sorted(lows)
+
+
 def test_the_shape_error_is_a_robust_spread_of_the_later_backtests_near_that_reach():
     errors = HorizonErrors(log_ratio=np.log([2.0, 2.0, 2.0, 8.0, 2.0]),
                            relative=np.array([0.1, -0.3, 40.0, 0.5, 9.0]),

@@ -403,6 +403,9 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
     spreads = ([run_spread(points.sizes, runs, at=asked) for _, _, runs in replicates]
                if replicates and asked.size and all(runs is not None for _, _, runs in replicates) else None)
 
+    # One draw per replicate for every size asked about, so that a replicate stays one smooth curve
+    # (the figure's band is drawn from these sizes).
+    shape_draws, run_draws = rng.standard_normal((2, len(replicates)))
     predictions = []
     for i, size in enumerate(at):
         entry: dict[str, Any] = {"n": float(size)}
@@ -416,17 +419,19 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
             point = float(family.curve(here[:1], *params)[0])
             ends = np.array([f.curve(here, *p) for f, p, _ in replicates])
             shape = backtests.scale(size / n_ref)
-            # Each replicate's predicted gain beyond the data, off by a share of itself as large as
-            # the backtests missed by; kept between the fitted score at the largest measured size
-            # (the families never fall) and the best possible score.
-            gain = ends[:, 0] - ends[:, 1]
-            reps = np.maximum(ends[:, 0] + shape * gain * rng.standard_normal(len(ends)), ends[:, 1])
+            reps = ends[:, 0]
+            if size > n_ref:
+                # Each replicate's predicted gain beyond the data, off by a share of itself as large as
+                # the backtests missed by; kept between the fitted score at the largest measured size
+                # (the families never fall) and the best possible score.
+                gain = ends[:, 0] - ends[:, 1]
+                reps = np.maximum(reps + shape * gain * shape_draws, ends[:, 1])
             if ceiling is not None:
                 reps = np.minimum(reps, ceiling)
             low, high = _quantiles(reps, level)
             # One model trained on `size` items scatters around the curve by the run-to-run spread there.
             if spreads is not None and all(s is not None for s in spreads):
-                one = reps + np.array([s[i] for s in spreads]) * rng.standard_normal(len(reps))
+                one = reps + np.array([s[i] for s in spreads]) * run_draws
                 one = one if ceiling is None else np.minimum(one, ceiling)
                 run_low, run_high = _quantiles(one, level)
             else:

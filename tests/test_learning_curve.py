@@ -293,3 +293,29 @@ def test_one_models_interval_holds_the_curves_and_adds_its_run_to_run_spread():
     assert p["run_low"] < p["low"] <= p["score"] <= p["high"] < p["run_high"]
     # One run at 4,096 items scatters by about the spread measured at the largest sizes (0.02).
     assert (p["run_high"] - p["run_low"]) - (p["high"] - p["low"]) > 0.02
+
+
+def test_intervals_stay_within_what_the_score_can_be():
+    # A recall that starts at 0 with a few items: the band at the smallest sizes would cross 0.
+    n = np.repeat(SIZES, 3).astype(float)
+    rng = np.random.default_rng(0)
+    recall = np.clip(1.0 - 1.6 * (n / 16) ** -0.9 + rng.normal(0, 0.08, n.size), 0, 1)
+    at = [32, 48, 4096]
+    free = extrapolate(n, recall, at=at, resamples=100)
+    bounded = extrapolate(n, recall, at=at, resamples=100, best_possible=1.0, worst_possible=0.0)
+    assert min(p["low"] for p in free["predictions"]) < 0  # the problem: a negative recall
+    for p in bounded["predictions"]:
+        assert 0.0 <= p["run_low"] <= p["low"] <= p["score"] <= p["high"] <= p["run_high"] <= 1.0
+    with pytest.raises(DataError, match="worse than the worst possible"):
+        extrapolate(n, recall - 0.5, worst_possible=0.0)
+
+
+def test_the_command_bounds_the_intervals_when_told_the_scores_range(tmp_path: Path):
+    n = np.repeat(SIZES, 3)
+    rng = np.random.default_rng(0)
+    recall = np.clip(1.0 - 1.6 * (n / 16) ** -0.9 + rng.normal(0, 0.08, n.size), 0, 1)
+    pd.DataFrame({"n": n, "score": recall}).to_csv(tmp_path / "curve.csv", index=False)
+    result = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--at", "32", "--json", "--resamples", "50",
+                     "--best-possible", "1", "--worst-possible", "0")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["predictions"][0]["run_low"] >= 0.0

@@ -295,3 +295,18 @@ def test_targets_costs_and_gaps_reach_the_report_the_figure_and_the_terminal(lc_
     assert "labels: to reach 0.95 accuracy, logreg" in (lc_run / "stdout.txt").read_text()
     assert (lc_run / "run" / "plots" / "learning_curves.png").is_file()
     assert "![Learning curves" in report
+
+
+def test_the_demo_variant_prices_the_labels_one_candidate_still_needs(tmp_path: Path):
+    # The demo: the figure, and a labels-needed table that holds a number and its cost (svm
+    # is below the human level and still rising), not only "reached" and "unreliable" rows.
+    with figures_drawn("learning_curves"):
+        result = run_cli("run", "+experiment=learning_curve_demo", "bootstrap.resamples=50",
+                         f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.code == 0, result.stderr
+    block = json.loads((tmp_path / "run" / "metrics.json").read_text())["learning_curves"]
+    priced = [t for t in block["entries"]["svm"]["curves"]["score"]["targets"] if t["status"] == "ok"]
+    assert priced and all(t["more"] > 0 and t["cost"]["more"] > 0 for t in priced)
+    assert re.search(r"to reach [\d.]+ precision, svm needs about [\d,]+ more labels \[[\d,]+, \w+\], "
+                     r"about \$[\d,]+", result.stdout)
+    assert (tmp_path / "run" / "plots" / "learning_curves.png").is_file()

@@ -89,7 +89,8 @@ def run_targets(strategy: Strategy, registry: Mapping[str, MetricSpec], entries:
 
 
 def fit_curve(points: Sequence[tuple[float, int, float]], targets: Sequence[float], *, higher_is_better: bool,
-              best_possible: float | None, level: float, resamples: int, source: str) -> dict[str, Any]:
+              best_possible: float | None, level: float, resamples: int, source: str,
+              worst_possible: float | None = None) -> dict[str, Any]:
     """Extrapolate one measured curve: the fit, a band for the figure, and one answer per target.
 
     ``points`` are ``(n, seed, value)``. A curve that cannot be fitted (fewer than four sizes, no
@@ -105,7 +106,8 @@ def fit_curve(points: Sequence[tuple[float, int, float]], targets: Sequence[floa
     try:
         answer = extrapolate(n, values, at=list(grid), targets=list(targets),
                              higher_is_better=higher_is_better, level=level, resamples=resamples, seed=0,
-                             max_factor=BAND_FACTOR, best_possible=best_possible, source=source)
+                             max_factor=BAND_FACTOR, best_possible=best_possible,
+                             worst_possible=worst_possible, source=source)
     except DataError as exc:
         return {"status": f"no fit: {exc}",
                 "targets": [{"target": t, "status": "no curve"} for t in targets]}
@@ -203,7 +205,9 @@ def learning_curves(cfg: RunConfig, evalset: EvalSet, registry: Mapping[str, Met
             if not pts and curve != SCORE:
                 continue
             best = (1.0 if higher[curve] else 0.0) if bounded[curve] else None
+            worst = None if best is None else 1.0 - best
             fitted = fit_curve(pts, values, higher_is_better=higher[curve], best_possible=best,
+                               worst_possible=worst,
                                level=lc.level, resamples=lc.resamples,
                                source=f"learning curve of {name} ({curve})")
             if cost.per_item is not None:

@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--best-possible", type=float, default=None, metavar="B",
                         help="the best value the score can take (1 for accuracy, 0 for an error rate): "
                              "the fitted curve never promises more")
+    parser.add_argument("--worst-possible", type=float, default=None, metavar="W",
+                        help="the worst value the score can take (0 for accuracy or recall): "
+                             "no interval reaches past it")
     parser.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
     parser.add_argument("--resamples", type=int, default=200, help="bootstrap refits (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
@@ -157,7 +160,8 @@ def main(args: list[str]) -> int:
 
         answer = extrapolate(n, score, at=ns.at, targets=ns.target, higher_is_better=not ns.lower_is_better,
                              level=ns.level, resamples=ns.resamples, seed=ns.seed,
-                             best_possible=ns.best_possible, source=str(ns.curve))
+                             best_possible=ns.best_possible, worst_possible=ns.worst_possible,
+                             source=str(ns.curve))
     except EvalkitError as exc:
         print(f"evalkit: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -346,16 +346,19 @@ def _quantiles(values: np.ndarray, level: float) -> tuple[float, float]:
 def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
                 targets: list[float] | tuple[float, ...] = (), higher_is_better: bool = True,
                 level: float = 0.95, resamples: int = 200, seed: int = 0, max_factor: float = 10.0,
-                best_possible: float | None = None, source: str = "curve") -> dict[str, Any]:
+                best_possible: float | None = None, worst_possible: float | None = None,
+                source: str = "curve") -> dict[str, Any]:
     """Fit a learning curve and answer: the score at sizes ``at``, the labels each target needs.
 
     ``best_possible`` (1.0 for accuracy, 0.0 for an error rate) keeps the fitted asymptote within
-    what the score can reach. Returns a JSON-ready dict: the chosen family and its parameters (n in
-    units of the largest measured size) with their intervals (``param_intervals``: that family refitted
-    to every bootstrap replicate), the held-out error of every family, whether the curve is reliable,
-    ``predictions`` (one per size in ``at``) and ``targets`` (one per target score: ``labels`` in all
-    with an interval, ``more`` beyond the largest measured size, or a ``status`` that says why there
-    is no number).
+    what the score can reach; ``worst_possible`` (0.0 for recall) keeps the intervals above what it
+    cannot fall below, which a steep start's band would otherwise cross. Returns a JSON-ready dict:
+    the chosen family and its parameters (n in units of the largest measured size) with their
+    intervals (``param_intervals``: that family refitted to every bootstrap replicate), the held-out
+    error of every family, whether the curve is reliable, ``predictions`` (one per size in ``at``:
+    the curve's interval ``low``/``high``, one model's ``run_low``/``run_high`` and the backtests'
+    ``shape_error``) and ``targets`` (one per target score: ``labels`` in all with an interval,
+    ``more`` beyond the largest measured size, or a ``status`` that says why there is no number).
 
     >>> n = [100, 200, 400, 800, 1600, 3200]
     >>> s = [0.9 - 0.5 * k ** -0.5 for k in n]
@@ -369,9 +372,13 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
     n_ref = float(points.sizes[-1])
     x = points.sizes / n_ref
     ceiling = None if best_possible is None else points.sign * float(best_possible)
+    floor = -np.inf if worst_possible is None else points.sign * float(worst_possible)
     if ceiling is not None and points.means.max() > ceiling:
         raise DataError(f"{source}: a measured score is better than the best possible value "
                         f"{best_possible:g}; check --best-possible")
+    if np.isfinite(floor) and points.means.min() < floor:
+        raise DataError(f"{source}: a measured score is worse than the worst possible value "
+                        f"{worst_possible:g}; check --worst-possible")
     family, heldout, heldout_fits = _choose(points, x, ceiling=ceiling)
     params = _fit(family, x, points.means, points.sigmas, ceiling=ceiling)
     if params is None:
@@ -426,13 +433,12 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
                 # (the families never fall) and the best possible score.
                 gain = ends[:, 0] - ends[:, 1]
                 reps = np.maximum(reps + shape * gain * shape_draws, ends[:, 1])
-            if ceiling is not None:
-                reps = np.minimum(reps, ceiling)
+            reps = np.clip(reps, floor, np.inf if ceiling is None else ceiling)
             low, high = _quantiles(reps, level)
             # One model trained on `size` items scatters around the curve by the run-to-run spread there.
             if spreads is not None and all(s is not None for s in spreads):
                 one = reps + np.array([s[i] for s in spreads]) * run_draws
-                one = one if ceiling is None else np.minimum(one, ceiling)
+                one = np.clip(one, floor, np.inf if ceiling is None else ceiling)
                 run_low, run_high = _quantiles(one, level)
             else:
                 run_low, run_high = low, high

@@ -3,6 +3,7 @@ reference approach timed in the same run.
 
     python benchmarks/scale.py --quick     # small sizes, about a minute
     python benchmarks/scale.py             # 1,000,000 binary items; 20,000 x 50 multi-label; 5,000 images
+    python benchmarks/scale.py --only binary --full-precision   # every score distinct: nothing to merge
 
 Binary (the issue's workload, written by ``scale_data.py``): a truth file, three candidates' predictions
 files (rows shuffled), a rule and an external baseline, 1,000 resamples. Phases are timed in this
@@ -56,7 +57,7 @@ def run_child(args: list[str]) -> tuple[Timing, float]:
     return Timing(wall, cpu), after.ru_maxrss / 1e6
 
 
-def binary(n: int, resamples: int, naive_resamples: int, fmt: str) -> None:
+def binary(n: int, resamples: int, naive_resamples: int, fmt: str, decimals: int | None = 3) -> None:
     import pandas as pd
     from bootstrap import naive_values
     from scale_data import CANDIDATES, make_binary
@@ -66,11 +67,12 @@ def binary(n: int, resamples: int, naive_resamples: int, fmt: str) -> None:
     from evalkit.tasks.classification.bootstrap import bootstrap_entries
     from evalkit.uncertainty import Resampler
 
-    print(f"binary: {n:,} items, 3 candidates' {fmt} files + a rule + an external baseline, "
-          f"{resamples:,} resamples", flush=True)
+    precision = "full-precision scores" if decimals is None else f"scores to {decimals} decimals"
+    print(f"binary: {n:,} items, 3 candidates' {fmt} files ({precision}) + a rule + an external "
+          f"baseline, {resamples:,} resamples", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        make_binary(root, n, fmt)
+        make_binary(root, n, fmt, decimals=decimals)
         task = get_task("binary")
         read = pd.read_parquet if fmt == "parquet" else pd.read_csv
         # Best of 3 on a shared machine (the least disturbed run, evalkit's and the reference's alike).
@@ -190,13 +192,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--only", choices=("binary", "multilabel", "detection"))
+    parser.add_argument("--full-precision", action="store_true",
+                        help="binary: every score distinct (no equal rows to merge), instead of 3 decimals")
     args = parser.parse_args()
+    decimals = None if args.full_precision else 3
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
     if args.only in (None, "binary"):
         if args.quick:
-            binary(20_000, 200, 5, args.format)
+            binary(20_000, 200, 5, args.format, decimals)
         else:
-            binary(1_000_000, 1000, 2, args.format)
+            binary(1_000_000, 1000, 2, args.format, decimals)
     if args.only in (None, "multilabel"):
         multilabel(*((2_000, 20, 200, 5) if args.quick else (20_000, 50, 1000, 3)))
     if args.only in (None, "detection"):

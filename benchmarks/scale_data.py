@@ -3,13 +3,14 @@
 ``make_binary(root, n)`` writes, seeded:
 
 - ``truth.{csv,parquet}``: ``id``, ``label`` (0/1, 30% positive), one feature ``x``;
-- ``preds/{strong,medium,weak}.{fmt}``: ``id``, ``score`` in [0, 1] (3 decimals, so ties exist), rows
+- ``preds/{strong,medium,weak}.{fmt}``: ``id``, ``score`` in [0, 1] (3 decimals, so ties exist, as
+  predictions files often are written; ``decimals=None``: full precision, every score distinct), rows
   shuffled so that evalkit has to align them by id;
 - ``rules.py``: a rule baseline that thresholds ``x`` (vectorised, as a user would write it);
 - ``exp.yaml``: the three candidates, the rule and an external baseline (the issue's five entries),
   satisficing on precision subject to recall.
 
-    python benchmarks/scale_data.py DIR --items 1000000 [--format parquet]   # only write the files
+    python benchmarks/scale_data.py DIR --items 1000000 [--format parquet] [--full-precision]  # files only
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def x_rule(features: pd.DataFrame) -> pd.Series:
 '''
 
 
-def make_binary(root: Path, n: int, fmt: str = "csv", seed: int = 0) -> Path:
+def make_binary(root: Path, n: int, fmt: str = "csv", seed: int = 0, decimals: int | None = 3) -> Path:
     """Write the binary scale workload under ``root`` and return the experiment file's path."""
     import pandas as pd
 
@@ -55,7 +56,8 @@ def make_binary(root: Path, n: int, fmt: str = "csv", seed: int = 0) -> Path:
     write(pd.DataFrame({"id": ids, "label": label, "x": np.round(x, 4)}), root / f"truth.{fmt}")
     for name, signal in CANDIDATES.items():
         logit = signal * (2 * label - 1) + rng.normal(size=n)
-        score = np.round(1 / (1 + np.exp(-logit)), 3)
+        score = 1 / (1 + np.exp(-logit))
+        score = score if decimals is None else np.round(score, decimals)
         order = rng.permutation(n)
         write(pd.DataFrame({"id": ids[order], "score": score[order]}), root / "preds" / f"{name}.{fmt}")
     (root / "rules.py").write_text(RULES)
@@ -81,9 +83,11 @@ def main() -> None:
     parser.add_argument("dir", type=Path)
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument("--full-precision", action="store_true",
+                        help="scores at full precision (every score distinct) instead of 3 decimals")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    print(make_binary(args.dir, args.items, args.format))
+    print(make_binary(args.dir, args.items, args.format, decimals=None if args.full_precision else 3))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalkit.tasks.classification.bootstrap import bootstrap_entries
+from evalkit.tasks.classification.confusion import confusion_matrices
 from evalkit.tasks.classification.item_groups import item_groups
+from evalkit.tasks.classification.ranking import _cumulative, ranking_plan
 from evalkit.uncertainty import compiled
 from evalkit.uncertainty.resampling import _BY_TOP16, _UNDECIDED, Resampler, strata_of
 
@@ -90,6 +92,25 @@ def test_group_sums_equal_the_reduceat_of_the_grouped_items():
     np.testing.assert_array_equal(kernels.group_sums(wide, of_item, 37), expected * 1000)
 
 
+def test_ranked_counts_equal_the_gathers_cumulative_sums_and_bincount_they_replace():
+    rng = np.random.default_rng(4)
+    n = 5_000
+    positive = rng.random(n) < 0.3
+    scores = rng.random(n)
+    plan = ranking_plan(positive, scores)
+    cells = 2 * positive + (scores > 0.5)
+    for block in (rng.poisson(1.0, (3, n)).astype(np.uint8), rng.poisson(1.0, (2, n)).astype(np.int32) * 300):
+        wp, wn, tp0, fp0, counts = kernels.ranked_counts(
+            block, plan.pos_order, plan.neg_order, cells[plan.pos_order], cells[plan.neg_order], 4)
+        expected_wp = np.take(block, plan.pos_order, axis=1)
+        expected_wn = np.take(block, plan.neg_order, axis=1)
+        for got, expected in ((wp, expected_wp), (wn, expected_wn), (tp0, _cumulative(expected_wp)),
+                              (fp0, _cumulative(expected_wn)),
+                              (counts, confusion_matrices(cells, 2, block).reshape(len(block), 4))):
+            assert got.dtype == expected.dtype
+            np.testing.assert_array_equal(got, expected)
+
+
 def draws(method: str, n: int, y: np.ndarray):
     resampler = Resampler(n_items=n, resamples=11, seed=5, method=method, block_size=4)
     return [(block.copy(), changes) for _, block, changes in
@@ -131,6 +152,33 @@ def test_bootstrap_values_are_identical_compiled_or_not(monkeypatch, compiled_fr
     for entry, values in reference.items():
         for name, expected in values.items():
             np.testing.assert_array_equal(fast[entry][name], expected, err_msg=f"{entry} {name}")
+
+
+@pytest.mark.parametrize("names", [["accuracy", "f1", "roc_auc", "average_precision"],
+                                   ["roc_auc", "average_precision"], ["average_precision", "log_loss"]])
+def test_per_item_bootstrap_values_are_identical_compiled_or_not(names, monkeypatch, compiled_from_one_item):
+    # Full-precision scores: every row distinct, nothing to merge, so each resample runs the per-item
+    # pass (gathers, cumulative sums and confusion counts in one compiled loop when large).
+    rng = np.random.default_rng(6)
+    n = 4_000
+    y = rng.integers(0, 2, n)
+    scores = np.clip(0.5 + 0.3 * (y - 0.5) + rng.normal(0, 0.25, n), 0.001, 0.999)
+    entries = {"model": ((scores >= 0.5).astype(int), scores)}
+    assert item_groups([y, (scores >= 0.5).astype(int), scores]) is None
+
+    def run():
+        return bootstrap_entries("binary", names, y, entries, Resampler(n, 30, seed=2), progress=False)
+
+    calls = []
+    original = kernels.ranked_counts
+    monkeypatch.setattr(kernels, "ranked_counts", lambda *args: calls.append(1) or original(*args))
+    fast = run()
+    assert calls  # the compiled pass ran
+    monkeypatch.setenv("EVALKIT_COMPILED", "0")
+    reference = run()
+    for name, expected in reference["model"].items():
+        assert np.isfinite(expected).all()
+        np.testing.assert_array_equal(fast["model"][name], expected, err_msg=name)
 
 
 def test_a_numba_that_fails_to_load_falls_back_with_one_line_saying_why(monkeypatch, capsys, tmp_path):

@@ -21,6 +21,7 @@ from evalkit.tasks.classification.error_costs import item_costs
 from evalkit.tasks.classification.item_groups import ItemGroups, item_groups
 from evalkit.tasks.classification.losses import item_losses, loss_values
 from evalkit.tasks.classification.ranking import RankingPlan, ranking_plan, ranking_values
+from evalkit.uncertainty.compiled import kernels
 from evalkit.uncertainty.resampling import Changes, Resampler, strata_of
 
 CHUNK_ELEMENTS = 2**20
@@ -80,6 +81,13 @@ class _Evaluator:
         if data.scores is not None and (self.want_auc or self.want_ap):
             if data.task == "binary":
                 self.plans = [ranking_plan(data.y_true == 1, data.scores)]
+                # The confusion cells in the plan's two orders, for the compiled pass that gathers,
+                # sums and counts in one go (a single cell when no confusion metric is asked for).
+                plan, cells = self.plans[0], self.cells
+                if cells is None:
+                    cells = np.zeros(data.y_true.shape[0], dtype=np.int64)
+                self.ranked_cells = (cells[plan.pos_order], cells[plan.neg_order],
+                                     self.k * self.k if self.cells is not None else 1)
             else:
                 # One-vs-rest: one sort per class column, each reused by every resample.
                 self.plans = [ranking_plan(data.y_true == c, data.scores[:, c]) for c in range(self.k)]
@@ -96,8 +104,17 @@ class _Evaluator:
             ranked = weights.astype(np.int32)
             np.add.at(ranked, (changes[0], changes[1]), changes[2])
         out: dict[str, np.ndarray] = {}
+        counted = counts = None
+        compiled = kernels(weights.shape[1]) if self.plans and self.task == "binary" else None
+        if compiled is not None:
+            plan = self.plans[0]
+            *counted, counts = compiled.ranked_counts(weights, plan.pos_order, plan.neg_order,
+                                                      *self.ranked_cells)
         if self.confusion or self.per_class:
-            cm = confusion_matrices(self.cells, self.k, weights)
+            if counts is not None:
+                cm = counts.reshape(weights.shape[0], self.k, self.k)
+            else:
+                cm = confusion_matrices(self.cells, self.k, weights)
             out.update(confusion_metric_values(self.task, self.confusion, cm))
             out.update(class_metrics.per_class_values(self.per_class, self.classes, cm))
             totals = cm.sum(axis=(1, 2))  # saves a pass over the weights
@@ -111,7 +128,7 @@ class _Evaluator:
         if self.plans and self.task == "binary":
             # One pass: AP from the plain resamples, AUC corrected to their stratified form.
             auc, ap = ranking_values(self.plans[0], weights, auc=self.want_auc, ap=self.want_ap,
-                                     auc_changes=changes)
+                                     auc_changes=changes, counted=None if counted is None else tuple(counted))
             if auc is not None:
                 out["roc_auc"] = auc
             if ap is not None:

@@ -101,6 +101,7 @@ def ranking_values(
     auc: bool = True,
     ap: bool = True,
     auc_changes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    counted: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """ROC AUC and average precision for each row of ``weights`` (shape ``(b, n)``).
 
@@ -108,15 +109,21 @@ def ranking_values(
     (``weights[rows[k], items[k]] += deltas[k]``; the stratified resamples), from the counts
     already made for ``weights``: see :func:`_changed_pair_count`.
 
+    ``counted = (wp, wn, tp0, fp0)`` are the gathered weights and their cumulative sums when a
+    compiled pass has made them already (``numba_kernels.ranked_counts``: the same integers).
+
     Returns ``(roc_auc, average_precision)``, each of shape ``(b,)`` or None when not requested.
     ROC AUC is NaN without both classes; average precision is NaN without positives (undefined:
     scikit-learn warns and returns 0.0, which would drag a bootstrap interval down to 0) and 1.0
     without negatives, as scikit-learn returns.
     """
-    wp = np.take(weights, plan.pos_order, axis=1)
-    wn = np.take(weights, plan.neg_order, axis=1)
-    tp0 = _cumulative(wp)
-    fp0 = _cumulative(wn)
+    if counted is None:
+        wp = np.take(weights, plan.pos_order, axis=1)
+        wn = np.take(weights, plan.neg_order, axis=1)
+        tp0 = _cumulative(wp)
+        fp0 = _cumulative(wn)
+    else:
+        wp, wn, tp0, fp0 = counted
     n_pos = tp0[:, -1].astype(np.float64)
     n_neg = fp0[:, -1].astype(np.float64)
     fp_upto = np.take(fp0, plan.fp_upto, axis=1)

@@ -216,7 +216,7 @@ def main() -> None:
             rows.append({"case": case, "share": share, "truth": truth,
                          "evalkit": p.get("score", last), "reliable": out["reliable"],
                          "low": p.get("low", np.nan), "high": p.get("high", np.nan), "last": last,
-                         "run_low": p.get("run_low", np.nan), "run_high": p.get("run_high", np.nan),
+                         **{k: np.nan if p.get(k) is None else p[k] for k in ("run_low", "run_high")},
                          "power_law": plain_power_law(n[keep], s[keep], n_max)})
     header = ("case", "kept", "measured", "evalkit", "interval", "last", "pow.law")
     print("{:<28} {:>5} {:>9} {:>8} {:>17} {:>7} {:>8}".format(*header))

@@ -295,6 +295,16 @@ def test_one_models_interval_holds_the_curves_and_adds_its_run_to_run_spread():
     assert (p["run_high"] - p["run_low"]) - (p["high"] - p["low"]) > 0.02
 
 
+def test_one_run_per_size_gives_the_curves_interval_and_no_claim_about_one_model(tmp_path: Path):
+    n = SIZES.astype(float)
+    score = np.array([true_score(k) for k in n]) + np.random.default_rng(0).normal(0, 0.003, n.size)
+    p = extrapolate(n, score, at=[4096], resamples=50)["predictions"][0]
+    assert p["low"] < p["score"] < p["high"] and p["run_low"] is None and p["run_high"] is None
+    pd.DataFrame({"n": n, "score": score}).to_csv(tmp_path / "curve.csv", index=False)
+    result = run_cli("extrapolate", str(tmp_path / "curve.csv"), "--at", "4096", "--resamples", "50")
+    assert result.code == 0 and "at n=4,096: score" in result.stdout and "one model" not in result.stdout
+
+
 def test_intervals_stay_within_what_the_score_can_be():
     # A recall that starts at 0 with a few items: the band at the smallest sizes would cross 0.
     n = np.repeat(SIZES, 3).astype(float)

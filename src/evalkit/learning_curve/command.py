@@ -112,9 +112,10 @@ def text(answer: dict[str, Any], cost: float | None, currency: str) -> str:
     for p in answer["predictions"]:
         if p["status"] == "ok":
             interval = f"[{p['low']:.4g}, {p['high']:.4g}]"
-            one = f"[{p['run_low']:.4g}, {p['run_high']:.4g}]"
-            lines.append(f"at n={p['n']:,.0f}: score {p['score']:.4g} {interval} ({level}); "
-                         f"one model trained on that many: {one}")
+            line = f"at n={p['n']:,.0f}: score {p['score']:.4g} {interval} ({level})"
+            if p["run_low"] is not None:
+                line += f"; one model trained on that many: [{p['run_low']:.4g}, {p['run_high']:.4g}]"
+            lines.append(line)
         else:
             lines.append(f"at n={p['n']:,.0f}: no number: {p['status']}")
     for t in answer["targets"]:

@@ -356,9 +356,10 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
     the chosen family and its parameters (n in units of the largest measured size) with their
     intervals (``param_intervals``: that family refitted to every bootstrap replicate), the held-out
     error of every family, whether the curve is reliable, ``predictions`` (one per size in ``at``:
-    the curve's interval ``low``/``high``, one model's ``run_low``/``run_high`` and the backtests'
-    ``shape_error``) and ``targets`` (one per target score: ``labels`` in all with an interval,
-    ``more`` beyond the largest measured size, or a ``status`` that says why there is no number).
+    the curve's interval ``low``/``high``, one model's ``run_low``/``run_high``, None with one run
+    per size, and the backtests' ``shape_error``) and ``targets`` (one per target score: ``labels``
+    in all with an interval, ``more`` beyond the largest measured size, or a ``status`` that says
+    why there is no number).
 
     >>> n = [100, 200, 400, 800, 1600, 3200]
     >>> s = [0.9 - 0.5 * k ** -0.5 for k in n]
@@ -439,11 +440,10 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
             if spreads is not None and all(s is not None for s in spreads):
                 one = reps + np.array([s[i] for s in spreads]) * run_draws
                 one = np.clip(one, floor, np.inf if ceiling is None else ceiling)
-                run_low, run_high = _quantiles(one, level)
+                run_low, run_high = sorted(sign * v for v in _quantiles(one, level))
             else:
-                run_low, run_high = low, high
+                run_low = run_high = None  # one run per size: the run-to-run spread is not known
             low, high = sorted((sign * low, sign * high))
-            run_low, run_high = sorted((sign * run_low, sign * run_high))
             entry |= {"status": "ok", "score": sign * point, "low": low, "high": high,
                       "run_low": run_low, "run_high": run_high, "shape_error": shape}
         predictions.append(entry)

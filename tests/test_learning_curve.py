@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evalkit.errors import DataError
 from evalkit.learning_curve import extrapolate
@@ -329,3 +331,28 @@ def test_the_command_bounds_the_intervals_when_told_the_scores_range(tmp_path: P
                      "--best-possible", "1", "--worst-possible", "0")
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["predictions"][0]["run_low"] >= 0.0
+
+
+@settings(max_examples=15, deadline=None)
+@given(a=st.floats(0.7, 0.99), c=st.floats(0.2, 1.0), drop=st.floats(0.1, 0.5), noise=st.floats(0.001, 0.03),
+       runs=st.integers(1, 4), seed=st.integers(0, 10_000))
+def test_every_answer_is_ordered_and_within_the_scores_range(a, c, drop, noise, runs, seed):
+    rng = np.random.default_rng(seed)
+    n = np.repeat(SIZES, runs).astype(float)
+    score = np.clip(a - drop * (n / 32) ** -c + rng.normal(0, noise, n.size), 0, 1)
+    try:
+        out = extrapolate(n, score, at=[100, 2048, 8192], targets=[float(score.max()) + 0.01], resamples=50,
+                          seed=seed, best_possible=1.0, worst_possible=0.0)
+    except DataError:
+        return  # no curve fits (a noisy, barely rising curve): said in one line, tested elsewhere
+    for p in out["predictions"]:
+        if p["status"] != "ok":
+            continue
+        assert 0.0 <= p["low"] <= p["high"] <= 1.0
+        if p["run_low"] is not None:
+            assert 0.0 <= p["run_low"] <= p["run_high"] <= 1.0
+        assert p["shape_error"] >= 0.0
+    for t in out["targets"]:
+        if t["status"] == "ok":
+            assert 2048 <= t["low"] <= t["labels"] and (t["high"] is None or t["labels"] <= t["high"])
+            assert t["more"] == pytest.approx(t["labels"] - 2048)

@@ -108,8 +108,9 @@ class _Evaluator:
         compiled = kernels(weights.shape[1]) if self.plans and self.task == "binary" else None
         if compiled is not None:
             plan = self.plans[0]
-            *counted, counts = compiled.ranked_counts(weights, plan.pos_order, plan.neg_order,
-                                                      *self.ranked_cells)
+            wp, wn, tp0, fp0, counts = compiled.ranked_counts(weights, plan.pos_order, plan.neg_order,
+                                                              *self.ranked_cells)
+            counted = (wp, wn, tp0, fp0)
         if self.confusion or self.per_class:
             if counts is not None:
                 cm = counts.reshape(weights.shape[0], self.k, self.k)
@@ -118,6 +119,8 @@ class _Evaluator:
             out.update(confusion_metric_values(self.task, self.confusion, cm))
             out.update(class_metrics.per_class_values(self.per_class, self.classes, cm))
             totals = cm.sum(axis=(1, 2))  # saves a pass over the weights
+        elif counts is not None:
+            totals = counts.sum(axis=1)  # the compiled pass's one cell: each row's total
         else:
             totals = weights.sum(axis=1, dtype=np.int64).astype(np.float64)
         for name, losses in self.losses.items():
@@ -128,7 +131,7 @@ class _Evaluator:
         if self.plans and self.task == "binary":
             # One pass: AP from the plain resamples, AUC corrected to their stratified form.
             auc, ap = ranking_values(self.plans[0], weights, auc=self.want_auc, ap=self.want_ap,
-                                     auc_changes=changes, counted=None if counted is None else tuple(counted))
+                                     auc_changes=changes, counted=counted)
             if auc is not None:
                 out["roc_auc"] = auc
             if ap is not None:

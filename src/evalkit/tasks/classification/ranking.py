@@ -43,6 +43,8 @@ class RankingPlan:
         For each negative (in ``neg_order``), the number of positives with score >= / > its score.
     rank : ndarray
         For each item, its dense rank by descending score (tied items share one).
+    positive : ndarray
+        For each item, whether it is a positive (kept so that every resample does not rebuild it).
     """
 
     pos_order: np.ndarray
@@ -54,6 +56,7 @@ class RankingPlan:
     tp_ge: np.ndarray
     tp_gt: np.ndarray
     rank: np.ndarray
+    positive: np.ndarray
 
 
 def ranking_plan(positive: np.ndarray, scores: np.ndarray) -> RankingPlan:
@@ -84,6 +87,7 @@ def ranking_plan(positive: np.ndarray, scores: np.ndarray) -> RankingPlan:
         tp_ge=np.searchsorted(kp, kn, side="right"),
         tp_gt=np.searchsorted(kp, kn, side="left"),
         rank=rank,
+        positive=np.asarray(positive, dtype=bool),
     )
 
 
@@ -171,10 +175,7 @@ def _changed_pair_count(
     n_neg = fp0[:, -1].astype(np.float64)
     if rows.size == 0:
         return fp_sum, n_pos, n_neg
-    positive = np.zeros(items.size, dtype=bool)
-    positive_items = np.zeros(plan.at.size, dtype=bool)
-    positive_items[plan.pos_order] = True
-    positive = positive_items[items]
+    positive = plan.positive[items]
     d = deltas.astype(np.float64)
     rp, ip, dp = rows[positive], plan.at[items[positive]], d[positive]
     rn, jn, dn = rows[~positive], plan.at[items[~positive]], d[~positive]

@@ -64,6 +64,12 @@ def test_every_metric_equals_scikit_learn_on_random_data(pair):
         if constant_truth and name in ("r2", "explained_variance") and len(t) > 1:
             assert ours in (0.0, 1.0)
             continue
+        if name == "explained_variance" and len(t) > 1 and np.ptp(t - p) == 0:
+            # A residual that is constant as computed is a bias, fully explained: 1.0. scikit-learn
+            # subtracts the residuals' rounded mean and divides what is left by the truth's variance,
+            # which can be as small as the rounding (t = [5e-47, 0, ...], p = 1.01: -3.2e62).
+            assert ours == 1.0
+            continue
         if math.isnan(theirs):
             assert math.isnan(ours), name
         else:
@@ -85,6 +91,15 @@ def test_constant_truth_gives_zero_where_scikit_learn_rounds_to_a_huge_negative_
     assert sklearn_reference("r2", t, p) < -1e20  # the rounded mean is 0.10000000000000002
     assert regression_metric("r2", t, p) == 0.0
     assert regression_metric("explained_variance", t, p) == 0.0
+
+
+def test_a_residual_constant_as_computed_is_a_bias_where_scikit_learn_divides_rounding_by_rounding():
+    # Found by hypothesis: the truth varies below the rounding of the residuals, which are all -1.01.
+    t = np.zeros(18)
+    t[0] = 5.38797103e-47
+    p = np.full(18, 1.01)
+    assert sklearn_reference("explained_variance", t, p) < -1e60
+    assert regression_metric("explained_variance", t, p) == 1.0
 
 
 def test_r2_of_one_item_is_nan_as_in_scikit_learn():

@@ -123,3 +123,25 @@ def test_curves_of_merged_rows_are_the_curves_of_every_row():
     assert merged.weight is not None and merged.weight.sum() == 400
     classes = [(1, "yes")]
     assert prediction_curves(merged, evalset, classes) == prediction_curves(predictions, evalset, classes)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_label_metrics_merge_on_truth_and_label_even_when_every_score_is_distinct(weighted, monkeypatch):
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 2, 3_000)
+    scores = np.clip(0.5 + 0.3 * (y - 0.5) + rng.normal(0, 0.25, y.size), 0.001, 0.999)
+    labels = (scores >= 0.5).astype(int)
+    weight = rng.integers(1, 4, y.size).astype(float) if weighted else None
+    assert item_groups([y, labels, scores]) is None  # nothing to merge with the scores
+    evalset = EvalSet(task="binary", ids=np.arange(y.size), y=y, classes=("no", "yes"), source="test")
+    seen = []
+    real_f1 = skm.f1_score
+    monkeypatch.setattr(skm, "f1_score", lambda t, p, **kw: seen.append(len(t)) or real_f1(t, p, **kw))
+    predictions = Predictions(labels=labels, scores=scores, weight=weight)
+    values = get_task("binary").compute_metrics(metric_registry("binary"), evalset, predictions).values
+    assert seen == [4]  # (truth, label) pairs, not 3,000 rows
+    assert values["f1"] == skm.f1_score(y, labels, sample_weight=weight)
+    assert values["accuracy"] == skm.accuracy_score(y, labels, sample_weight=weight)
+    assert values["recall"] == skm.recall_score(y, labels, sample_weight=weight)
+    assert values["roc_auc"] == skm.roc_auc_score(y, scores, sample_weight=weight)
+    assert list(values) == [k for k in metric_registry("binary") if k in values]  # the registry's order

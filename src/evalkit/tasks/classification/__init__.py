@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,9 +79,19 @@ class ClassificationTask(Task):
         from evalkit.tasks.classification.item_groups import collapsed_predictions
 
         # A million rows with scores to a few decimals are a few thousand distinct rows, and
-        # scikit-learn's input checks alone take a second per metric at that size.
-        collapsed = collapsed_predictions(predictions, predictions.truth(evalset))
-        result = label_score_metrics(registry, evalset, collapsed)
+        # scikit-learn's input checks alone take a second per metric at that size. The label metrics
+        # never look at the scores, so they are merged on (truth, label) alone: a handful of rows even
+        # when every score is distinct.
+        y_rows = predictions.truth(evalset)
+        by_labels = {k: spec for k, spec in registry.items() if spec.needs == "labels"}
+        result = label_score_metrics(by_labels, evalset,
+                                     collapsed_predictions(replace(predictions, scores=None), y_rows))
+        scored = label_score_metrics({k: spec for k, spec in registry.items() if k not in by_labels},
+                                     evalset, collapsed_predictions(predictions, y_rows))
+        result.values.update(scored.values)
+        result.notes.update(scored.notes)
+        # Back in the registry's order, which the tables follow.
+        result.values = {k: result.values[k] for k in registry if k in result.values}
         add_configured_values(result, registry, evalset, predictions)
         return result
 

@@ -406,10 +406,12 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
     sign = points.sign
     current = float(points.means[-1])
     backtests = horizon_errors(points, x, family, ceiling)
-    # Each replicate's run-to-run spread at every size asked about (its own line through its runs).
+    # Each replicate's run-to-run spread at every size asked about (its own line through its runs),
+    # replicates x sizes; None with one run per size, where the spread is not known.
     asked = np.array([float(size) for size in at])
-    spreads = ([run_spread(points.sizes, runs, at=asked) for _, _, runs in replicates]
+    spreads = (np.array([run_spread(points.sizes, runs, at=asked) for _, _, runs in replicates])
                if replicates and asked.size and all(runs is not None for _, _, runs in replicates) else None)
+    top = np.inf if ceiling is None else ceiling
 
     # One draw per replicate for every size asked about, so that a replicate stays one smooth curve
     # (the figure's band is drawn from these sizes).
@@ -434,12 +436,11 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
                 # (the families never fall) and the best possible score.
                 gain = ends[:, 0] - ends[:, 1]
                 reps = np.maximum(reps + shape * gain * shape_draws, ends[:, 1])
-            reps = np.clip(reps, floor, np.inf if ceiling is None else ceiling)
+            reps = np.clip(reps, floor, top)
             low, high = _quantiles(reps, level)
             # One model trained on `size` items scatters around the curve by the run-to-run spread there.
-            if spreads is not None and all(s is not None for s in spreads):
-                one = reps + np.array([s[i] for s in spreads]) * run_draws
-                one = np.clip(one, floor, np.inf if ceiling is None else ceiling)
+            if spreads is not None:
+                one = np.clip(reps + spreads[:, i] * run_draws, floor, top)
                 run_low, run_high = sorted(sign * v for v in _quantiles(one, level))
             else:
                 run_low = run_high = None  # one run per size: the run-to-run spread is not known

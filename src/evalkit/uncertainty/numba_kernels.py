@@ -146,6 +146,20 @@ def balls_of_class(weights, codes, code, chunk_sums, ranks):  # pragma: no cover
 
 
 @njit(**_OPTIONS)
+def _gathered_cumulative(row, order, cells, gathered, cumulative, cell_sums):  # pragma: no cover - compiled
+    """``gathered = row[order]``, ``cumulative`` its running sum after a leading 0 (int32), and each
+    weight added to ``cell_sums`` at its cell: one class's share of :func:`ranked_counts`."""
+    running = np.int32(0)
+    cumulative[0] = 0
+    for j in range(order.shape[0]):
+        w = row[order[j]]
+        gathered[j] = w
+        running += np.int32(w)
+        cumulative[j + 1] = running
+        cell_sums[cells[j]] += w
+
+
+@njit(**_OPTIONS)
 def ranked_counts(block, pos_order, neg_order, pos_cells, neg_cells, n_cells):  # pragma: no cover - compiled
     """One pass over each row's items in score order, for the per-item ranking metrics:
 
@@ -159,32 +173,16 @@ def ranked_counts(block, pos_order, neg_order, pos_cells, neg_cells, n_cells):  
     were four passes over a million items each per resample; here they are one.
     """
     rows = block.shape[0]
-    n_pos = pos_order.shape[0]
-    n_neg = neg_order.shape[0]
-    wp = np.empty((rows, n_pos), dtype=block.dtype)
-    wn = np.empty((rows, n_neg), dtype=block.dtype)
-    tp0 = np.empty((rows, n_pos + 1), dtype=np.int32)
-    fp0 = np.empty((rows, n_neg + 1), dtype=np.int32)
+    wp = np.empty((rows, pos_order.shape[0]), dtype=block.dtype)
+    wn = np.empty((rows, neg_order.shape[0]), dtype=block.dtype)
+    tp0 = np.empty((rows, pos_order.shape[0] + 1), dtype=np.int32)
+    fp0 = np.empty((rows, neg_order.shape[0] + 1), dtype=np.int32)
     counts = np.zeros((rows, n_cells), dtype=np.float64)
     cell_sums = np.zeros(n_cells, dtype=np.int64)
     for r in range(rows):
         cell_sums[:] = 0
-        running = np.int32(0)
-        tp0[r, 0] = 0
-        for j in range(n_pos):
-            w = block[r, pos_order[j]]
-            wp[r, j] = w
-            running += np.int32(w)
-            tp0[r, j + 1] = running
-            cell_sums[pos_cells[j]] += w
-        running = np.int32(0)
-        fp0[r, 0] = 0
-        for j in range(n_neg):
-            w = block[r, neg_order[j]]
-            wn[r, j] = w
-            running += np.int32(w)
-            fp0[r, j + 1] = running
-            cell_sums[neg_cells[j]] += w
+        _gathered_cumulative(block[r], pos_order, pos_cells, wp[r], tp0[r], cell_sums)
+        _gathered_cumulative(block[r], neg_order, neg_cells, wn[r], fp0[r], cell_sums)
         for c in range(n_cells):
             counts[r, c] = cell_sums[c]
     return wp, wn, tp0, fp0, counts

@@ -9,6 +9,7 @@ weights so the temporaries stay small; for large ``n`` a chunk is a single resam
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -76,22 +77,26 @@ class _Evaluator:
         counted = self.confusion or self.per_class
         self.cells = data.n_classes * data.y_true + data.labels if counted else None
         self.plans: list[RankingPlan] = []
+        # The compiled kernels for a binary entry's per-item ranking pass, when large enough for them.
+        self.compiled: ModuleType | None = None
         self.want_auc = "roc_auc" in self.names or "roc_auc_ovr" in self.names
         self.want_ap = "average_precision" in self.names
         if data.scores is not None and (self.want_auc or self.want_ap):
             if data.task == "binary":
                 self.plans = [ranking_plan(data.y_true == 1, data.scores)]
-                # The confusion cells in the plan's two orders, for the compiled pass that gathers,
-                # sums and counts in one go (a single cell when no confusion metric is asked for).
-                # Narrow types: at a million items the pass is bound by memory traffic, and int64
-                # orders and cells were three quarters of it.
-                plan, cells = self.plans[0], self.cells
-                if cells is None:
-                    cells = np.zeros(data.y_true.shape[0], dtype=np.uint8)
-                cells = cells.astype(np.uint8)  # a binary cell is 0 to 3
-                self.ranked_pass = (plan.pos_order.astype(np.int32), plan.neg_order.astype(np.int32),
-                                    cells[plan.pos_order], cells[plan.neg_order],
-                                    self.k * self.k if self.cells is not None else 1)
+                self.compiled = kernels(data.y_true.shape[0])
+                if self.compiled is not None:
+                    # The confusion cells in the plan's two orders, for the compiled pass that gathers,
+                    # sums and counts in one go (a single cell when no confusion metric is asked for).
+                    # Narrow types: at a million items the pass is bound by memory traffic, and int64
+                    # orders and cells were three quarters of it.
+                    plan, cells = self.plans[0], self.cells
+                    if cells is None:
+                        cells = np.zeros(data.y_true.shape[0], dtype=np.uint8)
+                    cells = cells.astype(np.uint8)  # a binary cell is 0 to 3
+                    self.ranked_pass = (plan.pos_order.astype(np.int32), plan.neg_order.astype(np.int32),
+                                        cells[plan.pos_order], cells[plan.neg_order],
+                                        self.k * self.k if self.cells is not None else 1)
             else:
                 # One-vs-rest: one sort per class column, each reused by every resample.
                 self.plans = [ranking_plan(data.y_true == c, data.scores[:, c]) for c in range(self.k)]
@@ -109,9 +114,8 @@ class _Evaluator:
             np.add.at(ranked, (changes[0], changes[1]), changes[2])
         out: dict[str, np.ndarray] = {}
         counted = counts = None
-        compiled = kernels(weights.shape[1]) if self.plans and self.task == "binary" else None
-        if compiled is not None:
-            wp, wn, tp0, fp0, counts = compiled.ranked_counts(weights, *self.ranked_pass)
+        if self.compiled is not None:
+            wp, wn, tp0, fp0, counts = self.compiled.ranked_counts(weights, *self.ranked_pass)
             counted = (wp, wn, tp0, fp0)
         if self.confusion or self.per_class:
             if counts is not None:

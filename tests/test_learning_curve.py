@@ -307,6 +307,18 @@ def test_one_run_per_size_gives_the_curves_interval_and_no_claim_about_one_model
     assert result.code == 0 and "at n=4,096: score" in result.stdout and "one model" not in result.stdout
 
 
+def test_labels_needed_are_never_fewer_than_those_in_hand():
+    # Found by hypothesis: one noisy run per size, the largest size's score just below the target
+    # while the fitted curve passes it at 1,744 items; the interval already started at 2,048.
+    rng = np.random.default_rng(634)
+    n = SIZES.astype(float)
+    score = np.clip(0.75 - 0.5 * (n / 32) ** -0.5 + rng.normal(0, 0.015625, n.size), 0, 1)
+    target = extrapolate(n, score, targets=[float(score.max()) + 0.01], resamples=50, seed=634,
+                         best_possible=1.0, worst_possible=0.0)["targets"][0]
+    assert target["status"] == "ok"
+    assert target["labels"] == target["low"] == 2048 and target["more"] == 0
+
+
 def test_intervals_stay_within_what_the_score_can_be():
     # A recall that starts at 0 with a few items: the band at the smallest sizes would cross 0.
     n = np.repeat(SIZES, 3).astype(float)

@@ -471,7 +471,10 @@ def extrapolate(n: Any, score: Any, *, at: list[float] | tuple[float, ...] = (),
             else:
                 low, high = _quantiles(reps, level)
                 bounded = np.isfinite(high) and high <= max_factor * n_ref
-                entry |= {"status": "ok", "labels": needed, "low": max(low, n_ref),
+                # The fitted curve may pass the target a little before the largest size while that
+                # size's measured mean is still short of it: no fewer labels than are in hand, as the
+                # interval and "more" already say.
+                entry |= {"status": "ok", "labels": max(needed, n_ref), "low": max(low, n_ref),
                           "high": high if bounded else None, "more": max(needed - n_ref, 0.0),
                           "more_low": max(low - n_ref, 0.0), "more_high": high - n_ref if bounded else None}
         answers.append(entry)
